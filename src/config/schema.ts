@@ -1,0 +1,96 @@
+/**
+ * The adapter's configuration as a zod schema: every setting, its default and its limits in one place. The
+ * defaults run the whole adapter on one machine: API, worker and the embedded sandbox EHR against a local Redis.
+ */
+import { z } from 'zod';
+
+export const endpointAuthSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('none') }),
+  z.strictObject({ type: z.literal('bearer'), token: z.string().min(1) }),
+]);
+
+export const retryPolicySchema = z.strictObject({
+  /** Delay before the first retry; each later retry doubles it (with jitter). */
+  baseDelayMs: z.int().min(10).default(2000),
+  /** No single wait between attempts exceeds this. */
+  maxDelayMs: z
+    .int()
+    .min(10)
+    .default(15 * 60 * 1000),
+  /** A message still undelivered this long after it was accepted fails for good. */
+  maxAgeMs: z
+    .int()
+    .min(1000)
+    .default(72 * 60 * 60 * 1000),
+  /** Timeout of one HTTP request to the EHR. */
+  requestTimeoutMs: z.int().min(100).default(30_000),
+});
+
+export const endpointSchema = z.strictObject({
+  /** Short name used in queue names, metrics and the ledger (letters, digits, - and _). */
+  id: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/),
+  /** FHIR R4 base URL of the practice EHR. The literal "sandbox" means the embedded sandbox. */
+  baseUrl: z.union([z.literal('sandbox'), z.url()]),
+  /** ODS codes of the GP practices this endpoint serves; "*" serves any practice not listed elsewhere. */
+  practices: z.array(z.string().min(1)).min(1),
+  auth: endpointAuthSchema.default({ type: 'none' }),
+  /** Deliveries in flight at once to this endpoint. */
+  concurrency: z.int().min(1).max(200).default(10),
+  /** Most requests per second this endpoint allows. */
+  maxRequestsPerSecond: z.number().positive().max(10_000).default(50),
+  retry: retryPolicySchema.prefault({}),
+});
+
+export const configSchema = z.strictObject({
+  http: z
+    .strictObject({
+      host: z.string().default('127.0.0.1'),
+      port: z.int().min(0).max(65535).default(8080),
+      /** Largest accepted request body. */
+      bodyLimitBytes: z
+        .int()
+        .min(1024)
+        .default(256 * 1024),
+      /** Inbound API keys: client id → key. Empty means the API is open (local use only). */
+      apiKeys: z.record(z.string().min(1), z.string().min(16)).default({}),
+      /** Public base URL used in links such as statusUrl; defaults to the listening address. */
+      publicUrl: z.url().optional(),
+    })
+    .prefault({}),
+  redis: z
+    .strictObject({
+      url: z.string().default('redis://127.0.0.1:6379'),
+      /** Prefix of every key the adapter writes. */
+      prefix: z
+        .string()
+        .regex(/^[A-Za-z0-9_.{}-]+$/)
+        .default('spfa'),
+    })
+    .prefault({}),
+  sandbox: z
+    .strictObject({
+      /** Run the embedded sandbox EHR inside `start`. */
+      enabled: z.boolean().default(true),
+      host: z.string().default('127.0.0.1'),
+      port: z.int().min(0).max(65535).default(8090),
+    })
+    .prefault({}),
+  endpoints: z
+    .array(endpointSchema)
+    .min(1)
+    .prefault([{ id: 'sandbox', baseUrl: 'sandbox', practices: ['*'] }]),
+  worker: z
+    .strictObject({
+      /** How often the outbox is swept for accepted messages whose enqueue was never confirmed. */
+      outboxSweepMs: z.int().min(100).default(5000),
+    })
+    .prefault({}),
+  log: z
+    .strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
+    .prefault({}),
+});
+
+export type Config = z.infer<typeof configSchema>;
+export type EndpointConfig = z.infer<typeof endpointSchema>;
+export type RetryPolicy = z.infer<typeof retryPolicySchema>;
+export type EndpointAuth = z.infer<typeof endpointAuthSchema>;

@@ -1,0 +1,203 @@
+/**
+ * One delivery attempt for one message: find the patient (and the referral) in the EHR, map the message, check
+ * the result against the profiles, send it as a transaction and read every entry's answer. It performs no state
+ * changes of its own; `deliverMessage` records what it returns.
+ */
+import type { Bundle, OperationOutcome, Patient, Reference, Resource, ServiceRequest } from '@medplum/fhirtypes';
+import type { MapContext } from '../mapping';
+import { identifierToken, mapMessage, sourceIdentifier, transactionBundle } from '../mapping';
+import { SYSTEMS } from '../mapping/codes';
+import type { WrittenResource } from '../messages/record';
+import type { InboundMessage } from '../messages/schemas';
+import { maskNhsNumber } from '../messages/nhs-number';
+import { classifyStatus, entryStatusCode, retryAfterMs } from './classify';
+import type { FhirClient, FhirResponse } from './fhir-client';
+import { EhrUnreachableError } from './fhir-client';
+import type { AttemptResult } from './outcome';
+import { outcomeOf, summariseOutcome } from './outcome';
+
+/** Checks an outbound resource against its profile; returns the problems (none when it conforms). */
+export interface ConformanceCheck {
+  check(resource: Resource): NonNullable<OperationOutcome['issue']>;
+}
+
+export interface AttemptDeps {
+  readonly client: FhirClient;
+  readonly conformance: ConformanceCheck;
+  readonly now: () => Date;
+}
+
+function isOperationOutcome(body: unknown): body is OperationOutcome {
+  return typeof body === 'object' && body !== null && (body as Resource).resourceType === 'OperationOutcome';
+}
+
+/** Turns a non-2xx answer into a retry or a rejection carrying the server's own OperationOutcome. */
+function failedResponse(response: FhirResponse, what: string, now: Date): AttemptResult {
+  const outcome = isOperationOutcome(response.body)
+    ? response.body
+    : outcomeOf('exception', `${what}: the EHR answered HTTP ${response.status}`);
+  const reason = `${what}: HTTP ${response.status}${summariseOutcome(outcome) ? ` (${summariseOutcome(outcome)})` : ''}`;
+  if (classifyStatus(response.status) === 'retry') {
+    const wait = retryAfterMs(response.headers.get('retry-after'), now);
+    return {
+      kind: 'retry',
+      reason,
+      httpStatus: response.status,
+      ...(wait !== undefined ? { retryAfterMs: wait } : {}),
+    };
+  }
+  return { kind: 'rejected', reason, outcome, httpStatus: response.status };
+}
+
+type Lookup<T extends Resource> = { readonly found: Reference<T> } | { readonly result: AttemptResult };
+
+async function findOne<T extends Resource>(
+  deps: AttemptDeps,
+  resourceType: T['resourceType'],
+  token: string,
+  what: string,
+  whenMissing: (count: number) => AttemptResult,
+): Promise<Lookup<T>> {
+  const response = await deps.client.search(resourceType, { identifier: token, _count: '2', _elements: 'id' });
+  if (classifyStatus(response.status) !== 'ok') {
+    return { result: failedResponse(response, what, deps.now()) };
+  }
+  const bundle = response.body as Bundle;
+  const ids = (bundle.entry ?? []).map((entry) => entry.resource?.id).filter((id): id is string => id !== undefined);
+  const [id] = ids;
+  if (ids.length !== 1 || id === undefined) {
+    return { result: whenMissing(ids.length) };
+  }
+  return { found: { reference: `${resourceType}/${id}` } };
+}
+
+async function resolveContext(message: InboundMessage, deps: AttemptDeps): Promise<MapContext | AttemptResult> {
+  const nhsNumber = message.body.patient.nhsNumber;
+  const patient = await findOne<Patient>(
+    deps,
+    'Patient',
+    `${SYSTEMS.nhsNumber}|${nhsNumber}`,
+    'patient lookup',
+    (count) => {
+      const text =
+        count === 0
+          ? `The EHR has no patient with NHS number ${maskNhsNumber(nhsNumber)}; the GP record owns the patient, so the adapter will not create one`
+          : `The EHR has more than one patient with NHS number ${maskNhsNumber(nhsNumber)}`;
+      return { kind: 'rejected', reason: text, outcome: outcomeOf('not-found', text, 'patient.nhsNumber') };
+    },
+  );
+  if ('result' in patient) {
+    return patient.result;
+  }
+  if (message.kind === 'referral') {
+    return { patient: patient.found };
+  }
+  const referralIdentifier = sourceIdentifier(message.body.source.system, 'referral', message.body.referralId);
+  const referral = await findOne<ServiceRequest>(
+    deps,
+    'ServiceRequest',
+    identifierToken(referralIdentifier),
+    'referral lookup',
+    (count) =>
+      count === 0
+        ? // The referral may simply not be delivered yet; it usually arrives moments later.
+          { kind: 'retry', reason: `referral ${message.body.referralId} is not in the EHR yet` }
+        : {
+            kind: 'rejected',
+            reason: `more than one referral ${message.body.referralId} in the EHR`,
+            outcome: outcomeOf(
+              'multiple-matches',
+              `More than one ServiceRequest has identifier ${identifierToken(referralIdentifier)}`,
+              'referralId',
+            ),
+          },
+  );
+  if ('result' in referral) {
+    return referral.result;
+  }
+  return { patient: patient.found, referral: referral.found };
+}
+
+/** `[base/]Type/id[/_history/vid]` → its relative reference and version. */
+export function parseLocation(location: string | undefined): { reference: string; versionId?: string } {
+  const match = /([A-Z][A-Za-z]+)\/([A-Za-z0-9.-]{1,64})(?:\/_history\/([A-Za-z0-9.-]{1,64}))?\/?$/.exec(
+    location ?? '',
+  );
+  if (match?.[1] === undefined || match[2] === undefined) {
+    return { reference: location ?? '' };
+  }
+  return { reference: `${match[1]}/${match[2]}`, ...(match[3] !== undefined ? { versionId: match[3] } : {}) };
+}
+
+function writtenResources(resources: readonly Resource[], response: Bundle): WrittenResource[] | AttemptResult {
+  const entries = response.entry ?? [];
+  if (entries.length !== resources.length) {
+    return {
+      kind: 'retry',
+      reason: `the EHR's transaction-response has ${entries.length} entries for ${resources.length} resources`,
+    };
+  }
+  const written: WrittenResource[] = [];
+  for (const [index, entry] of entries.entries()) {
+    const resource = resources[index] as Resource & { identifier?: { system?: string; value?: string }[] };
+    const code = entryStatusCode(entry.response?.status);
+    const verdict = classifyStatus(code);
+    const identifier = identifierToken(resource.identifier?.[0] ?? {});
+    if (verdict !== 'ok') {
+      const outcome = isOperationOutcome(entry.response?.outcome)
+        ? entry.response.outcome
+        : outcomeOf(
+            'exception',
+            `${resource.resourceType} ${identifier}: the EHR answered ${entry.response?.status ?? 'nothing'}`,
+          );
+      const reason = `${resource.resourceType} ${identifier}: entry status ${entry.response?.status ?? 'missing'} (${summariseOutcome(outcome)})`;
+      return verdict === 'retry'
+        ? { kind: 'retry', reason, httpStatus: code }
+        : { kind: 'rejected', reason, outcome, httpStatus: code };
+    }
+    const location = parseLocation(entry.response?.location);
+    written.push({
+      resourceType: resource.resourceType,
+      reference: location.reference,
+      ...(location.versionId !== undefined ? { versionId: location.versionId } : {}),
+      status: entry.response?.status ?? String(code),
+      identifier,
+    });
+  }
+  return written;
+}
+
+/** Runs one attempt. Network failures and timeouts are retried; everything else is classified from the answer. */
+export async function attemptDelivery(message: InboundMessage, deps: AttemptDeps): Promise<AttemptResult> {
+  try {
+    const ctx = await resolveContext(message, deps);
+    if ('kind' in ctx) {
+      return ctx;
+    }
+    const resources = mapMessage(message, ctx);
+    const issues = resources.flatMap((resource) => deps.conformance.check(resource));
+    const errors = issues.filter((issue) => issue.severity === 'error' || issue.severity === 'fatal');
+    if (errors.length > 0) {
+      const outcome: OperationOutcome = { resourceType: 'OperationOutcome', issue: errors };
+      return {
+        kind: 'rejected',
+        reason: `the mapped resources do not conform to their profiles: ${summariseOutcome(outcome)}`,
+        outcome,
+      };
+    }
+    const response = await deps.client.transaction(transactionBundle(resources));
+    if (classifyStatus(response.status) !== 'ok') {
+      return failedResponse(response, 'transaction', deps.now());
+    }
+    const written = writtenResources(resources, response.body as Bundle);
+    if (!Array.isArray(written)) {
+      return written;
+    }
+    return { kind: 'delivered', resources: written, httpStatus: response.status };
+  } catch (error) {
+    if (error instanceof EhrUnreachableError) {
+      return { kind: 'retry', reason: error.message };
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,38 @@
+/**
+ * Decides what an EHR's answer means for delivery: done, worth trying again later (the server is down, slow,
+ * overloaded or rate-limiting), or refused for good (the request itself is wrong and repeating it cannot help).
+ */
+
+export type Verdict = 'ok' | 'retry' | 'reject';
+
+export function classifyStatus(status: number): Verdict {
+  if (status >= 200 && status < 300) {
+    return 'ok';
+  }
+  if (status === 408 || status === 429 || status >= 500) {
+    return 'retry';
+  }
+  return 'reject';
+}
+
+/** The first three digits of a transaction-response entry status such as "201 Created". */
+export function entryStatusCode(status: string | undefined): number {
+  const code = Number.parseInt(status ?? '', 10);
+  return Number.isNaN(code) ? 0 : code;
+}
+
+/**
+ * Milliseconds the server asked us to wait (Retry-After as seconds or as an HTTP date), or undefined when it did
+ * not say. A date in the past counts as "now".
+ */
+export function retryAfterMs(header: string | null, now: Date): number | undefined {
+  if (header === null || header.trim() === '') {
+    return undefined;
+  }
+  const trimmed = header.trim();
+  if (/^\d+$/.test(trimmed)) {
+    return Number(trimmed) * 1000;
+  }
+  const at = Date.parse(trimmed);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now.getTime());
+}

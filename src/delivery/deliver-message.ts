@@ -1,0 +1,150 @@
+/**
+ * Delivers one stored message and records the result: loads it, runs an attempt, and moves the message to
+ * delivered, back to queued with the time of the next attempt, or to failed with the reason and OperationOutcome.
+ * Each result is one atomic store transition with its ledger entry.
+ */
+import type { Logger } from '../observability/logger';
+import type { MessageStore } from '../messages/store';
+import type { ConformanceCheck } from './attempt';
+import { attemptDelivery } from './attempt';
+import type { EndpointRegistry } from './endpoints';
+import type { AttemptResult } from './outcome';
+import { outcomeOf, summariseOutcome } from './outcome';
+import { retryDelayMs, wouldExceedMaxAge } from './retry-policy';
+
+export interface DeliveryDeps {
+  readonly store: MessageStore;
+  readonly endpoints: EndpointRegistry;
+  readonly conformance: ConformanceCheck;
+  readonly logger: Logger;
+  readonly now: () => Date;
+  readonly random: () => number;
+}
+
+export type DeliveryDecision =
+  | { readonly kind: 'delivered' }
+  | { readonly kind: 'settled'; readonly reason: string }
+  | { readonly kind: 'failed'; readonly reason: string }
+  | { readonly kind: 'retry'; readonly reason: string; readonly delayMs: number };
+
+export async function deliverMessage(messageId: string, deps: DeliveryDeps): Promise<DeliveryDecision> {
+  const { store } = deps;
+  const started = deps.now();
+  const claim = await store.transition(messageId, {
+    status: 'delivering',
+    from: ['queued', 'delivering'],
+    incrementAttempts: true,
+    now: started,
+  });
+  if (!claim.ok) {
+    return {
+      kind: 'settled',
+      reason: claim.reason === 'missing' ? 'message not found' : `message is ${claim.currentStatus}`,
+    };
+  }
+  const record = await store.get(messageId);
+  if (record === undefined) {
+    return { kind: 'settled', reason: 'message not found' };
+  }
+  const attempt = claim.attempts;
+  const endpoint = deps.endpoints.get(record.endpointId);
+  let result: AttemptResult;
+  if (endpoint === undefined) {
+    const text = `endpoint "${record.endpointId}" is no longer configured`;
+    result = { kind: 'rejected', reason: text, outcome: outcomeOf('not-found', text) };
+  } else {
+    try {
+      result = await attemptDelivery(record.message, {
+        client: endpoint.client,
+        conformance: deps.conformance,
+        now: deps.now,
+      });
+    } catch (error) {
+      // A defect in this adapter is not the EHR's fault and retrying will not mend it: fail visibly so the
+      // message can be replayed once fixed.
+      const text = `internal error while delivering: ${(error as Error).message}`;
+      deps.logger.error({ messageId, err: error }, 'delivery attempt crashed');
+      result = { kind: 'rejected', reason: text, outcome: outcomeOf('exception', text) };
+    }
+  }
+  const now = deps.now();
+  const common = {
+    messageId,
+    endpoint: record.endpointId,
+    practice: record.practice,
+    attempt: String(attempt),
+    latencyMs: String(now.getTime() - started.getTime()),
+    at: now.toISOString(),
+  };
+  switch (result.kind) {
+    case 'delivered':
+      await store.transition(messageId, {
+        status: 'delivered',
+        now,
+        changes: {
+          deliveredAt: now.toISOString(),
+          resources: result.resources,
+          lastError: null,
+          outcome: null,
+          nextAttemptAt: null,
+        },
+        ledger: {
+          type: 'delivered',
+          ...common,
+          httpStatus: String(result.httpStatus),
+          resources: result.resources
+            .map((r) => `${r.reference}${r.versionId !== undefined ? `/_history/${r.versionId}` : ''}`)
+            .join(' '),
+        },
+      });
+      return { kind: 'delivered' };
+    case 'settled':
+      return { kind: 'settled', reason: result.reason };
+    case 'retry': {
+      const policy = endpoint?.config.retry;
+      const delayMs = policy === undefined ? 0 : retryDelayMs(attempt, policy, deps.random(), result.retryAfterMs);
+      if (policy !== undefined && !wouldExceedMaxAge(new Date(record.receivedAt), now, delayMs, policy)) {
+        await store.transition(messageId, {
+          status: 'queued',
+          now,
+          changes: { lastError: result.reason, nextAttemptAt: new Date(now.getTime() + delayMs).toISOString() },
+          ledger: {
+            type: 'attempt-failed',
+            ...common,
+            ...(result.httpStatus !== undefined ? { httpStatus: String(result.httpStatus) } : {}),
+            reason: result.reason,
+            retryInMs: String(delayMs),
+          },
+        });
+        return { kind: 'retry', reason: result.reason, delayMs };
+      }
+      const text = `gave up after ${attempt} attempts: the message reached its maximum age; last error: ${result.reason}`;
+      return fail(deps, messageId, common, text, outcomeOf('timeout', text), result.httpStatus);
+    }
+    case 'rejected':
+      return fail(deps, messageId, common, result.reason, result.outcome, result.httpStatus);
+  }
+}
+
+async function fail(
+  deps: DeliveryDeps,
+  messageId: string,
+  common: Readonly<Record<string, string>>,
+  reason: string,
+  outcome: Parameters<typeof summariseOutcome>[0],
+  httpStatus: number | undefined,
+): Promise<DeliveryDecision> {
+  await deps.store.transition(messageId, {
+    status: 'failed',
+    now: deps.now(),
+    changes: { lastError: reason, outcome: outcome ?? null, nextAttemptAt: null },
+    ledger: {
+      type: 'failed',
+      ...common,
+      ...(httpStatus !== undefined ? { httpStatus: String(httpStatus) } : {}),
+      reason,
+      outcome: summariseOutcome(outcome),
+    },
+  });
+  return { kind: 'failed', reason };
+}

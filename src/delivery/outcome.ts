@@ -1,0 +1,42 @@
+/**
+ * The result of one delivery attempt, in domain terms. The queue layer translates it into job success, a retry
+ * or a permanent failure; nothing here knows about BullMQ.
+ */
+import type { OperationOutcome } from '@medplum/fhirtypes';
+import type { WrittenResource } from '../messages/record';
+
+export type AttemptResult =
+  | { readonly kind: 'delivered'; readonly resources: readonly WrittenResource[]; readonly httpStatus: number }
+  /** Nothing to do: the message is gone, already delivered or otherwise settled. */
+  | { readonly kind: 'settled'; readonly reason: string }
+  | {
+      readonly kind: 'rejected';
+      readonly reason: string;
+      readonly outcome: OperationOutcome;
+      readonly httpStatus?: number;
+    }
+  | {
+      readonly kind: 'retry';
+      readonly reason: string;
+      readonly retryAfterMs?: number;
+      readonly httpStatus?: number;
+    };
+
+export function outcomeOf(
+  code: NonNullable<OperationOutcome['issue']>[number]['code'],
+  text: string,
+  expression?: string,
+): OperationOutcome {
+  return {
+    resourceType: 'OperationOutcome',
+    issue: [
+      { severity: 'error', code, details: { text }, ...(expression !== undefined ? { expression: [expression] } : {}) },
+    ],
+  };
+}
+
+/** The human-readable gist of an OperationOutcome: its issues' texts, joined. */
+export function summariseOutcome(outcome: OperationOutcome | undefined): string {
+  const texts = (outcome?.issue ?? []).map((issue) => issue.details?.text ?? issue.diagnostics ?? issue.code);
+  return texts.join('; ');
+}

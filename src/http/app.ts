@@ -1,0 +1,81 @@
+/**
+ * Builds the Express application from its dependencies (no listening, no globals), so the server, the tests and
+ * the benchmark all run exactly the same app against real Redis and a real EHR.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Express, Request } from 'express';
+import express from 'express';
+import type { Redis } from 'ioredis';
+import type { IntakeDeps } from '../messages/intake';
+import type { Metrics } from '../observability/metrics';
+import { apiKeyAuth } from './auth';
+import { errorHandler, httpError } from './errors';
+import { openApiDocument } from './openapi';
+import { ingestRouter } from './routes/ingest';
+import { messagesRouter } from './routes/messages';
+
+export interface AppDeps extends IntakeDeps {
+  readonly metrics: Metrics;
+  readonly redis: Redis;
+  readonly http: {
+    readonly bodyLimitBytes: number;
+    readonly apiKeys: Readonly<Record<string, string>>;
+    readonly publicUrl?: string;
+  };
+  readonly version: string;
+}
+
+export function buildApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+
+  app.use((req, res, next) => {
+    const requestId = req.get('x-request-id') ?? randomUUID();
+    res.setHeader('X-Request-Id', requestId);
+    const started = performance.now();
+    res.on('finish', () => {
+      const route = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
+      deps.metrics.httpRequests.inc({ method: req.method, route, status: String(res.statusCode) });
+      deps.logger.debug(
+        { requestId, method: req.method, route, status: res.statusCode, ms: Math.round(performance.now() - started) },
+        'request',
+      );
+    });
+    next();
+  });
+
+  app.get('/health/live', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/health/ready', async (_req, res) => {
+    try {
+      await deps.redis.ping();
+      res.json({ status: 'ok', redis: 'ok' });
+    } catch {
+      res.status(503).json({ status: 'unavailable', redis: 'unreachable' });
+    }
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+  });
+  const openApi = openApiDocument(deps.version);
+  app.get('/openapi.json', (_req, res) => {
+    res.json(openApi);
+  });
+
+  const statusUrl = (req: Request, id: string): string => {
+    const base = deps.http.publicUrl ?? `${req.protocol}://${req.get('host') ?? 'localhost'}`;
+    return `${base.replace(/\/+$/, '')}/v1/messages/${id}`;
+  };
+
+  app.use('/v1', apiKeyAuth(deps.http.apiKeys));
+  app.use(ingestRouter({ ...deps, bodyLimitBytes: deps.http.bodyLimitBytes, statusUrl }));
+  app.use(messagesRouter(deps.store));
+
+  app.use((req, _res, next) => {
+    next(httpError(404, 'not-found', `No route for ${req.method} ${req.path}`));
+  });
+  app.use(errorHandler(deps.logger));
+  return app;
+}

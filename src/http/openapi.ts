@@ -1,0 +1,134 @@
+/**
+ * The OpenAPI 3 description served at /openapi.json. Request schemas are generated from the same zod schemas the
+ * API validates with, so the published contract cannot drift from what is enforced.
+ */
+import { z } from 'zod';
+import { goalSchema, outcomeNoteSchema, referralSchema } from '../messages/schemas';
+import { INGEST_PATHS } from './routes/ingest';
+
+type JsonObject = Record<string, unknown>;
+
+const operationOutcome: JsonObject = {
+  type: 'object',
+  description: 'FHIR R4 OperationOutcome: one issue per problem, each naming the JSON path in `expression`.',
+  required: ['resourceType', 'issue'],
+  properties: {
+    resourceType: { const: 'OperationOutcome' },
+    issue: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          severity: { type: 'string' },
+          code: { type: 'string' },
+          details: { type: 'object', properties: { text: { type: 'string' } } },
+          expression: { type: 'array', items: { type: 'string' } },
+        },
+      },
+    },
+  },
+};
+
+function schemaOf(schema: z.ZodType): JsonObject {
+  return z.toJSONSchema(schema, { io: 'input', target: 'openapi-3.0' });
+}
+
+function ingestOperation(summary: string, ref: string): JsonObject {
+  const errorResponse = (description: string): JsonObject => ({
+    description,
+    content: { 'application/fhir+json': { schema: { $ref: '#/components/schemas/OperationOutcome' } } },
+  });
+  return {
+    post: {
+      summary,
+      security: [{ apiKey: [] }, {}],
+      parameters: [
+        {
+          name: 'Idempotency-Key',
+          in: 'header',
+          required: false,
+          description: 'Optional client-chosen key; without it, identity is source.system + recordId + recordVersion.',
+          schema: { type: 'string', maxLength: 255 },
+        },
+      ],
+      requestBody: { required: true, content: { 'application/json': { schema: { $ref: ref } } } },
+      responses: {
+        '202': {
+          description: 'Stored durably and queued for delivery (also returned for an identical repeat)',
+          content: { 'application/json': { schema: { $ref: '#/components/schemas/Accepted' } } },
+        },
+        '400': errorResponse('Invalid: every problem is listed with its JSON path'),
+        '401': errorResponse('Missing or wrong API key'),
+        '409': errorResponse('Same identity as an accepted message but different content'),
+        '413': errorResponse('Body larger than the limit'),
+        '415': errorResponse('Body is not JSON'),
+        '422': errorResponse('No EHR endpoint serves this GP practice'),
+        '503': errorResponse('Could not be stored durably; nothing was accepted, retry later'),
+      },
+    },
+  };
+}
+
+export function openApiDocument(version: string): JsonObject {
+  return {
+    openapi: '3.0.3',
+    info: {
+      title: 'sp-fhir-adapter',
+      version,
+      description:
+        'Accepts social prescribing referrals, goals and outcome notes from link-worker systems and delivers them ' +
+        'to the GP practice EHR as FHIR R4 (ServiceRequest, Goal, Observation).',
+    },
+    paths: {
+      [INGEST_PATHS.referral]: ingestOperation('Submit a social prescribing referral', '#/components/schemas/Referral'),
+      [INGEST_PATHS.goal]: ingestOperation(
+        'Submit a goal from the personalised care and support plan',
+        '#/components/schemas/Goal',
+      ),
+      [INGEST_PATHS['outcome-note']]: ingestOperation(
+        'Submit an outcome note for one contact',
+        '#/components/schemas/OutcomeNote',
+      ),
+      '/v1/messages/{id}': {
+        get: {
+          summary: 'Delivery status of an accepted message',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }],
+          responses: {
+            '200': { description: 'Status, attempts, timestamps and the FHIR resources written' },
+            '404': { description: 'No such message' },
+          },
+        },
+      },
+      '/health/live': { get: { summary: 'Liveness', responses: { '200': { description: 'The process is up' } } } },
+      '/health/ready': {
+        get: {
+          summary: 'Readiness (Redis answers)',
+          responses: { '200': { description: 'Ready' }, '503': { description: 'Not ready' } },
+        },
+      },
+      '/metrics': {
+        get: { summary: 'Prometheus metrics', responses: { '200': { description: 'text/plain exposition' } } },
+      },
+    },
+    components: {
+      securitySchemes: {
+        apiKey: { type: 'http', scheme: 'bearer', description: 'API key issued to the client system' },
+      },
+      schemas: {
+        Referral: schemaOf(referralSchema),
+        Goal: schemaOf(goalSchema),
+        OutcomeNote: schemaOf(outcomeNoteSchema),
+        Accepted: {
+          type: 'object',
+          required: ['messageId', 'status', 'statusUrl'],
+          properties: {
+            messageId: { type: 'string', format: 'uuid' },
+            status: { type: 'string', enum: ['queued', 'delivering', 'delivered', 'failed', 'superseded'] },
+            statusUrl: { type: 'string', format: 'uri' },
+          },
+        },
+        OperationOutcome: operationOutcome,
+      },
+    },
+  };
+}

@@ -1,0 +1,96 @@
+/**
+ * POST /v1/referrals, /v1/goals and /v1/outcome-notes: the link-worker systems' way in. The route only translates
+ * HTTP to the intake function and its result back to HTTP.
+ */
+import type { Request, Response, Router } from 'express';
+import express from 'express';
+import type { IntakeDeps } from '../../messages/intake';
+import { acceptMessage } from '../../messages/intake';
+import type { MessageKind } from '../../messages/schemas';
+import type { Metrics } from '../../observability/metrics';
+import { HttpError, httpError, issue, outcome, sendOutcome } from '../errors';
+
+export const INGEST_PATHS: Readonly<Record<MessageKind, string>> = {
+  referral: '/v1/referrals',
+  goal: '/v1/goals',
+  'outcome-note': '/v1/outcome-notes',
+};
+
+const JSON_TYPES = ['application/json', 'application/fhir+json'];
+
+export interface IngestRouteDeps extends IntakeDeps {
+  readonly metrics: Metrics;
+  readonly bodyLimitBytes: number;
+  readonly statusUrl: (req: Request, messageId: string) => string;
+}
+
+export function ingestRouter(deps: IngestRouteDeps): Router {
+  const router = express.Router();
+  const parseJson = express.json({ limit: deps.bodyLimitBytes, type: JSON_TYPES, strict: false });
+  for (const [kind, path] of Object.entries(INGEST_PATHS) as [MessageKind, string][]) {
+    router.post(
+      path,
+      (req, _res, next) => {
+        if (req.is(JSON_TYPES) === false || req.get('content-type') === undefined) {
+          next(httpError(415, 'not-supported', 'The body must be JSON (Content-Type: application/json)'));
+          return;
+        }
+        next();
+      },
+      parseJson,
+      async (req: Request, res: Response) => {
+        const header = req.get('idempotency-key');
+        if (header !== undefined && (header.length === 0 || header.length > 255)) {
+          throw httpError(400, 'invalid', 'Idempotency-Key must be 1 to 255 characters', 'Idempotency-Key');
+        }
+        const clientId = String(res.locals.clientId);
+        const result = await acceptMessage(
+          kind,
+          req.body,
+          { clientId, ...(header !== undefined ? { idempotencyKey: header } : {}) },
+          deps,
+        );
+        switch (result.kind) {
+          case 'invalid':
+            deps.metrics.messagesRejected.inc({ kind, reason: 'invalid' });
+            sendOutcome(res, 400, outcome(result.issues));
+            return;
+          case 'no-endpoint':
+            deps.metrics.messagesRejected.inc({ kind, reason: 'no-endpoint' });
+            throw new HttpError(
+              422,
+              outcome([
+                issue(
+                  'not-supported',
+                  `No EHR endpoint is configured for GP practice ${result.practice}`,
+                  'gpPractice.odsCode',
+                ),
+              ]),
+            );
+          case 'conflict':
+            deps.metrics.messagesRejected.inc({ kind, reason: 'conflict' });
+            throw new HttpError(
+              409,
+              outcome([
+                issue(
+                  'duplicate',
+                  `A different message was already accepted with this identity (message ${result.id}); send a new source record version or a new Idempotency-Key`,
+                ),
+              ]),
+            );
+          case 'accepted': {
+            deps.metrics.messagesAccepted.inc({ kind, duplicate: String(result.duplicate) });
+            const record = result.duplicate ? await deps.store.get(result.id) : undefined;
+            const statusUrl = deps.statusUrl(req, result.id);
+            res.setHeader('Location', statusUrl);
+            if (result.duplicate) {
+              res.setHeader('Idempotent-Replayed', 'true');
+            }
+            res.status(202).json({ messageId: result.id, status: record?.status ?? 'queued', statusUrl });
+          }
+        }
+      },
+    );
+  }
+  return router;
+}

@@ -1,0 +1,67 @@
+/**
+ * GET /v1/messages/{id}: where a message is in its journey (queued, delivering, delivered, failed), how many
+ * attempts it took, and which FHIR resources it produced in the EHR. Patient data is never echoed back.
+ */
+import type { Router } from 'express';
+import express from 'express';
+import type { MessageRecord } from '../../messages/record';
+import type { MessageStore } from '../../messages/store';
+import { StoreUnavailableError } from '../../messages/intake';
+import { httpError } from '../errors';
+
+export interface MessageView {
+  readonly messageId: string;
+  readonly kind: MessageRecord['kind'];
+  readonly status: MessageRecord['status'];
+  readonly attempts: number;
+  readonly practice: string;
+  readonly endpoint: string;
+  readonly source: { readonly system: string; readonly recordId: string; readonly recordVersion: number };
+  readonly receivedAt: string;
+  readonly updatedAt: string;
+  readonly deliveredAt?: string;
+  readonly nextAttemptAt?: string;
+  readonly lastError?: string;
+  readonly outcome?: MessageRecord['outcome'];
+  readonly resources: MessageRecord['resources'];
+}
+
+export function messageView(record: MessageRecord): MessageView {
+  const source = record.message.body.source;
+  return {
+    messageId: record.id,
+    kind: record.kind,
+    status: record.status,
+    attempts: record.attempts,
+    practice: record.practice,
+    endpoint: record.endpointId,
+    source: { system: source.system, recordId: source.recordId, recordVersion: source.recordVersion },
+    receivedAt: record.receivedAt,
+    updatedAt: record.updatedAt,
+    ...(record.deliveredAt !== undefined ? { deliveredAt: record.deliveredAt } : {}),
+    ...(record.nextAttemptAt !== undefined ? { nextAttemptAt: record.nextAttemptAt } : {}),
+    ...(record.lastError !== undefined ? { lastError: record.lastError } : {}),
+    ...(record.outcome !== undefined ? { outcome: record.outcome } : {}),
+    resources: record.resources,
+  };
+}
+
+const MESSAGE_ID = /^[0-9a-f-]{36}$/;
+
+export function messagesRouter(store: MessageStore): Router {
+  const router = express.Router();
+  router.get('/v1/messages/:id', async (req, res) => {
+    const id = req.params.id;
+    let record: MessageRecord | undefined;
+    try {
+      record = MESSAGE_ID.test(id) ? await store.get(id) : undefined;
+    } catch (error) {
+      throw new StoreUnavailableError(error);
+    }
+    if (record === undefined) {
+      throw httpError(404, 'not-found', `No message with id ${id}`, 'id');
+    }
+    res.json(messageView(record));
+  });
+  return router;
+}

@@ -1,0 +1,30 @@
+/**
+ * Assembles mapped resources into one FHIR transaction Bundle. Every entry is a conditional update keyed on the
+ * resource's business identifier: it creates the resource the first time and updates the same resource on any
+ * redelivery, so a repeated transaction never duplicates anything.
+ */
+import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
+import { identifierUrn } from './identifiers';
+
+/** The search URL that selects a resource by its first business identifier. */
+export function conditionalUrl(resource: Resource & { identifier?: { system?: string; value?: string }[] }): string {
+  const identifier = resource.identifier?.[0];
+  if (identifier?.system === undefined || identifier.value === undefined) {
+    throw new Error(`${resource.resourceType} has no business identifier to write it conditionally`);
+  }
+  return `${resource.resourceType}?identifier=${encodeURIComponent(identifier.system)}|${encodeURIComponent(identifier.value)}`;
+}
+
+export type IdentifiedResource = Resource & { identifier?: { system?: string; value?: string }[] };
+
+export function transactionBundle(resources: readonly IdentifiedResource[]): Bundle {
+  const entry: BundleEntry[] = resources.map((resource) => {
+    const identifier = resource.identifier?.[0];
+    return {
+      ...(identifier !== undefined ? { fullUrl: identifierUrn(resource.resourceType, identifier) } : {}),
+      resource,
+      request: { method: 'PUT', url: conditionalUrl(resource) },
+    };
+  });
+  return { resourceType: 'Bundle', type: 'transaction', entry };
+}

@@ -1,0 +1,76 @@
+/**
+ * Code systems, codes, profile and extension URLs the mappers write. National codes (SNOMED CT, UK Core identifier
+ * systems) are used where a verified one exists; the project's own CodeSystems fill the gaps and say so by their URI.
+ */
+import type { Coding } from '@medplum/fhirtypes';
+
+export const CANONICAL = 'https://sp-fhir-adapter.org/fhir';
+
+export const SYSTEMS = {
+  snomed: 'http://snomed.info/sct',
+  ucum: 'http://unitsofmeasure.org',
+  nhsNumber: 'https://fhir.nhs.uk/Id/nhs-number',
+  odsOrganisation: 'https://fhir.nhs.uk/Id/ods-organization-code',
+  sdsUserId: 'https://fhir.nhs.uk/Id/sds-user-id',
+  observationCategory: 'http://terminology.hl7.org/CodeSystem/observation-category',
+  goalPriority: 'http://terminology.hl7.org/CodeSystem/goal-priority',
+  goalAchievement: 'http://terminology.hl7.org/CodeSystem/goal-achievement',
+  spConcepts: `${CANONICAL}/CodeSystem/sp-concepts`,
+  spReferralStatus: `${CANONICAL}/CodeSystem/sp-referral-status`,
+  spReferralSource: `${CANONICAL}/CodeSystem/sp-referral-source`,
+  spContactMode: `${CANONICAL}/CodeSystem/sp-contact-mode`,
+} as const;
+
+export const PROFILES = {
+  referral: `${CANONICAL}/StructureDefinition/sp-referral`,
+  goal: `${CANONICAL}/StructureDefinition/sp-goal`,
+  contactNote: `${CANONICAL}/StructureDefinition/sp-contact-note`,
+  ons4: `${CANONICAL}/StructureDefinition/sp-ons4`,
+  swemwbs: `${CANONICAL}/StructureDefinition/sp-swemwbs`,
+} as const;
+
+export const EXTENSIONS = {
+  referralStatus: `${CANONICAL}/StructureDefinition/referral-status`,
+  referralSource: `${CANONICAL}/StructureDefinition/referral-source`,
+  goalImportance: `${CANONICAL}/StructureDefinition/goal-importance`,
+  sourceRecordVersion: `${CANONICAL}/StructureDefinition/source-record-version`,
+} as const;
+
+const snomed = (code: string, display: string): Coding => ({ system: SYSTEMS.snomed, code, display });
+const concept = (code: string, display: string): Coding => ({ system: SYSTEMS.spConcepts, code, display });
+
+export const CODES = {
+  socialPrescribingReferral: snomed('871731000000106', 'Referral to social prescribing service'),
+  swemwbsScore: snomed('718466001', 'Short Warwick-Edinburgh Mental Well-being Scale score'),
+  contactNote: concept('link-worker-contact-note', 'Social prescribing link worker contact note'),
+  contactMode: concept('contact-mode', 'Contact mode'),
+  contactDuration: concept('contact-duration', 'Contact duration'),
+  ons4: concept('ons4', 'ONS4 personal wellbeing measures'),
+  ons4LifeSatisfaction: concept('ons4-life-satisfaction', 'ONS4 life satisfaction'),
+  ons4Worthwhile: concept('ons4-worthwhile', 'ONS4 things done in life are worthwhile'),
+  ons4Happiness: concept('ons4-happiness', 'ONS4 happiness yesterday'),
+  ons4Anxiety: concept('ons4-anxiety', 'ONS4 anxiety yesterday'),
+  socialHistory: { system: SYSTEMS.observationCategory, code: 'social-history', display: 'Social History' },
+  survey: { system: SYSTEMS.observationCategory, code: 'survey', display: 'Survey' },
+} as const;
+
+/** SWEMWBS item n (1-7) as a project code; the licensed item wording is deliberately not carried. */
+export function swemwbsItemCode(item: number): Coding {
+  return concept(`swemwbs-item-${item}`, `SWEMWBS item ${item}`);
+}
+
+/** Display terms for the presenting-need SNOMED CT codes the project's value set lists. */
+export const PRESENTING_NEED_TERMS: Readonly<Record<string, string>> = {
+  '422650009': 'Social isolation',
+  '267076002': 'Feeling lonely',
+  '160932005': 'Financial problem',
+  '105531004': 'Housing unsatisfactory',
+  '32911000': 'Homeless',
+  '73438004': 'Unemployed',
+  '733423003': 'Food insecurity',
+  '366979004': 'Depressed mood',
+  '48694002': 'Anxiety',
+  '224484003': 'Person themselves is a carer',
+  '40979000': 'Lack of physical exercise',
+  '266934004': 'Transport problem',
+};

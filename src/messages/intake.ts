@@ -1,0 +1,88 @@
+/**
+ * Accepting a message: validate it, give it an identity, store it durably (with its idempotency key and ledger
+ * entry, atomically) and hand it to its endpoint's queue. A message is only ever acknowledged once it is durable;
+ * if the enqueue itself fails, the outbox sweeper enqueues it later.
+ */
+import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
+import type { EndpointRegistry } from '../delivery/endpoints';
+import type { Logger } from '../observability/logger';
+import type { DeliveryQueues } from '../queue/producer';
+import { contentHash, idempotencyKey } from './identity';
+import type { MessageKind } from './schemas';
+import type { MessageStore } from './store';
+import { validateInbound } from './validate';
+
+export interface IntakeDeps {
+  readonly store: MessageStore;
+  readonly queues: DeliveryQueues;
+  readonly endpoints: EndpointRegistry;
+  readonly logger: Logger;
+  readonly now: () => Date;
+  readonly newId: () => string;
+}
+
+export interface IntakeMeta {
+  readonly clientId: string;
+  readonly idempotencyKey?: string;
+}
+
+export type IntakeResult =
+  | { readonly kind: 'invalid'; readonly issues: OperationOutcomeIssue[] }
+  | { readonly kind: 'no-endpoint'; readonly practice: string }
+  | { readonly kind: 'conflict'; readonly id: string }
+  | { readonly kind: 'accepted'; readonly id: string; readonly duplicate: boolean };
+
+/** The store could not durably take the write (Redis down, out of memory, read-only…). Nothing was written. */
+export class StoreUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super(`the message store is unavailable: ${cause instanceof Error ? cause.message : String(cause)}`);
+    this.name = 'StoreUnavailableError';
+  }
+}
+
+export async function acceptMessage(
+  kind: MessageKind,
+  body: unknown,
+  meta: IntakeMeta,
+  deps: IntakeDeps,
+): Promise<IntakeResult> {
+  const now = deps.now();
+  const validation = validateInbound(kind, body, now);
+  if (!validation.ok) {
+    return { kind: 'invalid', issues: validation.issues };
+  }
+  const { message } = validation;
+  const practice = message.body.gpPractice.odsCode;
+  const endpoint = deps.endpoints.forPractice(practice);
+  if (endpoint === undefined) {
+    return { kind: 'no-endpoint', practice };
+  }
+  const id = deps.newId();
+  let created;
+  try {
+    created = await deps.store.create({
+      id,
+      message,
+      contentHash: contentHash(message.body),
+      idempotencyKey: idempotencyKey(kind, message.body.source, meta.clientId, meta.idempotencyKey),
+      clientId: meta.clientId,
+      endpointId: endpoint.config.id,
+      now,
+    });
+  } catch (error) {
+    throw new StoreUnavailableError(error);
+  }
+  if (!created.created) {
+    return created.sameContent
+      ? { kind: 'accepted', id: created.id, duplicate: true }
+      : { kind: 'conflict', id: created.id };
+  }
+  try {
+    await deps.queues.enqueue(endpoint.config.id, id);
+    await deps.store.markEnqueued(id);
+  } catch (error) {
+    // The message is durable and stays in the outbox; the sweeper will enqueue it.
+    deps.logger.warn({ messageId: id, err: error }, 'enqueue not confirmed; left to the outbox sweeper');
+  }
+  return { kind: 'accepted', id, duplicate: false };
+}

@@ -1,0 +1,41 @@
+/**
+ * The stored form of an accepted message and its delivery state, as the API reports it and the worker updates it.
+ */
+import type { OperationOutcome } from '@medplum/fhirtypes';
+import type { InboundMessage, MessageKind } from './schemas';
+
+export const MESSAGE_STATUSES = ['queued', 'delivering', 'delivered', 'failed', 'superseded'] as const;
+export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
+
+/** A resource the EHR holds as a result of delivering a message. */
+export interface WrittenResource {
+  readonly resourceType: string;
+  /** Literal reference in the EHR, e.g. `ServiceRequest/123`. */
+  readonly reference: string;
+  readonly versionId?: string;
+  /** HTTP status the EHR gave the entry (201 created, 200 updated). */
+  readonly status: string;
+  readonly identifier: string;
+}
+
+export interface MessageRecord {
+  readonly id: string;
+  readonly kind: MessageKind;
+  readonly status: MessageStatus;
+  readonly message: InboundMessage;
+  readonly contentHash: string;
+  readonly clientId: string;
+  readonly endpointId: string;
+  readonly practice: string;
+  readonly receivedAt: string;
+  readonly updatedAt: string;
+  readonly attempts: number;
+  readonly deliveredAt?: string;
+  /** When a message waiting to be retried will next be tried. */
+  readonly nextAttemptAt?: string;
+  readonly resources: readonly WrittenResource[];
+  /** Why the last attempt did not deliver (kept after a permanent failure). */
+  readonly lastError?: string;
+  /** The OperationOutcome behind a permanent failure: the EHR's own, or the local validation result. */
+  readonly outcome?: OperationOutcome;
+}

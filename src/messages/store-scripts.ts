@@ -1,0 +1,69 @@
+/**
+ * The Lua scripts behind the message store. Each one changes a message, its indexes and the audit ledger in one
+ * atomic step, so a crash or a lost connection can never leave a half-written message behind.
+ */
+import { LUA_APPEND_LEDGER } from '../audit/ledger-lua';
+import { LuaScript } from '../redis/lua-script';
+
+/**
+ * Creates a message unless its idempotency key is taken.
+ * KEYS: idempotency, message, outbox, status index (queued), ledger, ledger head
+ * ARGV: idempotency value ("<id> <contentHash>"), receivedAt (ms), number of hash fields N, N field/value pairs,
+ *       then the ledger entry's field/value pairs.
+ * Returns {1, id} when created, {0, existingId, existingHash} when the key was already taken.
+ */
+export const CREATE_MESSAGE = new LuaScript(`${LUA_APPEND_LEDGER}
+local existing = redis.call('GET', KEYS[1])
+if existing then
+  local sep = string.find(existing, ' ', 1, true)
+  return { 0, string.sub(existing, 1, sep - 1), string.sub(existing, sep + 1) }
+end
+local id = string.sub(ARGV[1], 1, string.find(ARGV[1], ' ', 1, true) - 1)
+local n = tonumber(ARGV[3])
+local fields = {}
+for i = 4, 3 + n do fields[#fields + 1] = ARGV[i] end
+redis.call('HSET', KEYS[2], unpack(fields))
+redis.call('SET', KEYS[1], ARGV[1])
+redis.call('ZADD', KEYS[3], ARGV[2], id)
+redis.call('ZADD', KEYS[4], ARGV[2], id)
+local ledger = {}
+for i = 4 + n, #ARGV do ledger[#ledger + 1] = ARGV[i] end
+append_ledger(KEYS[5], KEYS[6], ledger)
+return { 1, id }
+`);
+
+/**
+ * Moves a message to a new state if it is in one of the allowed states.
+ * KEYS: message, ledger, ledger head
+ * ARGV: status index prefix, new status ('' keeps it), allowed current statuses (space separated, '' = any),
+ *       now (ms), increment attempts ('1' or '0'), number of hash fields N, N field/value pairs (an empty value
+ *       deletes the field), then the ledger entry's field/value pairs (none: no ledger entry).
+ * Returns {'ok', previousStatus, attempts} | {'conflict', currentStatus} | {'missing'}.
+ */
+export const TRANSITION_MESSAGE = new LuaScript(`${LUA_APPEND_LEDGER}
+if redis.call('EXISTS', KEYS[1]) == 0 then return { 'missing' } end
+local current = redis.call('HGET', KEYS[1], 'status')
+if ARGV[3] ~= '' then
+  local allowed = false
+  for s in string.gmatch(ARGV[3], '%S+') do if s == current then allowed = true end end
+  if not allowed then return { 'conflict', current } end
+end
+local id = redis.call('HGET', KEYS[1], 'id')
+if ARGV[2] ~= '' and ARGV[2] ~= current then
+  redis.call('ZREM', ARGV[1] .. current, id)
+  redis.call('ZADD', ARGV[1] .. ARGV[2], ARGV[4], id)
+  redis.call('HSET', KEYS[1], 'status', ARGV[2])
+end
+local attempts = tonumber(redis.call('HGET', KEYS[1], 'attempts') or '0')
+if ARGV[5] == '1' then attempts = redis.call('HINCRBY', KEYS[1], 'attempts', 1) end
+local n = tonumber(ARGV[6])
+for i = 7, 6 + n, 2 do
+  if ARGV[i + 1] == '' then redis.call('HDEL', KEYS[1], ARGV[i]) else redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+end
+if #ARGV >= 7 + n then
+  local ledger = {}
+  for i = 7 + n, #ARGV do ledger[#ledger + 1] = ARGV[i] end
+  append_ledger(KEYS[2], KEYS[3], ledger)
+end
+return { 'ok', current, attempts }
+`);

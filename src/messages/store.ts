@@ -1,0 +1,207 @@
+/**
+ * Durable storage of accepted messages in Redis: the record itself, its idempotency key, its place in the outbox
+ * (accepted but not yet handed to the queue) and its status index. Every change goes through an atomic script
+ * that also appends the matching audit ledger entry.
+ */
+import type { OperationOutcome } from '@medplum/fhirtypes';
+import type { Redis } from 'ioredis';
+import type { MessageKeys } from './keys';
+import type { MessageRecord, MessageStatus, WrittenResource } from './record';
+import type { InboundMessage } from './schemas';
+import { CREATE_MESSAGE, TRANSITION_MESSAGE } from './store-scripts';
+
+/** A ledger entry's fields (values are plain strings; no patient data goes here). */
+export type LedgerFields = Readonly<Record<string, string>>;
+
+export interface NewMessage {
+  readonly id: string;
+  readonly message: InboundMessage;
+  readonly contentHash: string;
+  readonly idempotencyKey: string;
+  readonly clientId: string;
+  readonly endpointId: string;
+  readonly now: Date;
+}
+
+export type CreateResult =
+  | { readonly created: true; readonly id: string }
+  | { readonly created: false; readonly id: string; readonly sameContent: boolean };
+
+/** Fields a transition may set; `null` removes the field. */
+export interface RecordChanges {
+  readonly deliveredAt?: string | null;
+  readonly resources?: readonly WrittenResource[] | null;
+  readonly lastError?: string | null;
+  readonly outcome?: OperationOutcome | null;
+  readonly nextAttemptAt?: string | null;
+}
+
+export interface Transition {
+  readonly status?: MessageStatus;
+  /** The transition happens only if the message is in one of these states. */
+  readonly from?: readonly MessageStatus[];
+  readonly incrementAttempts?: boolean;
+  readonly changes?: RecordChanges;
+  readonly ledger?: LedgerFields;
+  readonly now: Date;
+}
+
+export type TransitionResult =
+  | { readonly ok: true; readonly previousStatus: MessageStatus; readonly attempts: number }
+  | { readonly ok: false; readonly reason: 'missing' }
+  | { readonly ok: false; readonly reason: 'conflict'; readonly currentStatus: MessageStatus };
+
+function flatten(fields: Readonly<Record<string, string>>): string[] {
+  return Object.entries(fields).flatMap(([name, value]) => [name, value]);
+}
+
+function serialiseChanges(changes: RecordChanges, now: Date): string[] {
+  const out: Record<string, string> = { updatedAt: now.toISOString() };
+  for (const [name, value] of Object.entries(changes) as [keyof RecordChanges, unknown][]) {
+    if (value === undefined) {
+      continue;
+    }
+    out[name] = value === null ? '' : typeof value === 'string' ? value : JSON.stringify(value);
+  }
+  return flatten(out);
+}
+
+export class MessageStore {
+  constructor(
+    private readonly redis: Redis,
+    readonly keys: MessageKeys,
+  ) {}
+
+  async create(input: NewMessage): Promise<CreateResult> {
+    const { id, message, now } = input;
+    const receivedAt = now.toISOString();
+    const practice = message.body.gpPractice.odsCode;
+    const source = message.body.source;
+    const fields = flatten({
+      id,
+      kind: message.kind,
+      status: 'queued',
+      message: JSON.stringify(message),
+      contentHash: input.contentHash,
+      clientId: input.clientId,
+      endpointId: input.endpointId,
+      practice,
+      sourceSystem: source.system,
+      recordId: source.recordId,
+      recordVersion: String(source.recordVersion),
+      receivedAt,
+      updatedAt: receivedAt,
+      attempts: '0',
+    });
+    const ledger = flatten({
+      type: 'received',
+      at: receivedAt,
+      messageId: id,
+      kind: message.kind,
+      practice,
+      endpoint: input.endpointId,
+      client: input.clientId,
+      sourceSystem: source.system,
+      recordId: source.recordId,
+      recordVersion: String(source.recordVersion),
+      contentHash: input.contentHash,
+    });
+    const keys = this.keys;
+    const reply = (await CREATE_MESSAGE.run(
+      this.redis,
+      [
+        keys.idempotency(input.idempotencyKey),
+        keys.message(id),
+        keys.outbox,
+        keys.byStatus('queued'),
+        keys.ledger,
+        keys.ledgerHead,
+      ],
+      [`${id} ${input.contentHash}`, now.getTime(), fields.length, ...fields, ...ledger],
+    )) as [number, string, string?];
+    const [created, existingId, existingHash] = reply;
+    if (created === 1) {
+      return { created: true, id };
+    }
+    return { created: false, id: existingId, sameContent: existingHash === input.contentHash };
+  }
+
+  async get(id: string): Promise<MessageRecord | undefined> {
+    const hash = await this.redis.hgetall(this.keys.message(id));
+    if (hash.id === undefined) {
+      return undefined;
+    }
+    return parseRecord(hash);
+  }
+
+  async transition(id: string, change: Transition): Promise<TransitionResult> {
+    const fields = serialiseChanges(change.changes ?? {}, change.now);
+    const ledger = change.ledger === undefined ? [] : flatten(change.ledger);
+    const reply = (await TRANSITION_MESSAGE.run(
+      this.redis,
+      [this.keys.message(id), this.keys.ledger, this.keys.ledgerHead],
+      [
+        this.keys.statusIndexPrefix,
+        change.status ?? '',
+        (change.from ?? []).join(' '),
+        change.now.getTime(),
+        change.incrementAttempts === true ? '1' : '0',
+        fields.length,
+        ...fields,
+        ...ledger,
+      ],
+    )) as [string, string?, number?];
+    const [outcome, status, attempts] = reply;
+    if (outcome === 'ok') {
+      return { ok: true, previousStatus: status as MessageStatus, attempts: attempts ?? 0 };
+    }
+    if (outcome === 'conflict') {
+      return { ok: false, reason: 'conflict', currentStatus: status as MessageStatus };
+    }
+    return { ok: false, reason: 'missing' };
+  }
+
+  /** Marks a message as handed to the queue, so the outbox sweeper leaves it alone. */
+  async markEnqueued(id: string): Promise<void> {
+    await this.redis.zrem(this.keys.outbox, id);
+  }
+
+  /** Messages accepted before `before` that were never confirmed as queued (the process died in between). */
+  async outboxDue(before: Date, limit: number): Promise<string[]> {
+    return this.redis.zrangebyscore(this.keys.outbox, '-inf', before.getTime(), 'LIMIT', 0, limit);
+  }
+
+  async countByStatus(status: MessageStatus): Promise<number> {
+    return this.redis.zcard(this.keys.byStatus(status));
+  }
+}
+
+function parseJson(text: string | undefined): unknown {
+  return text === undefined || text === '' ? undefined : JSON.parse(text);
+}
+
+function parseRecord(hash: Record<string, string>): MessageRecord {
+  const message = parseJson(hash.message) as InboundMessage | undefined;
+  if (message === undefined) {
+    throw new Error(`Stored message ${hash.id ?? '?'} has no body`);
+  }
+  const outcome = parseJson(hash.outcome) as OperationOutcome | undefined;
+  return {
+    id: hash.id ?? '',
+    kind: message.kind,
+    status: hash.status as MessageStatus,
+    message,
+    contentHash: hash.contentHash ?? '',
+    clientId: hash.clientId ?? '',
+    endpointId: hash.endpointId ?? '',
+    practice: hash.practice ?? '',
+    receivedAt: hash.receivedAt ?? '',
+    updatedAt: hash.updatedAt ?? '',
+    attempts: Number(hash.attempts ?? '0'),
+    resources: (parseJson(hash.resources) as WrittenResource[] | undefined) ?? [],
+    ...(hash.deliveredAt ? { deliveredAt: hash.deliveredAt } : {}),
+    ...(hash.nextAttemptAt ? { nextAttemptAt: hash.nextAttemptAt } : {}),
+    ...(hash.lastError ? { lastError: hash.lastError } : {}),
+    ...(outcome ? { outcome } : {}),
+  };
+}

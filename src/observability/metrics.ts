@@ -1,0 +1,62 @@
+/**
+ * The one Prometheus metrics registry: what practice IT watches (intake, delivery outcomes and latency per endpoint,
+ * queue depth and the age of the oldest waiting job).
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export interface Metrics {
+  readonly registry: Registry;
+  readonly httpRequests: Counter<'method' | 'route' | 'status'>;
+  readonly messagesAccepted: Counter<'kind' | 'duplicate'>;
+  readonly messagesRejected: Counter<'kind' | 'reason'>;
+  readonly deliveries: Counter<'endpoint' | 'result'>;
+  readonly deliveryDuration: Histogram<'endpoint' | 'result'>;
+  readonly queueJobs: Gauge<'endpoint' | 'state'>;
+}
+
+export function createMetrics(options: { readonly defaultMetrics?: boolean } = {}): Metrics {
+  const registry = new Registry();
+  if (options.defaultMetrics !== false) {
+    collectDefaultMetrics({ register: registry, prefix: 'spfa_' });
+  }
+  return {
+    registry,
+    httpRequests: new Counter({
+      name: 'spfa_http_requests_total',
+      help: 'HTTP requests handled, by route and status',
+      labelNames: ['method', 'route', 'status'],
+      registers: [registry],
+    }),
+    messagesAccepted: new Counter({
+      name: 'spfa_messages_accepted_total',
+      help: 'Messages accepted (202), by kind; duplicate="true" for idempotent repeats',
+      labelNames: ['kind', 'duplicate'],
+      registers: [registry],
+    }),
+    messagesRejected: new Counter({
+      name: 'spfa_messages_rejected_total',
+      help: 'Messages refused at the API, by kind and reason',
+      labelNames: ['kind', 'reason'],
+      registers: [registry],
+    }),
+    deliveries: new Counter({
+      name: 'spfa_delivery_attempts_total',
+      help: 'Delivery attempts, by endpoint and result (delivered, retry, failed, settled)',
+      labelNames: ['endpoint', 'result'],
+      registers: [registry],
+    }),
+    deliveryDuration: new Histogram({
+      name: 'spfa_delivery_attempt_seconds',
+      help: 'Duration of one delivery attempt, by endpoint and result',
+      labelNames: ['endpoint', 'result'],
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry],
+    }),
+    queueJobs: new Gauge({
+      name: 'spfa_queue_jobs',
+      help: 'Jobs in each endpoint queue, by state (sampled at scrape time)',
+      labelNames: ['endpoint', 'state'],
+      registers: [registry],
+    }),
+  };
+}

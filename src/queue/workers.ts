@@ -1,0 +1,118 @@
+/**
+ * Starts one BullMQ worker per target endpoint, each with that endpoint's concurrency and request-rate limit, and
+ * the outbox sweeper that re-enqueues messages accepted by an API process that died before confirming the enqueue.
+ */
+import { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { DeliveryDeps } from '../delivery/deliver-message';
+import type { Endpoint } from '../delivery/endpoints';
+import type { Logger } from '../observability/logger';
+import type { MessageStore } from '../messages/store';
+import type { DeliveryJobData } from './names';
+import { deliveryQueueName, queuePrefix } from './names';
+import { createDeliveryProcessor, deliveryBackoff } from './processor';
+import type { DeliveryQueues } from './producer';
+
+/** Most HTTP requests one delivery makes: patient lookup, referral lookup, transaction. */
+export const REQUESTS_PER_DELIVERY = 3;
+
+export interface WorkerPool {
+  readonly workers: readonly Worker<DeliveryJobData>[];
+  close(): Promise<void>;
+}
+
+export interface WorkerPoolOptions {
+  readonly connection: Redis;
+  readonly redisPrefix: string;
+  readonly endpoints: readonly Endpoint[];
+  readonly deps: DeliveryDeps;
+  readonly logger: Logger;
+}
+
+/** Deliveries per second that keep an endpoint within its declared requests per second. */
+export function deliveriesPerSecond(maxRequestsPerSecond: number): number {
+  return Math.max(1, Math.floor(maxRequestsPerSecond / REQUESTS_PER_DELIVERY));
+}
+
+export function startDeliveryWorkers(options: WorkerPoolOptions): WorkerPool {
+  const processor = createDeliveryProcessor(options.deps);
+  const workers = options.endpoints.map((endpoint) => {
+    const worker = new Worker<DeliveryJobData>(deliveryQueueName(endpoint.config.id), processor, {
+      connection: options.connection,
+      prefix: queuePrefix(options.redisPrefix),
+      concurrency: endpoint.config.concurrency,
+      limiter: { max: deliveriesPerSecond(endpoint.config.maxRequestsPerSecond), duration: 1000 },
+      settings: { backoffStrategy: deliveryBackoff },
+    });
+    const log = options.logger.child({ endpoint: endpoint.config.id });
+    worker.on('error', (error) => {
+      log.error({ err: error }, 'delivery worker error');
+    });
+    worker.on('failed', (job, error) => {
+      log.info(
+        { jobId: job?.id, messageId: job?.data.messageId, attempt: job?.attemptsMade, reason: error.name },
+        'delivery attempt did not deliver',
+      );
+    });
+    worker.on('completed', (job) => {
+      log.debug({ jobId: job.id, messageId: job.data.messageId }, 'delivery job completed');
+    });
+    return worker;
+  });
+  return {
+    workers,
+    async close() {
+      await Promise.all(workers.map(async (worker) => worker.close()));
+    },
+  };
+}
+
+export interface OutboxSweeper {
+  sweepOnce(): Promise<number>;
+  stop(): void;
+}
+
+/**
+ * Periodically re-enqueues accepted messages whose enqueue was never confirmed. Enqueueing is idempotent (the job
+ * id is the message id) and delivery re-checks the message's state, so a sweep that races a live API is harmless.
+ */
+export function startOutboxSweeper(options: {
+  readonly store: MessageStore;
+  readonly queues: DeliveryQueues;
+  readonly intervalMs: number;
+  readonly logger: Logger;
+  readonly now: () => Date;
+}): OutboxSweeper {
+  const sweepOnce = async (): Promise<number> => {
+    const due = await options.store.outboxDue(new Date(options.now().getTime() - options.intervalMs), 500);
+    let count = 0;
+    for (const id of due) {
+      const record = await options.store.get(id);
+      if (record !== undefined) {
+        await options.queues.enqueue(record.endpointId, id);
+      }
+      await options.store.markEnqueued(id);
+      count += 1;
+    }
+    if (count > 0) {
+      options.logger.warn({ count }, 'outbox sweep enqueued messages whose enqueue had not been confirmed');
+    }
+    return count;
+  };
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) {
+      return;
+    }
+    running = true;
+    sweepOnce()
+      .catch((error: unknown) => {
+        options.logger.warn({ err: error }, 'outbox sweep failed; will try again');
+      })
+      .finally(() => {
+        running = false;
+      });
+  }, options.intervalMs);
+  timer.unref();
+  return { sweepOnce, stop: () => { clearInterval(timer); } };
+}
