@@ -1,0 +1,18 @@
+// Shared aliases and rule sets used across the profiles.
+Alias: $sct = http://snomed.info/sct
+Alias: $ucum = http://unitsofmeasure.org
+Alias: $obs-category = http://terminology.hl7.org/CodeSystem/observation-category
+Alias: $sp = https://sp-fhir-adapter.org/fhir/CodeSystem/sp-concepts
+Alias: $nhs-number = https://fhir.nhs.uk/Id/nhs-number
+
+// Applied to every definitional resource. The date is fixed (not the build day) so that compiling the same
+// FSH twice gives byte-identical JSON; change it when the profiles are released.
+RuleSet: SPMetadata
+* ^publisher = "sp-fhir-adapter project"
+* ^date = "2026-01-01"
+* ^experimental = false
+
+// Spelling out the url of an extension slice makes SUSHI unfold the extension's elements (url, value[x]) into
+// the profile's snapshot, so validators that match slices by the url's fixed value can recognise the slice.
+RuleSet: SPExtensionSlice(slice, id)
+* extension[{slice}].url = "https://sp-fhir-adapter.org/fhir/StructureDefinition/{id}" (exactly)

@@ -1,0 +1,53 @@
+// Extensions carrying source-system facts that have no home in the base resources.
+
+Extension: ReferralStatus
+Id: referral-status
+Title: "Social prescribing referral status"
+Description: "The referral's status in the social prescribing service's workflow (ServiceRequest.status is coarser)."
+Context: ServiceRequest
+* insert SPMetadata
+* value[x] 1..1
+* value[x] only code
+* valueCode from SPReferralStatusVS (required)
+
+Extension: ReferralSource
+Id: referral-source
+Title: "Social prescribing referral source"
+Description: "Who referred the person to the social prescribing service."
+Context: ServiceRequest
+* insert SPMetadata
+* value[x] 1..1
+* value[x] only Coding
+* valueCoding from SPReferralSourceVS (required)
+* valueCoding.system 1..1
+* valueCoding.code 1..1
+
+Invariant: sp-importance-range
+Description: "Goal importance is a whole number from 1 to 10."
+Expression: "$this >= 1 and $this <= 10"
+Severity: #error
+
+Extension: GoalImportance
+Id: goal-importance
+Title: "Goal importance"
+Description: "How important the goal is to the person, from 1 (least) to 10 (most), as recorded in the care and support plan."
+Context: Goal
+* insert SPMetadata
+* value[x] 1..1
+* value[x] only integer
+* valueInteger obeys sp-importance-range
+
+Invariant: sp-version-positive
+Description: "A source record version is a whole number of at least 1."
+Expression: "$this >= 1"
+Severity: #error
+
+Extension: SourceRecordVersion
+Id: source-record-version
+Title: "Source record version"
+Description: "The source system's version of the record this resource was written from. Lets a receiver tell which of two deliveries is newer."
+Context: ServiceRequest, Goal, Observation
+* insert SPMetadata
+* value[x] 1..1
+* value[x] only integer
+* valueInteger obeys sp-version-positive

@@ -1,0 +1,56 @@
+// A referral to the social prescribing service, as written by the referral mapper.
+
+Profile: SPReferral
+Parent: ServiceRequest
+Id: sp-referral
+Title: "Social prescribing referral"
+Description: "A referral to a social prescribing link worker, carried into the GP record."
+* insert SPMetadata
+* extension contains
+    ReferralStatus named referralStatus 1..1 and
+    ReferralSource named referralSource 0..1 and
+    SourceRecordVersion named sourceRecordVersion 1..1
+* insert SPExtensionSlice(referralStatus, referral-status)
+* insert SPExtensionSlice(referralSource, referral-source)
+* insert SPExtensionSlice(sourceRecordVersion, source-record-version)
+* identifier 1..*
+* status 1..1
+* intent = #order
+* code 1..1
+* code = $sct#871731000000106 "Referral to social prescribing service"
+* subject only Reference(Patient)
+* authoredOn 1..1
+* requester 0..1
+* requester only Reference(Practitioner or PractitionerRole or Organization or Patient or RelatedPerson)
+* performer 0..*
+* performer only Reference(Practitioner or PractitionerRole or Organization or HealthcareService or CareTeam)
+* reasonCode 0..*
+* reasonCode from SPPresentingNeeds (extensible)
+* priority 0..1
+* note 0..*
+
+Instance: sp-referral-example
+InstanceOf: SPReferral
+Title: "Example social prescribing referral"
+Description: "A GP referral for social isolation and a financial problem."
+Usage: #example
+* extension[referralStatus].valueCode = #accepted
+* extension[referralSource].valueCoding = https://sp-fhir-adapter.org/fhir/CodeSystem/sp-referral-source#gp "GP practice"
+* extension[sourceRecordVersion].valueInteger = 3
+* identifier.system = "https://sp-fhir-adapter.org/fhir/Id/source-record/example-system"
+* identifier.value = "referral-1001"
+* status = #active
+* intent = #order
+* code = $sct#871731000000106 "Referral to social prescribing service"
+* subject.reference = "Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|9434765919"
+* subject.identifier.system = $nhs-number
+* subject.identifier.value = "9434765919"
+* authoredOn = "2026-01-05T10:30:00Z"
+* requester.identifier.system = "https://fhir.nhs.uk/Id/ods-organization-code"
+* requester.identifier.value = "A12345"
+* requester.type = "Organization"
+* reasonCode[0] = $sct#422650009 "Social isolation"
+* reasonCode[1] = $sct#160932005 "Financial problem"
+* reasonCode[2].text = "Struggling since moving house"
+* priority = #routine
+* note.text = "Prefers telephone contact in the afternoons."

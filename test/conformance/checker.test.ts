@@ -1,0 +1,191 @@
+// The conformance checker against the committed compiled profiles: examples pass, each kind of defect is reported
+// with the expression of the offending element.
+import type { Goal, Observation, OperationOutcomeIssue, Resource, ServiceRequest } from '@medplum/fhirtypes';
+import { createConformanceChecker, loadCompiledResources, referenceTargetType } from '../../src/conformance';
+import type { ConformanceChecker } from '../../src/conformance';
+
+const compiled = loadCompiledResources();
+let checker: ConformanceChecker;
+
+beforeAll(() => {
+  checker = createConformanceChecker();
+});
+
+function example(id: string): Resource {
+  const found = compiled.examples.find((r) => r.id === id);
+  if (!found) {
+    throw new Error(`example ${id} not compiled`);
+  }
+  return structuredClone(found);
+}
+
+function expressions(issues: OperationOutcomeIssue[]): string[] {
+  return issues.filter((i) => i.severity === 'error').flatMap((i) => i.expression ?? []);
+}
+
+describe('compiled profiles', () => {
+  it('has the five project profiles', () => {
+    expect(checker.profileUrls).toEqual(
+      ['sp-contact-note', 'sp-goal', 'sp-ons4', 'sp-referral', 'sp-swemwbs'].map(
+        (id) => `https://sp-fhir-adapter.org/fhir/StructureDefinition/${id}`,
+      ),
+    );
+  });
+
+  it.each(compiled.examples.map((r) => [r.id ?? '', r]))('example %s conforms', (_id, resource) => {
+    expect(checker.check(resource)).toEqual([]);
+  });
+});
+
+describe('defects', () => {
+  it('reports a wrong fixed code', () => {
+    const obs = example('sp-ons4-example') as Observation;
+    obs.code = { coding: [{ system: 'http://snomed.info/sct', code: '718466001' }] };
+    expect(expressions(checker.check(obs))).toContain('Observation.code');
+  });
+
+  it('reports a missing required element', () => {
+    const obs = example('sp-contact-note-example') as Observation;
+    delete obs.effectiveDateTime;
+    expect(expressions(checker.check(obs))).toContain('Observation.effective');
+  });
+
+  it('reports a missing required extension', () => {
+    const goal = example('sp-goal-example') as Goal;
+    goal.extension = goal.extension?.filter((e) => !e.url.endsWith('/source-record-version'));
+    expect(expressions(checker.check(goal))).toContain('Goal.extension');
+  });
+
+  it('reports an out-of-range ONS4 item at the item itself', () => {
+    const obs = example('sp-ons4-example') as Observation;
+    const happiness = obs.component?.find((c) => c.code.coding?.[0]?.code === 'ons4-happiness');
+    if (!happiness) {
+      throw new Error('example lost its happiness component');
+    }
+    happiness.valueInteger = 11;
+    const index = obs.component?.indexOf(happiness) ?? -1;
+    const issues = checker.check(obs);
+    expect(expressions(issues)).toEqual([`Observation.component[${index}].value.ofType(integer)`]);
+    expect(issues[0]?.code).toBe('invariant');
+  });
+
+  it('reports a missing ONS4 item', () => {
+    const obs = example('sp-ons4-example') as Observation;
+    obs.component = obs.component?.slice(0, 3);
+    expect(expressions(checker.check(obs))).toContain('Observation.component');
+  });
+
+  it('reports a SWEMWBS item or total out of range', () => {
+    const obs = example('sp-swemwbs-example') as Observation;
+    const first = obs.component?.[0];
+    if (!first || !obs.valueQuantity) {
+      throw new Error('example lost its content');
+    }
+    first.valueInteger = 0;
+    obs.valueQuantity.value = 36;
+    expect(expressions(checker.check(obs))).toEqual(
+      expect.arrayContaining(['Observation.component[0].value.ofType(integer)', 'Observation.value']),
+    );
+  });
+
+  it('reports a code outside a required project value set', () => {
+    const obs = example('sp-contact-note-example') as Observation;
+    const mode = obs.component?.find((c) => c.code.coding?.[0]?.code === 'contact-mode');
+    if (!mode) {
+      throw new Error('example lost its contact mode');
+    }
+    mode.valueCodeableConcept = {
+      coding: [{ system: 'https://sp-fhir-adapter.org/fhir/CodeSystem/sp-contact-mode', code: 'carrier-pigeon' }],
+    };
+    const index = obs.component?.indexOf(mode) ?? -1;
+    const issues = checker.check(obs);
+    expect(expressions(issues)).toEqual([`Observation.component[${index}].value.ofType(CodeableConcept).coding[0]`]);
+    expect(issues[0]?.code).toBe('code-invalid');
+  });
+
+  it('reports a bad code in a required extension', () => {
+    const sr = example('sp-referral-example') as ServiceRequest;
+    const status = sr.extension?.find((e) => e.url.endsWith('/referral-status'));
+    if (!status || !sr.extension) {
+      throw new Error('example lost its referral status');
+    }
+    status.valueCode = 'lost';
+    const index = sr.extension.indexOf(status);
+    expect(expressions(checker.check(sr))).toEqual([`ServiceRequest.extension[${index}].value.ofType(code)`]);
+  });
+
+  it('reports a base FHIR status code that does not exist', () => {
+    const goal = example('sp-goal-example') as Goal;
+    (goal as { lifecycleStatus: string }).lifecycleStatus = 'finished';
+    expect(expressions(checker.check(goal))).toEqual(['Goal.lifecycleStatus']);
+  });
+
+  it('reports a SNOMED reason outside the presenting needs, but accepts text-only reasons', () => {
+    const sr = example('sp-referral-example') as ServiceRequest;
+    sr.reasonCode = [
+      { text: 'Wants to get out more' },
+      { coding: [{ system: 'http://snomed.info/sct', code: '38341003', display: 'Hypertension' }] },
+      { coding: [{ system: 'https://example.org/local-needs', code: 'isolation' }] },
+    ];
+    expect(expressions(checker.check(sr))).toEqual(['ServiceRequest.reasonCode[1].coding[0]']);
+  });
+
+  it('reports a reference to a resource type the profile does not allow', () => {
+    const obs = example('sp-contact-note-example') as Observation;
+    obs.subject = { reference: 'Group/123' };
+    obs.basedOn = [{ reference: 'https://ehr.example.org/fhir/CarePlan/9/_history/2' }];
+    expect(expressions(checker.check(obs)).sort()).toEqual([
+      'Observation.basedOn[0].reference',
+      'Observation.subject.reference',
+    ]);
+  });
+
+  it('accepts urn:uuid, conditional and absolute references of the right type', () => {
+    const obs = example('sp-contact-note-example') as Observation;
+    obs.subject = { reference: 'urn:uuid:0b0f6d6e-5b8c-4a8e-9d8e-4c1c0f4b9a11' };
+    obs.basedOn = [
+      { reference: 'ServiceRequest?identifier=https://example.org|1' },
+      { reference: 'https://ehr.example.org/fhir/ServiceRequest/9' },
+    ];
+    expect(checker.check(obs)).toEqual([]);
+  });
+
+  it('rejects an unknown project profile and a profile for another type', () => {
+    const goal = example('sp-goal-example') as Goal;
+    goal.meta = { profile: ['https://sp-fhir-adapter.org/fhir/StructureDefinition/sp-nothing'] };
+    expect(checker.check(goal)).toEqual([
+      expect.objectContaining({ severity: 'error', code: 'not-supported', expression: ['Goal.meta.profile[0]'] }),
+    ]);
+    goal.meta = { profile: ['https://sp-fhir-adapter.org/fhir/StructureDefinition/sp-referral'] };
+    expect(expressions(checker.check(goal))).toEqual(['Goal.meta.profile[0]']);
+  });
+
+  it('checks a resource without a project profile against its base type', () => {
+    expect(checker.check({ resourceType: 'Encounter', status: 'finished', class: { code: 'AMB' } })).toEqual([]);
+    const issues = checker.check({ resourceType: 'Encounter', status: 'done' as 'finished', class: { code: 'AMB' } });
+    expect(expressions(issues)).toEqual(['Encounter.status']);
+  });
+
+  it('gives every issue a severity, a code and an expression', () => {
+    const obs = example('sp-ons4-example') as Observation;
+    delete obs.subject;
+    obs.component = [];
+    for (const found of checker.check(obs)) {
+      expect(found.severity).toBeDefined();
+      expect(found.code).toBeDefined();
+      expect(found.expression?.length).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe('referenceTargetType', () => {
+  it.each([
+    ['Patient/1', 'Patient'],
+    ['Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|9434765919', 'Patient'],
+    ['https://ehr.example.org/fhir/Observation/5/_history/3', 'Observation'],
+    ['urn:uuid:0b0f6d6e-5b8c-4a8e-9d8e-4c1c0f4b9a11', undefined],
+    ['#contained', undefined],
+  ])('%s → %s', (reference, type) => {
+    expect(referenceTargetType(reference)).toBe(type);
+  });
+});
