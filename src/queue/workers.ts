@@ -2,15 +2,16 @@
  * Starts one BullMQ worker per target endpoint, each with that endpoint's concurrency and request-rate limit, and
  * the outbox sweeper that re-enqueues messages accepted by an API process that died before confirming the enqueue.
  */
-import { Worker } from 'bullmq';
+import { UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { DeliveryDeps } from '../delivery/deliver-message';
 import type { Endpoint } from '../delivery/endpoints';
 import type { Logger } from '../observability/logger';
 import type { MessageStore } from '../messages/store';
+import type { Metrics } from '../observability/metrics';
 import type { DeliveryJobData } from './names';
 import { deliveryQueueName, queuePrefix } from './names';
-import { createDeliveryProcessor, deliveryBackoff } from './processor';
+import { RetryLaterError, createDeliveryProcessor, deliveryBackoff } from './processor';
 import type { DeliveryQueues } from './producer';
 
 /** Most HTTP requests one delivery makes: patient lookup, referral lookup, transaction. */
@@ -27,6 +28,7 @@ export interface WorkerPoolOptions {
   readonly endpoints: readonly Endpoint[];
   readonly deps: DeliveryDeps;
   readonly logger: Logger;
+  readonly metrics?: Metrics;
 }
 
 /** Deliveries per second that keep an endpoint within its declared requests per second. */
@@ -35,8 +37,24 @@ export function deliveriesPerSecond(maxRequestsPerSecond: number): number {
 }
 
 export function startDeliveryWorkers(options: WorkerPoolOptions): WorkerPool {
-  const processor = createDeliveryProcessor(options.deps);
+  const deliver = createDeliveryProcessor(options.deps);
   const workers = options.endpoints.map((endpoint) => {
+    const labels = { endpoint: endpoint.config.id };
+    const processor: typeof deliver = async (job) => {
+      const stopTimer = options.metrics?.deliveryDuration.startTimer(labels);
+      let result = 'error';
+      try {
+        const decision = await deliver(job);
+        result = decision.kind;
+        return decision;
+      } catch (error) {
+        result = error instanceof RetryLaterError ? 'retry' : error instanceof UnrecoverableError ? 'failed' : 'error';
+        throw error;
+      } finally {
+        stopTimer?.({ result });
+        options.metrics?.deliveries.inc({ ...labels, result });
+      }
+    };
     const worker = new Worker<DeliveryJobData>(deliveryQueueName(endpoint.config.id), processor, {
       connection: options.connection,
       prefix: queuePrefix(options.redisPrefix),
@@ -114,5 +132,10 @@ export function startOutboxSweeper(options: {
       });
   }, options.intervalMs);
   timer.unref();
-  return { sweepOnce, stop: () => { clearInterval(timer); } };
+  return {
+    sweepOnce,
+    stop: () => {
+      clearInterval(timer);
+    },
+  };
 }

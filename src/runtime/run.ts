@@ -1,0 +1,124 @@
+/**
+ * Runs the adapter's roles in this process: the embedded sandbox EHR, the HTTP API and the delivery workers, any
+ * combination of them. Returns a handle whose stop() shuts everything down in order: stop taking requests, let
+ * in-flight deliveries finish, then close queues and connections.
+ */
+import type { Server } from 'node:http';
+import { createServer } from 'node:http';
+import type { Config } from '../config/schema';
+import { buildApp } from '../http/app';
+import type { Logger } from '../observability/logger';
+import type { OutboxSweeper, WorkerPool } from '../queue/workers';
+import { startDeliveryWorkers, startOutboxSweeper } from '../queue/workers';
+import type { RunningSandbox } from '../sandbox';
+import { startSandbox } from '../sandbox';
+import { ensureRedis } from './local-redis';
+import type { Services } from './services';
+import { createServices } from './services';
+import { packageVersion } from './version';
+
+export interface Roles {
+  readonly api: boolean;
+  readonly worker: boolean;
+  readonly sandbox: boolean;
+}
+
+export interface RunningAdapter {
+  readonly services: Services;
+  readonly apiUrl?: string;
+  readonly sandbox?: RunningSandbox;
+  stop(): Promise<void>;
+}
+
+function usesSandbox(config: Config): boolean {
+  return config.endpoints.some((endpoint) => endpoint.baseUrl === 'sandbox');
+}
+
+async function listen(server: Server, port: number, host: string): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  return typeof address === 'object' && address !== null ? address.port : port;
+}
+
+export async function runAdapter(config: Config, roles: Roles, logger: Logger): Promise<RunningAdapter> {
+  await ensureRedis(config.redis.url, logger);
+  let sandbox: RunningSandbox | undefined;
+  if (roles.sandbox && config.sandbox.enabled && usesSandbox(config)) {
+    sandbox = await startSandbox({
+      port: config.sandbox.port,
+      host: config.sandbox.host,
+      logger: logger.child({ role: 'sandbox' }),
+    });
+    logger.info({ baseUrl: sandbox.baseUrl }, 'embedded sandbox EHR listening');
+  }
+  const sandboxBaseUrl =
+    sandbox?.baseUrl ?? (usesSandbox(config) ? `http://${config.sandbox.host}:${config.sandbox.port}/fhir` : undefined);
+  const services = createServices(config, logger, sandboxBaseUrl !== undefined ? { sandboxBaseUrl } : {});
+
+  let server: Server | undefined;
+  let apiUrl: string | undefined;
+  if (roles.api) {
+    const app = buildApp({ ...services, http: config.http, version: packageVersion() });
+    server = createServer(app);
+    const port = await listen(server, config.http.port, config.http.host);
+    apiUrl = `http://${config.http.host}:${port}`;
+    if (Object.keys(config.http.apiKeys).length === 0) {
+      logger.warn('no API keys configured: the API accepts unauthenticated requests (set API_KEYS in production)');
+    }
+    logger.info({ url: apiUrl }, 'API listening');
+  }
+
+  let pool: WorkerPool | undefined;
+  let sweeper: OutboxSweeper | undefined;
+  if (roles.worker) {
+    pool = startDeliveryWorkers({
+      connection: services.workerRedis,
+      redisPrefix: config.redis.prefix,
+      endpoints: services.endpoints.all,
+      deps: services.deliveryDeps(),
+      logger,
+      metrics: services.metrics,
+    });
+    sweeper = startOutboxSweeper({
+      store: services.store,
+      queues: services.queues,
+      intervalMs: config.worker.outboxSweepMs,
+      logger,
+      now: services.now,
+    });
+    logger.info({ endpoints: services.endpoints.all.map((e) => e.config.id) }, 'delivery workers started');
+  }
+
+  let stopping: Promise<void> | undefined;
+  const stop = async (): Promise<void> => {
+    stopping ??= (async () => {
+      if (server !== undefined) {
+        const closing = new Promise<void>((resolve) => {
+          server.close(() => {
+            resolve();
+          });
+        });
+        server.closeIdleConnections();
+        await closing;
+      }
+      sweeper?.stop();
+      // Waits for in-flight deliveries to finish; an unfinished job's lock lapses and another worker takes it.
+      await pool?.close();
+      await services.close();
+      await sandbox?.close();
+    })();
+    return stopping;
+  };
+  return {
+    services,
+    ...(apiUrl !== undefined ? { apiUrl } : {}),
+    ...(sandbox !== undefined ? { sandbox } : {}),
+    stop,
+  };
+}

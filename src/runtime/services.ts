@@ -1,0 +1,73 @@
+/**
+ * Builds the long-lived parts every process role shares (Redis connections, message store, endpoint registry,
+ * queues, conformance checker, metrics) from the configuration, and closes them in the right order.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { Config } from '../config/schema';
+import { createConformanceChecker } from '../conformance';
+import type { ConformanceCheck } from '../delivery/attempt';
+import type { DeliveryDeps } from '../delivery/deliver-message';
+import type { EndpointRegistry } from '../delivery/endpoints';
+import { createEndpointRegistry } from '../delivery/endpoints';
+import { messageKeys } from '../messages/keys';
+import { MessageStore } from '../messages/store';
+import type { Logger } from '../observability/logger';
+import type { Metrics } from '../observability/metrics';
+import { createMetrics } from '../observability/metrics';
+import { DeliveryQueues } from '../queue/producer';
+import { closeRedis, createRedis } from '../redis/connection';
+
+export interface Services {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  /** Fails fast when Redis is down: used by the API and the store. */
+  readonly redis: Redis;
+  /** Waits and reconnects: used by BullMQ workers. */
+  readonly workerRedis: Redis;
+  readonly store: MessageStore;
+  readonly queues: DeliveryQueues;
+  readonly endpoints: EndpointRegistry;
+  readonly conformance: ConformanceCheck;
+  readonly now: () => Date;
+  readonly newId: () => string;
+  deliveryDeps(): DeliveryDeps;
+  close(): Promise<void>;
+}
+
+export interface ServiceOptions {
+  readonly sandboxBaseUrl?: string;
+  readonly metrics?: Metrics;
+}
+
+export function createServices(config: Config, logger: Logger, options: ServiceOptions = {}): Services {
+  const redis = createRedis(config.redis.url, 'command');
+  const workerRedis = createRedis(config.redis.url, 'worker');
+  const store = new MessageStore(redis, messageKeys(config.redis.prefix));
+  const queues = new DeliveryQueues(redis, config.redis.prefix);
+  const endpoints = createEndpointRegistry(config.endpoints, {
+    ...(options.sandboxBaseUrl !== undefined ? { sandboxBaseUrl: options.sandboxBaseUrl } : {}),
+  });
+  const conformance = createConformanceChecker();
+  const now = (): Date => new Date();
+  const services: Services = {
+    config,
+    logger,
+    metrics: options.metrics ?? createMetrics(),
+    redis,
+    workerRedis,
+    store,
+    queues,
+    endpoints,
+    conformance,
+    now,
+    newId: randomUUID,
+    deliveryDeps: () => ({ store, endpoints, conformance, logger, now, random: Math.random }),
+    async close() {
+      await queues.close();
+      await Promise.all([closeRedis(redis), closeRedis(workerRedis)]);
+    },
+  };
+  return services;
+}
