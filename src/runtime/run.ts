@@ -12,6 +12,7 @@ import type { OutboxSweeper, WorkerPool } from '../queue/workers';
 import { startDeliveryWorkers, startOutboxSweeper } from '../queue/workers';
 import type { RunningSandbox } from '../sandbox';
 import { startSandbox } from '../sandbox';
+import { waitForRedis } from '../redis/connection';
 import { ensureRedis } from './local-redis';
 import type { Services } from './services';
 import { createServices } from './services';
@@ -60,6 +61,9 @@ export async function runAdapter(config: Config, roles: Roles, logger: Logger): 
   const sandboxBaseUrl =
     sandbox?.baseUrl ?? (usesSandbox(config) ? `http://${config.sandbox.host}:${config.sandbox.port}/fhir` : undefined);
   const services = createServices(config, logger, sandboxBaseUrl !== undefined ? { sandboxBaseUrl } : {});
+  // The API's connection does not queue commands while disconnected (so an outage is a fast 503), so wait
+  // until it is ready before taking requests.
+  await waitForRedis(services.redis, 10_000);
 
   let server: Server | undefined;
   let apiUrl: string | undefined;
