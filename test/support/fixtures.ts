@@ -9,8 +9,8 @@ import type { GoalMessage, OutcomeNoteMessage, ReferralMessage } from '../../src
 
 const EXAMPLES = join(__dirname, '..', '..', 'examples');
 
-function load<T>(file: string): T {
-  return JSON.parse(readFileSync(join(EXAMPLES, file), 'utf8')) as T;
+function load(file: string): unknown {
+  return JSON.parse(readFileSync(join(EXAMPLES, file), 'utf8'));
 }
 
 export function uniqueId(prefix: string): string {
@@ -18,16 +18,16 @@ export function uniqueId(prefix: string): string {
 }
 
 export function referralDoc(overrides: Partial<ReferralMessage> = {}): ReferralMessage {
-  const doc = load<ReferralMessage>('referral.json');
+  const doc = load('referral.json') as ReferralMessage;
   return { ...doc, source: { ...doc.source, recordId: uniqueId('REF') }, ...overrides };
 }
 
 export function goalDoc(referralId: string, overrides: Partial<GoalMessage> = {}): GoalMessage {
-  const doc = load<GoalMessage>('goal.json');
+  const doc = load('goal.json') as GoalMessage;
   return { ...doc, source: { ...doc.source, recordId: uniqueId('GOAL') }, referralId, ...overrides };
 }
 
 export function outcomeNoteDoc(referralId: string, overrides: Partial<OutcomeNoteMessage> = {}): OutcomeNoteMessage {
-  const doc = load<OutcomeNoteMessage>('outcome-note.json');
+  const doc = load('outcome-note.json') as OutcomeNoteMessage;
   return { ...doc, source: { ...doc.source, recordId: uniqueId('NOTE') }, referralId, ...overrides };
 }
