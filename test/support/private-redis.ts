@@ -1,0 +1,105 @@
+/**
+ * A private redis-server for tests that must stop, kill or starve Redis without disturbing anything else on the
+ * machine. It listens on a free port with its own data directory.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+
+export interface PrivateRedis {
+  readonly url: string;
+  readonly port: number;
+  readonly dir: string;
+  /** Starts (or restarts) the server on the same port and data directory. */
+  start(): Promise<void>;
+  /** SIGKILL: no chance to save anything. */
+  kill(): Promise<void>;
+  /** Stops the server and deletes its data directory. */
+  destroy(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => { resolve(port); });
+    });
+  });
+}
+
+async function waitUntilAnswering(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    redis.on('error', () => undefined);
+    try {
+      await redis.connect();
+      await redis.ping();
+      return;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    } finally {
+      redis.disconnect();
+    }
+  }
+  throw new Error(`private redis at ${url} did not start`);
+}
+
+export async function createPrivateRedis(extraArgs: readonly string[] = []): Promise<PrivateRedis> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'spfa-redis-'));
+  const url = `redis://127.0.0.1:${port}`;
+  let child: ChildProcess | undefined;
+  const stopChild = async (signal: NodeJS.Signals): Promise<void> => {
+    const running = child;
+    child = undefined;
+    if (running?.exitCode !== null || running.signalCode !== null) {
+      return;
+    }
+    await new Promise<void>((resolve) => {
+      running.once('exit', () => { resolve(); });
+      running.kill(signal);
+    });
+  };
+  const handle: PrivateRedis = {
+    url,
+    port,
+    dir,
+    async start() {
+      child = spawn(
+        'redis-server',
+        [
+          '--port',
+          String(port),
+          '--bind',
+          '127.0.0.1',
+          '--dir',
+          dir,
+          '--save',
+          '',
+          '--maxmemory-policy',
+          'noeviction',
+          ...extraArgs,
+        ],
+        { stdio: 'ignore' },
+      );
+      await waitUntilAnswering(url, 10_000);
+    },
+    async kill() {
+      await stopChild('SIGKILL');
+    },
+    async destroy() {
+      await stopChild('SIGTERM');
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  await handle.start();
+  return handle;
+}
