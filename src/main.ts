@@ -5,9 +5,11 @@
  */
 import { Command } from 'commander';
 import { checkConnection } from './cli/check-connection';
+import { seedPatients } from './cli/seed-patients';
 import { ConfigError, loadConfig } from './config/load';
 import type { Config } from './config/schema';
 import { createEndpointRegistry } from './delivery/endpoints';
+import { FhirClient } from './delivery/fhir-client';
 import type { Logger } from './observability/logger';
 import { createLogger } from './observability/logger';
 import type { Roles } from './runtime/run';
@@ -109,6 +111,17 @@ program
       }
     }
     process.exit(allOk ? 0 : 1);
+  });
+
+program
+  .command('seed-patients')
+  .description("write the sandbox's synthetic patients into a FHIR R4 server (e.g. a local HAPI FHIR test server)")
+  .requiredOption('--base-url <url>', 'FHIR base URL of the server to seed')
+  .action(async (options: { baseUrl: string }) => {
+    const client = new FhirClient({ baseUrl: options.baseUrl, auth: { type: 'none' }, timeoutMs: 30_000 });
+    for (const line of await seedPatients(client)) {
+      process.stdout.write(`${line}\n`);
+    }
   });
 
 program.parseAsync(process.argv).catch((error: unknown) => fail((error as Error).message));
