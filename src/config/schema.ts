@@ -83,6 +83,15 @@ export const configSchema = z.strictObject({
     .strictObject({
       /** How often the outbox is swept for accepted messages whose enqueue was never confirmed. */
       outboxSweepMs: z.int().min(100).default(5000),
+      /**
+       * How long a worker holds a job before it counts as crashed. A worker killed mid-delivery (kill -9, power
+       * loss) loses its lock after this long, and another worker takes the job over.
+       */
+      lockDurationMs: z.int().min(1000).default(30_000),
+      /** How often workers look for jobs whose worker crashed (lock lapsed) and take them over. */
+      stalledIntervalMs: z.int().min(1000).default(30_000),
+      /** How long SIGTERM waits for in-flight deliveries before returning them to the queue and exiting. */
+      shutdownGraceMs: z.int().min(0).default(30_000),
     })
     .prefault({}),
   log: z

@@ -4,9 +4,9 @@
  * changes of its own; `deliverMessage` records what it returns.
  */
 import type { Bundle, OperationOutcome, Patient, Reference, Resource, ServiceRequest } from '@medplum/fhirtypes';
-import type { MapContext } from '../mapping';
+import type { IdentifiedResource, MapContext } from '../mapping';
 import { identifierToken, mapMessage, sourceIdentifier, transactionBundle } from '../mapping';
-import { SYSTEMS } from '../mapping/codes';
+import { EXTENSIONS, SYSTEMS } from '../mapping/codes';
 import type { WrittenResource } from '../messages/record';
 import type { InboundMessage } from '../messages/schemas';
 import { maskNhsNumber } from '../messages/nhs-number';
@@ -118,6 +118,44 @@ async function resolveContext(message: InboundMessage, deps: AttemptDeps): Promi
   return { patient: patient.found, referral: referral.found };
 }
 
+/** The source-record-version extension of a resource the EHR returned, if it carries one. */
+export function sourceVersionOf(resource: Resource | undefined): number | undefined {
+  const extensions = (resource as { extension?: { url?: string; valueInteger?: number }[] } | undefined)?.extension;
+  const value = extensions?.find((extension) => extension.url === EXTENSIONS.sourceRecordVersion)?.valueInteger;
+  return typeof value === 'number' ? value : undefined;
+}
+
+/**
+ * Reads what the EHR holds for the message's main resource and stops the write when it is a newer version of the
+ * same source record, so a late or replayed older message never overwrites newer data. The same version is
+ * written again (a harmless conditional update), which completes a previous attempt that crashed mid-way.
+ */
+async function guardAgainstOlderVersion(
+  resource: IdentifiedResource,
+  version: number,
+  deps: AttemptDeps,
+): Promise<AttemptResult | undefined> {
+  const token = identifierToken(resource.identifier?.[0] ?? {});
+  const response = await deps.client.search(resource.resourceType, { identifier: token, _count: '2' });
+  if (classifyStatus(response.status) !== 'ok') {
+    return failedResponse(response, `${resource.resourceType} version check`, deps.now());
+  }
+  const found = ((response.body as Bundle).entry ?? []).map((entry) => entry.resource);
+  if (found.length > 1) {
+    const text = `The EHR holds more than one ${resource.resourceType} with identifier ${token}`;
+    return { kind: 'rejected', reason: text, outcome: outcomeOf('multiple-matches', text) };
+  }
+  const ehrVersion = sourceVersionOf(found[0]);
+  if (ehrVersion !== undefined && ehrVersion > version) {
+    return {
+      kind: 'superseded',
+      reason: `the EHR already holds version ${ehrVersion} of this record; version ${version} is older and was not written`,
+      ehrVersion,
+    };
+  }
+  return undefined;
+}
+
 /** `[base/]Type/id[/_history/vid]` → its relative reference and version. */
 export function parseLocation(location: string | undefined): { reference: string; versionId?: string } {
   const match = /([A-Z][A-Za-z]+)\/([A-Za-z0-9.-]{1,64})(?:\/_history\/([A-Za-z0-9.-]{1,64}))?\/?$/.exec(
@@ -184,6 +222,13 @@ export async function attemptDelivery(message: InboundMessage, deps: AttemptDeps
         reason: `the mapped resources do not conform to their profiles: ${summariseOutcome(outcome)}`,
         outcome,
       };
+    }
+    const [main] = resources;
+    if (main !== undefined) {
+      const stop = await guardAgainstOlderVersion(main, message.body.source.recordVersion, deps);
+      if (stop !== undefined) {
+        return stop;
+      }
     }
     const response = await deps.client.transaction(transactionBundle(resources));
     if (classifyStatus(response.status) !== 'ok') {

@@ -8,6 +8,7 @@ import type { MessageStore } from '../messages/store';
 import type { ConformanceCheck } from './attempt';
 import { attemptDelivery } from './attempt';
 import type { EndpointRegistry } from './endpoints';
+import type { RecordLeases } from './record-lease';
 import type { AttemptResult } from './outcome';
 import { outcomeOf, summariseOutcome } from './outcome';
 import { retryDelayMs, wouldExceedMaxAge } from './retry-policy';
@@ -19,15 +20,50 @@ export interface DeliveryDeps {
   readonly logger: Logger;
   readonly now: () => Date;
   readonly random: () => number;
+  readonly leases: RecordLeases;
+}
+
+/** How long to wait before trying again when another delivery of the same record holds its lease. */
+export const LEASE_BUSY_RETRY_MS = 1000;
+
+/** A lease outlives the longest possible attempt: every request is bounded by the endpoint's timeout. */
+function leaseTtlMs(requestTimeoutMs: number): number {
+  return requestTimeoutMs * 5 + 10_000;
 }
 
 export type DeliveryDecision =
   | { readonly kind: 'delivered' }
   | { readonly kind: 'settled'; readonly reason: string }
+  | { readonly kind: 'superseded'; readonly reason: string }
   | { readonly kind: 'failed'; readonly reason: string }
   | { readonly kind: 'retry'; readonly reason: string; readonly delayMs: number };
 
 export async function deliverMessage(messageId: string, deps: DeliveryDeps): Promise<DeliveryDecision> {
+  const stored = await deps.store.get(messageId);
+  if (stored === undefined) {
+    return { kind: 'settled', reason: 'message not found' };
+  }
+  const source = stored.message.body.source;
+  const timeoutMs = deps.endpoints.get(stored.endpointId)?.config.retry.requestTimeoutMs ?? 30_000;
+  const lease = await deps.leases.acquire(
+    { kind: stored.kind, system: source.system, recordId: source.recordId },
+    leaseTtlMs(timeoutMs),
+  );
+  if (lease === undefined) {
+    return {
+      kind: 'retry',
+      reason: 'another delivery of the same source record is in progress',
+      delayMs: LEASE_BUSY_RETRY_MS,
+    };
+  }
+  try {
+    return await deliverUnderLease(messageId, deps);
+  } finally {
+    await lease.release();
+  }
+}
+
+async function deliverUnderLease(messageId: string, deps: DeliveryDeps): Promise<DeliveryDecision> {
   const { store } = deps;
   const started = deps.now();
   const claim = await store.transition(messageId, {
@@ -100,6 +136,14 @@ export async function deliverMessage(messageId: string, deps: DeliveryDeps): Pro
       return { kind: 'delivered' };
     case 'settled':
       return { kind: 'settled', reason: result.reason };
+    case 'superseded':
+      await store.transition(messageId, {
+        status: 'superseded',
+        now,
+        changes: { lastError: result.reason, nextAttemptAt: null },
+        ledger: { type: 'superseded', ...common, reason: result.reason, ehrVersion: String(result.ehrVersion) },
+      });
+      return { kind: 'superseded', reason: result.reason };
     case 'retry': {
       const policy = endpoint?.config.retry;
       const delayMs = policy === undefined ? 0 : retryDelayMs(attempt, policy, deps.random(), result.retryAfterMs);

@@ -9,6 +9,8 @@ export type AttemptResult =
   | { readonly kind: 'delivered'; readonly resources: readonly WrittenResource[]; readonly httpStatus: number }
   /** Nothing to do: the message is gone, already delivered or otherwise settled. */
   | { readonly kind: 'settled'; readonly reason: string }
+  /** The EHR already holds a newer version of the same source record; writing this one would overwrite it. */
+  | { readonly kind: 'superseded'; readonly reason: string; readonly ehrVersion: number }
   | {
       readonly kind: 'rejected';
       readonly reason: string;

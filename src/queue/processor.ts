@@ -28,6 +28,7 @@ export function createDeliveryProcessor(deps: DeliveryDeps): DeliveryProcessor {
     switch (decision.kind) {
       case 'delivered':
       case 'settled':
+      case 'superseded':
         return decision;
       case 'failed':
         throw new UnrecoverableError(decision.reason);

@@ -14,12 +14,16 @@ import { deliveryQueueName, queuePrefix } from './names';
 import { RetryLaterError, createDeliveryProcessor, deliveryBackoff } from './processor';
 import type { DeliveryQueues } from './producer';
 
-/** Most HTTP requests one delivery makes: patient lookup, referral lookup, transaction. */
-export const REQUESTS_PER_DELIVERY = 3;
+/** Most HTTP requests one delivery makes: patient lookup, referral lookup, version check, transaction. */
+export const REQUESTS_PER_DELIVERY = 4;
 
 export interface WorkerPool {
   readonly workers: readonly Worker<DeliveryJobData>[];
-  close(): Promise<void>;
+  /**
+   * Stops taking jobs and waits up to `graceMs` for in-flight deliveries. Jobs still running after that keep
+   * their lock until it lapses and are then taken over by another worker, so nothing is lost or done twice.
+   */
+  close(graceMs?: number): Promise<void>;
 }
 
 export interface WorkerPoolOptions {
@@ -29,7 +33,17 @@ export interface WorkerPoolOptions {
   readonly deps: DeliveryDeps;
   readonly logger: Logger;
   readonly metrics?: Metrics;
+  /** How long a job stays locked to its worker before a crashed worker's job is taken over. */
+  readonly lockDurationMs?: number;
+  /** How often stalled jobs (their worker died) are looked for. */
+  readonly stalledIntervalMs?: number;
 }
+
+/**
+ * A job whose worker died is taken over however many times that happens: giving up would leave its message
+ * "delivering" for ever, and redelivery is harmless (conditional writes, version check, record lease).
+ */
+export const UNBOUNDED_STALLS = 1_000_000;
 
 /** Deliveries per second that keep an endpoint within its declared requests per second. */
 export function deliveriesPerSecond(maxRequestsPerSecond: number): number {
@@ -61,6 +75,9 @@ export function startDeliveryWorkers(options: WorkerPoolOptions): WorkerPool {
       concurrency: endpoint.config.concurrency,
       limiter: { max: deliveriesPerSecond(endpoint.config.maxRequestsPerSecond), duration: 1000 },
       settings: { backoffStrategy: deliveryBackoff },
+      maxStalledCount: UNBOUNDED_STALLS,
+      ...(options.lockDurationMs !== undefined ? { lockDuration: options.lockDurationMs } : {}),
+      ...(options.stalledIntervalMs !== undefined ? { stalledInterval: options.stalledIntervalMs } : {}),
     });
     const log = options.logger.child({ endpoint: endpoint.config.id });
     worker.on('error', (error) => {
@@ -79,8 +96,27 @@ export function startDeliveryWorkers(options: WorkerPoolOptions): WorkerPool {
   });
   return {
     workers,
-    async close() {
-      await Promise.all(workers.map(async (worker) => worker.close()));
+    async close(graceMs = Number.POSITIVE_INFINITY) {
+      const graceful = Promise.all(workers.map(async (worker) => worker.close()));
+      if (!Number.isFinite(graceMs)) {
+        await graceful;
+        return;
+      }
+      let timer: NodeJS.Timeout | undefined;
+      const expired = new Promise<'expired'>((resolve) => {
+        timer = setTimeout(() => {
+          resolve('expired');
+        }, graceMs);
+      });
+      const outcome = await Promise.race([graceful.then(() => 'closed' as const), expired]);
+      clearTimeout(timer);
+      if (outcome === 'expired') {
+        options.logger.warn(
+          { graceMs },
+          'in-flight deliveries did not finish in time; another worker will resume them',
+        );
+        await Promise.all(workers.map(async (worker) => worker.close(true)));
+      }
     },
   };
 }

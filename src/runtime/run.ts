@@ -88,6 +88,8 @@ export async function runAdapter(config: Config, roles: Roles, logger: Logger): 
       deps: services.deliveryDeps(),
       logger,
       metrics: services.metrics,
+      lockDurationMs: config.worker.lockDurationMs,
+      stalledIntervalMs: config.worker.stalledIntervalMs,
     });
     sweeper = startOutboxSweeper({
       store: services.store,
@@ -113,7 +115,7 @@ export async function runAdapter(config: Config, roles: Roles, logger: Logger): 
       }
       sweeper?.stop();
       // Waits for in-flight deliveries to finish; an unfinished job's lock lapses and another worker takes it.
-      await pool?.close();
+      await pool?.close(config.worker.shutdownGraceMs);
       await services.close();
       await sandbox?.close();
     })();

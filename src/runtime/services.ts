@@ -9,6 +9,7 @@ import { createConformanceChecker } from '../conformance';
 import type { ConformanceCheck } from '../delivery/attempt';
 import type { DeliveryDeps } from '../delivery/deliver-message';
 import type { EndpointRegistry } from '../delivery/endpoints';
+import { createRecordLeases } from '../delivery/record-lease';
 import { createEndpointRegistry } from '../delivery/endpoints';
 import { messageKeys } from '../messages/keys';
 import { MessageStore } from '../messages/store';
@@ -50,6 +51,7 @@ export function createServices(config: Config, logger: Logger, options: ServiceO
     ...(options.sandboxBaseUrl !== undefined ? { sandboxBaseUrl: options.sandboxBaseUrl } : {}),
   });
   const conformance = createConformanceChecker();
+  const leases = createRecordLeases(redis, config.redis.prefix);
   const now = (): Date => new Date();
   const services: Services = {
     config,
@@ -63,7 +65,7 @@ export function createServices(config: Config, logger: Logger, options: ServiceO
     conformance,
     now,
     newId: randomUUID,
-    deliveryDeps: () => ({ store, endpoints, conformance, logger, now, random: Math.random }),
+    deliveryDeps: () => ({ store, endpoints, conformance, logger, now, random: Math.random, leases }),
     async close() {
       await queues.close();
       await Promise.all([closeRedis(redis), closeRedis(workerRedis)]);
