@@ -28,7 +28,7 @@ redis.call('ZADD', KEYS[3], ARGV[2], id)
 redis.call('ZADD', KEYS[4], ARGV[2], id)
 local ledger = {}
 for i = 4 + n, #ARGV do ledger[#ledger + 1] = ARGV[i] end
-append_ledger(KEYS[5], KEYS[6], ledger)
+append_ledger(KEYS[5], KEYS[6], ledger, ARGV[2])
 return { 1, id }
 `);
 

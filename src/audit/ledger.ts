@@ -1,0 +1,164 @@
+/**
+ * Reading and appending the audit ledger: a Redis Stream of hash-chained entries (see ledger-lua.ts). Entries are
+ * parsed into a typed view that keeps the stored field order, which the chain hash depends on.
+ */
+import type { Redis } from 'ioredis';
+import type { MessageKeys } from '../messages/keys';
+import type { LedgerIndexKeys } from './ledger-keys';
+import { ledgerIndexKeys } from './ledger-keys';
+import { APPEND_ENTRY } from './ledger-scripts';
+
+/** Event types in the ledger. Other modules may add more; readers treat unknown types as informational. */
+export const LEDGER_EVENT_TYPES = [
+  'received',
+  'rejected',
+  'attempt-failed',
+  'delivered',
+  'failed',
+  'superseded',
+  'replayed',
+  'purged',
+  'audit-access',
+] as const;
+
+export interface LedgerEntry {
+  /** Stream id (`<ms>-<n>`): when Redis stored the entry. */
+  readonly id: string;
+  readonly seq: number;
+  readonly prev: string;
+  readonly hash: string;
+  readonly type: string;
+  /** Every field except seq, prev and hash. */
+  readonly fields: Readonly<Record<string, string>>;
+  /** Every stored name and value in order, `hash` excluded: what the chain hash covers. */
+  readonly pairs: readonly string[];
+}
+
+export interface LedgerHead {
+  readonly seq: number;
+  readonly hash?: string;
+  readonly lastId?: string;
+}
+
+type RawEntry = [id: string, fields: string[]];
+
+export function parseEntry([id, raw]: RawEntry): LedgerEntry {
+  const fields: Record<string, string> = {};
+  const pairs: string[] = [];
+  let seq = Number.NaN;
+  let prev = '';
+  let hash = '';
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i] ?? '';
+    const value = raw[i + 1] ?? '';
+    if (name === 'hash' && i + 2 >= raw.length) {
+      hash = value;
+      continue;
+    }
+    pairs.push(name, value);
+    if (name === 'seq') {
+      seq = Number(value);
+    } else if (name === 'prev') {
+      prev = value;
+    } else {
+      fields[name] = value;
+    }
+  }
+  return { id, seq, prev, hash, type: fields.type ?? '', fields, pairs };
+}
+
+export class AuditLedger {
+  readonly index: LedgerIndexKeys;
+
+  constructor(
+    readonly redis: Redis,
+    readonly keys: MessageKeys,
+  ) {
+    this.index = ledgerIndexKeys(keys.ledger);
+  }
+
+  /** Appends an entry that comes with no message state change. `at` also scores it in the indexes. */
+  async append(fields: Readonly<Record<string, string>>, at?: Date): Promise<string> {
+    const flat = Object.entries(fields).flatMap(([name, value]) => [name, value]);
+    return String(
+      await APPEND_ENTRY.run(
+        this.redis,
+        [this.keys.ledger, this.keys.ledgerHead],
+        [at === undefined ? '' : String(at.getTime()), ...flat],
+      ),
+    );
+  }
+
+  async head(): Promise<LedgerHead> {
+    const raw = await this.redis.hgetall(this.keys.ledgerHead);
+    return {
+      seq: Number(raw.seq ?? '0'),
+      ...(raw.hash !== undefined ? { hash: raw.hash } : {}),
+      ...(raw.lastId !== undefined ? { lastId: raw.lastId } : {}),
+    };
+  }
+
+  async length(): Promise<number> {
+    return this.redis.xlen(this.keys.ledger);
+  }
+
+  /** Entries with stream ids in [start, end], oldest first, at most `count`. */
+  async range(start: string, end: string, count: number): Promise<LedgerEntry[]> {
+    const raw = (await this.redis.xrange(this.keys.ledger, start, end, 'COUNT', count)) as RawEntry[];
+    return raw.map(parseEntry);
+  }
+
+  /** Every entry from `start` to `end` in order, read in batches so memory stays flat on a long ledger. */
+  async *scan(start = '-', end = '+', batch = 1000): AsyncGenerator<LedgerEntry> {
+    let from = start;
+    for (;;) {
+      const entries = await this.range(from, end, batch);
+      for (const entry of entries) {
+        yield entry;
+      }
+      const last = entries.at(-1);
+      if (entries.length < batch || last === undefined) {
+        return;
+      }
+      from = `(${last.id}`;
+    }
+  }
+
+  /** A message's ledger entries, oldest first. */
+  async timeline(messageId: string): Promise<LedgerEntry[]> {
+    const ids = await this.redis.lrange(this.index.timeline(messageId), 0, -1);
+    return this.entriesById(ids);
+  }
+
+  /** Timelines of many messages at once (one round trip for the id lists, one for the entries). */
+  async timelines(messageIds: readonly string[]): Promise<Map<string, LedgerEntry[]>> {
+    const out = new Map<string, LedgerEntry[]>();
+    if (messageIds.length === 0) {
+      return out;
+    }
+    const lists = await this.redis
+      .pipeline(messageIds.map((id) => ['lrange', this.index.timeline(id), '0', '-1']))
+      .exec();
+    const idLists = (lists ?? []).map(([, value]) => (Array.isArray(value) ? (value as string[]) : []));
+    const entries = await this.entriesById(idLists.flat());
+    const byId = new Map(entries.map((entry) => [entry.id, entry]));
+    messageIds.forEach((messageId, i) => {
+      out.set(
+        messageId,
+        (idLists[i] ?? []).flatMap((id) => {
+          const entry = byId.get(id);
+          return entry === undefined ? [] : [entry];
+        }),
+      );
+    });
+    return out;
+  }
+
+  private async entriesById(ids: readonly string[]): Promise<LedgerEntry[]> {
+    if (ids.length === 0) {
+      return [];
+    }
+    const replies = await this.redis.pipeline(ids.map((id) => ['xrange', this.keys.ledger, id, id])).exec();
+    return (replies ?? []).flatMap(([, value]) => ((value as RawEntry[] | null) ?? []).map(parseEntry));
+  }
+}

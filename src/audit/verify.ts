@@ -1,0 +1,89 @@
+/**
+ * Recomputes the ledger's hash chain from the first entry to the head and reports the first broken link: an
+ * entry whose content was changed (its hash no longer matches), removed or reordered (its sequence number or
+ * `prev` does not follow on), or a head that does not match the last entry (entries cut off the end).
+ */
+import { entryHash } from './canonical';
+import type { AuditLedger } from './ledger';
+import { GENESIS_HASH } from './ledger-lua';
+
+export type BreakReason = 'hash-mismatch' | 'sequence-gap' | 'prev-mismatch' | 'head-mismatch' | 'unchained';
+
+export interface BrokenLink {
+  /** Stream id of the first entry that does not verify (absent when the head itself is wrong). */
+  readonly id?: string;
+  readonly seq?: number;
+  readonly expectedSeq?: number;
+  readonly reason: BreakReason;
+  readonly detail: string;
+}
+
+export interface VerifyReport {
+  readonly ok: boolean;
+  readonly checkedAt: string;
+  readonly entries: number;
+  readonly headSeq: number;
+  readonly headHash?: string;
+  /** Sequence number of the last entry verified before the first break (or the last entry, when ok). */
+  readonly lastGoodSeq: number;
+  readonly firstBroken?: BrokenLink;
+}
+
+export async function verifyLedger(ledger: AuditLedger, now: Date): Promise<VerifyReport> {
+  const head = await ledger.head();
+  let expectedSeq = 1;
+  let prevHash = GENESIS_HASH;
+  let entries = 0;
+  let firstBroken: BrokenLink | undefined;
+  for await (const entry of ledger.scan()) {
+    entries += 1;
+    if (firstBroken !== undefined) {
+      continue;
+    }
+    if (entry.hash === '' || Number.isNaN(entry.seq)) {
+      firstBroken = { id: entry.id, reason: 'unchained', detail: 'entry has no sequence number or hash' };
+    } else if (entry.seq !== expectedSeq) {
+      firstBroken = {
+        id: entry.id,
+        seq: entry.seq,
+        expectedSeq,
+        reason: 'sequence-gap',
+        detail: `expected entry ${String(expectedSeq)}, found ${String(entry.seq)}: entries were removed or reordered`,
+      };
+    } else if (entry.prev !== prevHash) {
+      firstBroken = {
+        id: entry.id,
+        seq: entry.seq,
+        reason: 'prev-mismatch',
+        detail: 'the entry does not point at the hash of the entry before it',
+      };
+    } else if (entryHash(entry.pairs) !== entry.hash) {
+      firstBroken = {
+        id: entry.id,
+        seq: entry.seq,
+        reason: 'hash-mismatch',
+        detail: 'the entry was changed after it was written',
+      };
+    } else {
+      expectedSeq += 1;
+      prevHash = entry.hash;
+    }
+  }
+  const lastGoodSeq = expectedSeq - 1;
+  if (firstBroken === undefined && (head.seq !== lastGoodSeq || (head.hash ?? GENESIS_HASH) !== prevHash)) {
+    firstBroken = {
+      expectedSeq: head.seq,
+      reason: 'head-mismatch',
+      detail: `the head records entry ${String(head.seq)} but the ledger ends at entry ${String(lastGoodSeq)}: entries were removed from the end`,
+    };
+  }
+  return {
+    ok: firstBroken === undefined,
+    checkedAt: now.toISOString(),
+    entries,
+    headSeq: head.seq,
+    ...(head.hash !== undefined ? { headHash: head.hash } : {}),
+    lastGoodSeq,
+    ...(firstBroken !== undefined ? { firstBroken } : {}),
+  };
+}
