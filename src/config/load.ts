@@ -59,6 +59,15 @@ function applyEnv(raw: Json, env: Env): void {
   if (env.API_KEYS !== undefined) {
     http.apiKeys = parseApiKeys(env.API_KEYS);
   }
+  if (env.AUDIT_API_KEYS !== undefined) {
+    section(raw, 'audit').apiKeys = parseApiKeys(env.AUDIT_API_KEYS);
+  }
+  if (env.AUDIT_PATIENT_KEY_SECRET !== undefined) {
+    section(raw, 'audit').patientKeySecret = env.AUDIT_PATIENT_KEY_SECRET;
+  }
+  if (env.AUDIT_RETENTION_DAYS !== undefined) {
+    section(raw, 'audit').retentionDays = Number(env.AUDIT_RETENTION_DAYS);
+  }
   if (env.REDIS_URL !== undefined) {
     redis.url = env.REDIS_URL;
   }

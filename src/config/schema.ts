@@ -94,6 +94,26 @@ export const configSchema = z.strictObject({
       shutdownGraceMs: z.int().min(0).default(30_000),
     })
     .prefault({}),
+  audit: z
+    .strictObject({
+      /** Auditors' API keys (auditor id → key) for the read-only audit API and dashboard; ingest keys do not work there. */
+      apiKeys: z.record(z.string().min(1), z.string().min(16)).default({}),
+      /**
+       * Secret for the keyed hash (HMAC-SHA-256) of NHS numbers that lets auditors search by NHS number while the
+       * ledger holds no NHS numbers. When unset, a random secret is generated once and kept in Redis.
+       */
+      patientKeySecret: z.string().min(32).optional(),
+      /** Message bodies (patient data) of settled messages are purged this many days after receipt; unset keeps them. */
+      retentionDays: z.int().min(1).optional(),
+      /** Also purge bodies of messages that failed for good (otherwise they stay until replayed or settled). */
+      purgeFailed: z.boolean().default(false),
+      /** How often a worker runs the retention purge. */
+      purgeIntervalMs: z
+        .int()
+        .min(1000)
+        .default(60 * 60 * 1000),
+    })
+    .prefault({}),
   log: z
     .strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
     .prefault({}),
