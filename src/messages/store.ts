@@ -66,10 +66,16 @@ function serialiseChanges(changes: RecordChanges, now: Date): string[] {
   return flatten(out);
 }
 
+export interface MessageStoreOptions {
+  /** Keyed hash of an NHS number, recorded in the ledger so auditors can search by patient (see audit/patient-key). */
+  readonly patientKey?: (nhsNumber: string) => Promise<string>;
+}
+
 export class MessageStore {
   constructor(
     private readonly redis: Redis,
     readonly keys: MessageKeys,
+    private readonly options: MessageStoreOptions = {},
   ) {}
 
   async create(input: NewMessage): Promise<CreateResult> {
@@ -77,6 +83,7 @@ export class MessageStore {
     const receivedAt = now.toISOString();
     const practice = message.body.gpPractice.odsCode;
     const source = message.body.source;
+    const patientKey = await this.options.patientKey?.(message.body.patient.nhsNumber);
     const fields = flatten({
       id,
       kind: message.kind,
@@ -105,6 +112,7 @@ export class MessageStore {
       recordId: source.recordId,
       recordVersion: String(source.recordVersion),
       contentHash: input.contentHash,
+      ...(patientKey !== undefined ? { patientKey } : {}),
     });
     const keys = this.keys;
     const reply = (await CREATE_MESSAGE.run(

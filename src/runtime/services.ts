@@ -11,6 +11,9 @@ import type { DeliveryDeps } from '../delivery/deliver-message';
 import type { EndpointRegistry } from '../delivery/endpoints';
 import { createRecordLeases } from '../delivery/record-lease';
 import { createEndpointRegistry } from '../delivery/endpoints';
+import { AuditLedger } from '../audit/ledger';
+import type { PatientKeyer } from '../audit/patient-key';
+import { patientKeyer } from '../audit/patient-key';
 import { messageKeys } from '../messages/keys';
 import { MessageStore } from '../messages/store';
 import type { Logger } from '../observability/logger';
@@ -28,6 +31,9 @@ export interface Services {
   /** Waits and reconnects: used by BullMQ workers. */
   readonly workerRedis: Redis;
   readonly store: MessageStore;
+  /** The hash-chained audit ledger, its indexes and the NHS number keyed hash that searches it. */
+  readonly ledger: AuditLedger;
+  readonly patientKey: PatientKeyer;
   readonly queues: DeliveryQueues;
   readonly endpoints: EndpointRegistry;
   readonly conformance: ConformanceCheck;
@@ -45,7 +51,14 @@ export interface ServiceOptions {
 export function createServices(config: Config, logger: Logger, options: ServiceOptions = {}): Services {
   const redis = createRedis(config.redis.url, 'command');
   const workerRedis = createRedis(config.redis.url, 'worker');
-  const store = new MessageStore(redis, messageKeys(config.redis.prefix));
+  const keys = messageKeys(config.redis.prefix);
+  const patientKey = patientKeyer(
+    redis,
+    `${config.redis.prefix}:audit:patient-key-secret`,
+    config.audit.patientKeySecret,
+  );
+  const store = new MessageStore(redis, keys, { patientKey });
+  const ledger = new AuditLedger(redis, keys);
   const queues = new DeliveryQueues(redis, config.redis.prefix);
   const endpoints = createEndpointRegistry(config.endpoints, {
     ...(options.sandboxBaseUrl !== undefined ? { sandboxBaseUrl: options.sandboxBaseUrl } : {}),
@@ -60,6 +73,8 @@ export function createServices(config: Config, logger: Logger, options: ServiceO
     redis,
     workerRedis,
     store,
+    ledger,
+    patientKey,
     queues,
     endpoints,
     conformance,
