@@ -1,0 +1,211 @@
+/**
+ * The reconciliation report for one practice and period, built from the ledger alone (the record auditors can
+ * verify): of the messages received in the period, how many were delivered, failed, superseded or are still
+ * pending, which were replayed, the list of everything undelivered with its last reason, and the gaps in each
+ * source record's version numbers.
+ */
+import type { AuditLedger, LedgerEntry } from './ledger';
+
+export type FinalState = 'pending' | 'delivered' | 'failed' | 'superseded';
+
+export interface ReconciliationQuery {
+  readonly practice: string;
+  readonly from: Date;
+  /** Exclusive. */
+  readonly to: Date;
+}
+
+export interface UndeliveredMessage {
+  readonly messageId: string;
+  readonly state: FinalState;
+  readonly kind: string;
+  readonly sourceSystem: string;
+  readonly recordId: string;
+  readonly recordVersion: number;
+  readonly receivedAt: string;
+  readonly attempts: number;
+  /** The last failure reason the ledger holds, if any. */
+  readonly reason?: string;
+}
+
+export interface VersionGap {
+  readonly sourceSystem: string;
+  readonly recordId: string;
+  /** Inclusive ranges of version numbers never received, between 1 and the highest version received. */
+  readonly missing: readonly { readonly from: number; readonly to: number }[];
+}
+
+export interface ReconciliationReport {
+  readonly practice: string;
+  readonly from: string;
+  readonly to: string;
+  readonly generatedAt: string;
+  readonly counts: {
+    readonly received: number;
+    readonly delivered: number;
+    readonly failed: number;
+    readonly pending: number;
+    readonly superseded: number;
+    /** Messages replayed at least once (whatever their state now). */
+    readonly replayed: number;
+  };
+  readonly undelivered: readonly UndeliveredMessage[];
+  readonly gaps: readonly VersionGap[];
+}
+
+interface MessageFate {
+  readonly received: LedgerEntry;
+  readonly state: FinalState;
+  readonly replayed: boolean;
+  readonly attempts: number;
+  readonly reason?: string;
+}
+
+/** Replays one message's ledger entries to the state they leave it in. */
+export function fateOf(timeline: readonly LedgerEntry[]): MessageFate | undefined {
+  const received = timeline.find((entry) => entry.type === 'received');
+  if (received === undefined) {
+    return undefined;
+  }
+  let state: FinalState = 'pending';
+  let replayed = false;
+  let attempts = 0;
+  let reason: string | undefined;
+  for (const entry of timeline) {
+    switch (entry.type) {
+      case 'attempt-failed':
+        attempts += 1;
+        state = 'pending';
+        reason = entry.fields.reason ?? reason;
+        break;
+      case 'delivered':
+        attempts += 1;
+        state = 'delivered';
+        break;
+      case 'failed':
+        attempts += entry.fields.attempt === undefined ? 0 : 1;
+        state = 'failed';
+        reason = entry.fields.reason ?? reason;
+        break;
+      case 'superseded':
+        state = 'superseded';
+        reason = entry.fields.reason ?? 'a newer version of the record was received';
+        break;
+      case 'replayed':
+        replayed = true;
+        state = 'pending';
+        break;
+      default:
+        break;
+    }
+  }
+  return { received, state, replayed, attempts, ...(reason !== undefined ? { reason } : {}) };
+}
+
+/** Inclusive ranges of the integers in 1..max(versions) that are not in `versions`. */
+export function missingVersions(versions: Iterable<number>): { from: number; to: number }[] {
+  const sorted = [...new Set(versions)].filter((v) => Number.isInteger(v) && v >= 1).sort((a, b) => a - b);
+  const missing: { from: number; to: number }[] = [];
+  let expected = 1;
+  for (const version of sorted) {
+    if (version > expected) {
+      missing.push({ from: expected, to: version - 1 });
+    }
+    expected = version + 1;
+  }
+  return missing;
+}
+
+const BATCH = 500;
+
+async function timelinesInBatches(ledger: AuditLedger, ids: readonly string[]): Promise<Map<string, LedgerEntry[]>> {
+  const all = new Map<string, LedgerEntry[]>();
+  for (let i = 0; i < ids.length; i += BATCH) {
+    for (const [id, entries] of await ledger.timelines(ids.slice(i, i + BATCH))) {
+      all.set(id, entries);
+    }
+  }
+  return all;
+}
+
+export async function reconcile(
+  ledger: AuditLedger,
+  query: ReconciliationQuery,
+  now: Date,
+): Promise<ReconciliationReport> {
+  const { redis, index } = ledger;
+  const ids = await redis.zrangebyscore(
+    index.practice(query.practice),
+    query.from.getTime(),
+    `(${String(query.to.getTime())}`,
+  );
+  const timelines = await timelinesInBatches(ledger, ids);
+  const counts = { received: 0, delivered: 0, failed: 0, pending: 0, superseded: 0, replayed: 0 };
+  const undelivered: UndeliveredMessage[] = [];
+  const records = new Map<string, { sourceSystem: string; recordId: string }>();
+  for (const id of ids) {
+    const fate = fateOf(timelines.get(id) ?? []);
+    if (fate === undefined) {
+      continue;
+    }
+    const { fields } = fate.received;
+    counts.received += 1;
+    counts[fate.state] += 1;
+    counts.replayed += fate.replayed ? 1 : 0;
+    const sourceSystem = fields.sourceSystem ?? '';
+    const recordId = fields.recordId ?? '';
+    records.set(`${sourceSystem} ${recordId}`, { sourceSystem, recordId });
+    if (fate.state !== 'delivered') {
+      undelivered.push({
+        messageId: id,
+        state: fate.state,
+        kind: fields.kind ?? '',
+        sourceSystem,
+        recordId,
+        recordVersion: Number(fields.recordVersion ?? '0'),
+        receivedAt: fields.at ?? '',
+        attempts: fate.attempts,
+        ...(fate.reason !== undefined ? { reason: fate.reason } : {}),
+      });
+    }
+  }
+  return {
+    practice: query.practice,
+    from: query.from.toISOString(),
+    to: query.to.toISOString(),
+    generatedAt: now.toISOString(),
+    counts,
+    undelivered,
+    gaps: await versionGaps(ledger, [...records.values()]),
+  };
+}
+
+/** Gaps over every version of each record ever received (not only in the period), so a gap is never hidden. */
+async function versionGaps(
+  ledger: AuditLedger,
+  records: readonly { sourceSystem: string; recordId: string }[],
+): Promise<VersionGap[]> {
+  const { redis, index } = ledger;
+  const byRecordId = new Map<string, string[]>();
+  for (let i = 0; i < records.length; i += BATCH) {
+    const slice = records.slice(i, i + BATCH);
+    const replies = await redis.pipeline(slice.map((r) => ['zrange', index.record(r.recordId), '0', '-1'])).exec();
+    slice.forEach((r, j) => {
+      const reply = replies?.[j]?.[1];
+      byRecordId.set(r.recordId, Array.isArray(reply) ? (reply as string[]) : []);
+    });
+  }
+  const timelines = await timelinesInBatches(ledger, [...new Set([...byRecordId.values()].flat())]);
+  const gaps: VersionGap[] = [];
+  for (const { sourceSystem, recordId } of records) {
+    const versions = (byRecordId.get(recordId) ?? []).flatMap((id) => {
+      const received = timelines.get(id)?.find((entry) => entry.type === 'received');
+      return received?.fields.sourceSystem === sourceSystem ? [Number(received.fields.recordVersion)] : [];
+    });
+    const missing = missingVersions(versions);
+    if (missing.length > 0) {
+      gaps.push({ sourceSystem, recordId, missing });
+    }
+  }
+  return gaps.sort((a, b) => a.recordId.localeCompare(b.recordId));
+}
