@@ -71,7 +71,10 @@ async function findOne<T extends Resource>(
   return { found: { reference: `${resourceType}/${id}` } };
 }
 
-async function resolveContext(message: InboundMessage, deps: AttemptDeps): Promise<MapContext | AttemptResult> {
+async function resolveContext(
+  message: InboundMessage,
+  deps: AttemptDeps,
+): Promise<Omit<MapContext, 'recordedAt'> | AttemptResult> {
   const nhsNumber = message.body.patient.nhsNumber;
   const patient = await findOne<Patient>(
     deps,
@@ -212,7 +215,7 @@ export async function attemptDelivery(message: InboundMessage, deps: AttemptDeps
     if ('kind' in ctx) {
       return ctx;
     }
-    const resources = mapMessage(message, ctx);
+    const resources = mapMessage(message, { ...ctx, recordedAt: deps.now().toISOString() });
     const issues = resources.flatMap((resource) => deps.conformance.check(resource));
     const errors = issues.filter((issue) => issue.severity === 'error' || issue.severity === 'fatal');
     if (errors.length > 0) {

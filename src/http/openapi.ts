@@ -3,7 +3,13 @@
  * API validates with, so the published contract cannot drift from what is enforced.
  */
 import { z } from 'zod';
-import { goalSchema, outcomeNoteSchema, referralSchema } from '../messages/schemas';
+import {
+  connectionSchema,
+  goalSchema,
+  outcomeNoteSchema,
+  referralSchema,
+  supportPlanSchema,
+} from '../messages/schemas';
 import { INGEST_PATHS } from './routes/ingest';
 
 type JsonObject = Record<string, unknown>;
@@ -89,6 +95,14 @@ export function openApiDocument(version: string): JsonObject {
         'Submit an outcome note for one contact',
         '#/components/schemas/OutcomeNote',
       ),
+      [INGEST_PATHS['support-plan']]: ingestOperation(
+        'Submit the personalised care and support plan (needs, goals, actions)',
+        '#/components/schemas/SupportPlan',
+      ),
+      [INGEST_PATHS.connection]: ingestOperation(
+        'Submit an onward referral or signposting to a community organisation',
+        '#/components/schemas/Connection',
+      ),
       '/v1/messages/{id}': {
         get: {
           summary: 'Delivery status of an accepted message',
@@ -118,6 +132,8 @@ export function openApiDocument(version: string): JsonObject {
         Referral: schemaOf(referralSchema),
         Goal: schemaOf(goalSchema),
         OutcomeNote: schemaOf(outcomeNoteSchema),
+        SupportPlan: schemaOf(supportPlanSchema),
+        Connection: schemaOf(connectionSchema),
         Accepted: {
           type: 'object',
           required: ['messageId', 'status', 'statusUrl'],

@@ -19,6 +19,15 @@ export const SYSTEMS = {
   spReferralStatus: `${CANONICAL}/CodeSystem/sp-referral-status`,
   spReferralSource: `${CANONICAL}/CodeSystem/sp-referral-source`,
   spContactMode: `${CANONICAL}/CodeSystem/sp-contact-mode`,
+  spContactParticipant: `${CANONICAL}/CodeSystem/sp-contact-participant`,
+  spReadiness: `${CANONICAL}/CodeSystem/sp-readiness`,
+  spBarrier: `${CANONICAL}/CodeSystem/sp-barrier`,
+  spConnectionStatus: `${CANONICAL}/CodeSystem/sp-connection-status`,
+  spStatusReason: `${CANONICAL}/CodeSystem/sp-status-reason`,
+  spClosureReason: `${CANONICAL}/CodeSystem/sp-closure-reason`,
+  actCode: 'http://terminology.hl7.org/CodeSystem/v3-ActCode',
+  dataOperation: 'http://terminology.hl7.org/CodeSystem/v3-DataOperation',
+  provenanceParticipant: 'http://terminology.hl7.org/CodeSystem/provenance-participant-type',
 } as const;
 
 export const PROFILES = {
@@ -27,6 +36,17 @@ export const PROFILES = {
   contactNote: `${CANONICAL}/StructureDefinition/sp-contact-note`,
   ons4: `${CANONICAL}/StructureDefinition/sp-ons4`,
   swemwbs: `${CANONICAL}/StructureDefinition/sp-swemwbs`,
+  wemwbs: `${CANONICAL}/StructureDefinition/sp-wemwbs`,
+  ucla3: `${CANONICAL}/StructureDefinition/sp-ucla3`,
+  eq5dVas: `${CANONICAL}/StructureDefinition/sp-eq5d-vas`,
+  contact: `${CANONICAL}/StructureDefinition/sp-contact`,
+  readiness: `${CANONICAL}/StructureDefinition/sp-readiness`,
+  barrier: `${CANONICAL}/StructureDefinition/sp-barrier`,
+  need: `${CANONICAL}/StructureDefinition/sp-need`,
+  connection: `${CANONICAL}/StructureDefinition/sp-connection`,
+  supportPlan: `${CANONICAL}/StructureDefinition/sp-support-plan`,
+  episodeSummary: `${CANONICAL}/StructureDefinition/sp-episode-summary`,
+  provenance: `${CANONICAL}/StructureDefinition/sp-provenance`,
 } as const;
 
 export const EXTENSIONS = {
@@ -34,6 +54,9 @@ export const EXTENSIONS = {
   referralSource: `${CANONICAL}/StructureDefinition/referral-source`,
   goalImportance: `${CANONICAL}/StructureDefinition/goal-importance`,
   sourceRecordVersion: `${CANONICAL}/StructureDefinition/source-record-version`,
+  statusReason: `${CANONICAL}/StructureDefinition/service-request-status-reason`,
+  connectionStatus: `${CANONICAL}/StructureDefinition/connection-status`,
+  actionConfidence: `${CANONICAL}/StructureDefinition/action-confidence`,
 } as const;
 
 const snomed = (code: string, display: string): Coding => ({ system: SYSTEMS.snomed, code, display });
@@ -50,6 +73,21 @@ export const CODES = {
   ons4Worthwhile: concept('ons4-worthwhile', 'ONS4 things done in life are worthwhile'),
   ons4Happiness: concept('ons4-happiness', 'ONS4 happiness yesterday'),
   ons4Anxiety: concept('ons4-anxiety', 'ONS4 anxiety yesterday'),
+  socialPrescribingDeclined: snomed('871711000000103', 'Social prescribing declined'),
+  wemwbsScore: snomed('718426000', 'Warwick-Edinburgh Mental Well-being Scale score'),
+  eq5dVas: snomed('736535009', 'EuroQol visual analogue score'),
+  ucla3Score: concept('ucla3-score', 'UCLA 3-item loneliness scale score'),
+  swemwbsMetric: concept('swemwbs-metric-score', 'SWEMWBS metric score'),
+  readiness: concept('readiness-to-act', 'Readiness to act'),
+  barrier: concept('barrier-to-connection', 'Barrier to connection'),
+  need: concept('presenting-need', 'Social prescribing need or concern'),
+  communityReferral: concept('community-referral', 'Referral to a community organisation'),
+  communitySignposting: concept('community-signposting', 'Signposting to a community organisation'),
+  supportPlan: concept('personalised-care-support-plan', 'Personalised care and support plan'),
+  episodeSummary: concept('episode-summary', 'Social prescribing episode summary'),
+  closureReason: concept('closure-reason', 'Reason the episode ended'),
+  reReferralOffered: concept('re-referral-offered', 'Re-referral offered'),
+  followUp: concept('follow-up-planned', 'Follow-up planned'),
   socialHistory: { system: SYSTEMS.observationCategory, code: 'social-history', display: 'Social History' },
   survey: { system: SYSTEMS.observationCategory, code: 'survey', display: 'Survey' },
 } as const;
@@ -57,6 +95,16 @@ export const CODES = {
 /** SWEMWBS item n (1-7) as a project code; the licensed item wording is deliberately not carried. */
 export function swemwbsItemCode(item: number): Coding {
   return concept(`swemwbs-item-${item}`, `SWEMWBS item ${item}`);
+}
+
+/** UCLA-3 item n (1-3) as a project code. */
+export function ucla3ItemCode(item: number): Coding {
+  return concept(`ucla3-item-${item}`, `UCLA-3 item ${item}`);
+}
+
+/** WEMWBS item n (1-14) as a project code; the licensed item wording is deliberately not carried. */
+export function wemwbsItemCode(item: number): Coding {
+  return concept(`wemwbs-item-${item}`, `WEMWBS item ${item}`);
 }
 
 /** Display terms for the presenting-need SNOMED CT codes the project's value set lists. */

@@ -1,12 +1,14 @@
 /**
- * Maps a goal message ("what matters to me") to a FHIR Goal expressed by the patient and addressing the referral.
+ * Maps a goal ("what matters to me") to a FHIR Goal expressed by the patient, and the person's readiness to act on
+ * it to an Observation about that Goal. The support-plan mapper writes its goals with the same function, so a
+ * goal sent on its own and the same goal inside a plan become the same Goal in the EHR.
  */
-import type { CodeableConcept, Goal } from '@medplum/fhirtypes';
+import type { CodeableConcept, Goal, Observation } from '@medplum/fhirtypes';
 import type { GoalMessage, GoalStatus } from '../messages/schemas';
 import { EXTENSIONS, PROFILES, SYSTEMS } from './codes';
 import type { MapContext } from './context';
-import { recordIdentifier } from './identifiers';
-import { sourceVersionExtension } from './people';
+import { bundleReference, recordIdentifier } from './identifiers';
+import { mapReadiness } from './observation-parts';
 
 interface GoalState {
   readonly lifecycleStatus: Goal['lifecycleStatus'];
@@ -34,13 +36,29 @@ export function goalPriority(importance: number): CodeableConcept {
   return { coding: [{ system: SYSTEMS.goalPriority, code, display }] };
 }
 
-export function mapGoal(message: GoalMessage, ctx: MapContext): Goal {
-  const state = GOAL_STATUS_TO_FHIR[message.status];
+/** What a Goal is built from, whichever message carried it. */
+export interface GoalContent {
+  readonly identifier: NonNullable<Goal['identifier']>[number];
+  readonly recordVersion: number;
+  readonly description: string;
+  readonly status: GoalStatus;
+  readonly importance: number;
+  readonly startDate: string;
+  readonly targetDate?: string | undefined;
+  /** The needs (or, failing those, the referral) the goal addresses. */
+  readonly addresses: readonly NonNullable<Goal['addresses']>[number][];
+}
+
+export function buildGoal(content: GoalContent, ctx: MapContext): Goal {
+  const state = GOAL_STATUS_TO_FHIR[content.status];
   return {
     resourceType: 'Goal',
     meta: { profile: [PROFILES.goal] },
-    extension: [{ url: EXTENSIONS.goalImportance, valueInteger: message.importance }, sourceVersionExtension(message)],
-    identifier: [recordIdentifier(message.source, 'goal')],
+    extension: [
+      { url: EXTENSIONS.goalImportance, valueInteger: content.importance },
+      { url: EXTENSIONS.sourceRecordVersion, valueInteger: content.recordVersion },
+    ],
+    identifier: [content.identifier],
     lifecycleStatus: state.lifecycleStatus,
     ...(state.achievement !== undefined
       ? {
@@ -55,12 +73,39 @@ export function mapGoal(message: GoalMessage, ctx: MapContext): Goal {
           },
         }
       : {}),
-    priority: goalPriority(message.importance),
-    description: { text: message.description },
+    priority: goalPriority(content.importance),
+    description: { text: content.description },
     subject: ctx.patient,
-    startDate: message.agreedAt.slice(0, 10),
-    ...(message.targetDate !== undefined ? { target: [{ dueDate: message.targetDate }] } : {}),
+    startDate: content.startDate,
+    ...(content.targetDate !== undefined ? { target: [{ dueDate: content.targetDate }] } : {}),
     expressedBy: ctx.patient,
-    ...(ctx.referral !== undefined ? { addresses: [ctx.referral] } : {}),
+    ...(content.addresses.length > 0 ? { addresses: [...content.addresses] } : {}),
   };
+}
+
+export function mapGoal(message: GoalMessage, ctx: MapContext): (Goal | Observation)[] {
+  const identifier = recordIdentifier(message.source, 'goal');
+  const goal = buildGoal(
+    {
+      identifier,
+      recordVersion: message.source.recordVersion,
+      description: message.description,
+      status: message.status,
+      importance: message.importance,
+      startDate: message.agreedAt.slice(0, 10),
+      targetDate: message.targetDate,
+      addresses: ctx.referral !== undefined ? [ctx.referral] : [],
+    },
+    ctx,
+  );
+  if (message.readiness === undefined) {
+    return [goal];
+  }
+  return [
+    goal,
+    mapReadiness('goal', message, ctx, message.readiness, {
+      prefix: '',
+      focus: bundleReference<Goal>('Goal', identifier),
+    }),
+  ];
 }

@@ -3,7 +3,7 @@
  * same record always yields the same identifier, and conditional writes keyed on it make redelivery harmless.
  */
 import { createHash } from 'node:crypto';
-import type { Identifier } from '@medplum/fhirtypes';
+import type { Identifier, Reference, Resource } from '@medplum/fhirtypes';
 import type { MessageKind, SourceRef } from '../messages/schemas';
 
 /**
@@ -30,4 +30,12 @@ export function identifierUrn(resourceType: string, identifier: Identifier): str
     .digest('hex');
   const variant = ((parseInt(hex.charAt(16), 16) & 0x3) | 0x8).toString(16);
   return `urn:uuid:${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+/** A reference to another resource in the same transaction Bundle, by the fullUrl `transactionBundle` gives it. */
+export function bundleReference<T extends Resource = Resource>(
+  resourceType: T['resourceType'],
+  identifier: Identifier,
+): Reference<T> {
+  return { reference: identifierUrn(resourceType, identifier), type: resourceType };
 }

@@ -1,43 +1,77 @@
 /**
- * Maps an outcome note to Observations: the link worker's narrative note about one contact, and one Observation
- * per outcome measure taken (ONS4's four items; SWEMWBS's seven items and raw total).
+ * Maps an outcome note (one contact between the link worker and the person) to an Encounter for the contact and
+ * Observations linked to it: the link worker's narrative note, each outcome measure taken, the person's readiness
+ * to act, and any barriers that stand in the way.
  */
-import type { Observation, ObservationComponent, Reference, ServiceRequest } from '@medplum/fhirtypes';
+import type { Encounter, Observation, Reference } from '@medplum/fhirtypes';
 import type { OutcomeNoteMessage } from '../messages/schemas';
-import { CODES, PROFILES, SYSTEMS, swemwbsItemCode } from './codes';
+import { CODES, PROFILES, SYSTEMS } from './codes';
 import type { MapContext } from './context';
-import { recordIdentifier } from './identifiers';
-import { linkWorkerReference, sourceVersionExtension } from './people';
-
-type Measures = NonNullable<OutcomeNoteMessage['measures']>;
+import { bundleReference, recordIdentifier } from './identifiers';
+import { mapMeasures } from './measures';
+import { mapBarriers, mapReadiness, observationBase } from './observation-parts';
+import { linkWorkerReference, organisationReference, sourceVersionExtension } from './people';
 
 const CONTACT_MODE_DISPLAY = { 'face-to-face': 'Face to face', telephone: 'Telephone', video: 'Video' } as const;
 
-/** The parts every Observation from one outcome note shares. */
-function observationBase(
-  message: OutcomeNoteMessage,
-  ctx: MapContext,
-  part: string,
-  profile: string,
-): Omit<Observation, 'code'> {
-  const basedOn: Reference<ServiceRequest>[] = ctx.referral !== undefined ? [ctx.referral] : [];
+/** Face to face is ambulatory; telephone and video are virtual encounters in the v3 ActCode vocabulary. */
+const CONTACT_MODE_CLASS = {
+  'face-to-face': { system: SYSTEMS.actCode, code: 'AMB', display: 'ambulatory' },
+  telephone: { system: SYSTEMS.actCode, code: 'VR', display: 'virtual' },
+  video: { system: SYSTEMS.actCode, code: 'VR', display: 'virtual' },
+} as const;
+
+const PARTICIPANT_DISPLAY = {
+  patient: 'The person',
+  carer: 'Carer',
+  'family-member': 'Family member',
+  interpreter: 'Interpreter',
+  'other-professional': 'Other professional',
+} as const;
+
+export function mapContact(message: OutcomeNoteMessage, ctx: MapContext): Encounter {
+  const { contact } = message;
+  const end = new Date(Date.parse(contact.date) + contact.durationMinutes * 60_000).toISOString();
+  const others = contact.with ?? ['patient'];
   return {
-    resourceType: 'Observation',
-    meta: { profile: [profile] },
+    resourceType: 'Encounter',
+    meta: { profile: [PROFILES.contact] },
     extension: [sourceVersionExtension(message)],
-    identifier: [recordIdentifier(message.source, 'outcome-note', part)],
-    ...(basedOn.length > 0 ? { basedOn } : {}),
-    status: 'final',
+    identifier: [recordIdentifier(message.source, 'outcome-note', 'contact')],
+    status: 'finished',
+    class: CONTACT_MODE_CLASS[contact.mode],
+    type: [
+      {
+        coding: [{ system: SYSTEMS.spContactMode, code: contact.mode, display: CONTACT_MODE_DISPLAY[contact.mode] }],
+      },
+    ],
     subject: ctx.patient,
-    effectiveDateTime: message.contact.date,
-    performer: [linkWorkerReference(message)],
+    ...(ctx.referral !== undefined ? { basedOn: [ctx.referral] } : {}),
+    participant: [
+      { individual: linkWorkerReference(message) },
+      ...others.map((who) => ({
+        type: [{ coding: [{ system: SYSTEMS.spContactParticipant, code: who, display: PARTICIPANT_DISPLAY[who] }] }],
+      })),
+    ],
+    period: { start: contact.date, end },
+    length: { value: contact.durationMinutes, unit: 'min', system: SYSTEMS.ucum, code: 'min' },
+    serviceProvider: organisationReference(message.linkWorker.organisation),
   };
 }
 
-export function mapContactNote(message: OutcomeNoteMessage, ctx: MapContext): Observation {
+export function mapContactNote(
+  message: OutcomeNoteMessage,
+  ctx: MapContext,
+  encounter: Reference<Encounter>,
+): Observation {
   const { contact } = message;
   return {
-    ...observationBase(message, ctx, 'note', PROFILES.contactNote),
+    ...observationBase('outcome-note', message, ctx, {
+      profile: PROFILES.contactNote,
+      part: 'note',
+      effective: contact.date,
+      encounter,
+    }),
     category: [{ coding: [CODES.socialHistory] }],
     code: { coding: [CODES.contactNote], text: CODES.contactNote.display },
     valueString: message.note,
@@ -56,55 +90,22 @@ export function mapContactNote(message: OutcomeNoteMessage, ctx: MapContext): Ob
   };
 }
 
-export function mapOns4(
-  message: OutcomeNoteMessage,
-  ctx: MapContext,
-  ons4: NonNullable<Measures['ons4']>,
-): Observation {
-  const item = (code: (typeof CODES)['ons4Anxiety'], value: number): ObservationComponent => ({
-    code: { coding: [code] },
-    valueInteger: value,
-  });
-  return {
-    ...observationBase(message, ctx, 'ons4', PROFILES.ons4),
-    category: [{ coding: [CODES.survey] }],
-    code: { coding: [CODES.ons4], text: CODES.ons4.display },
-    // The four ONS4 items are reported separately and never summed, so the panel itself has no value.
-    component: [
-      item(CODES.ons4LifeSatisfaction, ons4.lifeSatisfaction),
-      item(CODES.ons4Worthwhile, ons4.worthwhile),
-      item(CODES.ons4Happiness, ons4.happiness),
-      item(CODES.ons4Anxiety, ons4.anxiety),
-    ],
-  };
-}
-
-export function mapSwemwbs(
-  message: OutcomeNoteMessage,
-  ctx: MapContext,
-  swemwbs: NonNullable<Measures['swemwbs']>,
-): Observation {
-  const rawTotal = swemwbs.items.reduce((sum, value) => sum + value, 0);
-  return {
-    ...observationBase(message, ctx, 'swemwbs', PROFILES.swemwbs),
-    category: [{ coding: [CODES.survey] }],
-    code: { coding: [CODES.swemwbsScore], text: CODES.swemwbsScore.display },
-    valueQuantity: { value: rawTotal, unit: 'score', system: SYSTEMS.ucum, code: '{score}' },
-    component: swemwbs.items.map((value, index) => ({
-      code: { coding: [swemwbsItemCode(index + 1)] },
-      valueInteger: value,
-    })),
-  };
-}
-
-export function mapOutcomeNote(message: OutcomeNoteMessage, ctx: MapContext): Observation[] {
-  const observations = [mapContactNote(message, ctx)];
-  const measures = message.measures;
-  if (measures?.ons4 !== undefined) {
-    observations.push(mapOns4(message, ctx, measures.ons4));
-  }
-  if (measures?.swemwbs !== undefined) {
-    observations.push(mapSwemwbs(message, ctx, measures.swemwbs));
-  }
-  return observations;
+export function mapOutcomeNote(message: OutcomeNoteMessage, ctx: MapContext): (Encounter | Observation)[] {
+  const encounter = mapContact(message, ctx);
+  const encounterRef = bundleReference<Encounter>(
+    'Encounter',
+    recordIdentifier(message.source, 'outcome-note', 'contact'),
+  );
+  return [
+    encounter,
+    mapContactNote(message, ctx, encounterRef),
+    ...mapMeasures(message, ctx, encounterRef, message.measures ?? {}),
+    ...(message.readiness !== undefined
+      ? [mapReadiness('outcome-note', message, ctx, message.readiness, { prefix: '', encounter: encounterRef })]
+      : []),
+    ...mapBarriers('outcome-note', message, ctx, message.barriers ?? [], {
+      effective: message.contact.date,
+      encounter: encounterRef,
+    }),
+  ];
 }

@@ -1,18 +1,161 @@
 /**
- * Rules a schema cannot express: dates that must not be in the future and dates that must come in order.
- * A small allowance for clock skew between the sender and this service keeps honest senders from being rejected.
+ * Rules a schema cannot express: dates that must not be in the future, dates that must come in order, fields
+ * required by the value of another, and references between parts of one document. A small allowance for clock
+ * skew between the sender and this service keeps honest senders from being rejected.
  */
 import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
-import type { InboundMessage } from './schemas';
+import type {
+  ConnectionMessage,
+  InboundMessage,
+  Readiness,
+  ReferralMessage,
+  ReferralStatus,
+  SupportPlanMessage,
+} from './schemas';
 import { invalidIssue } from './issues';
 
 /** How far ahead of our clock a sender's timestamp may be before it counts as "in the future". */
 export const CLOCK_SKEW_MS = 5 * 60 * 1000;
 
-function notInFuture(issues: OperationOutcomeIssue[], path: PropertyKey[], value: string, now: Date): void {
+type Path = PropertyKey[];
+
+function notInFuture(issues: OperationOutcomeIssue[], path: Path, value: string, now: Date): void {
   if (Date.parse(value) > now.getTime() + CLOCK_SKEW_MS) {
     issues.push(invalidIssue(path, 'must not be in the future', 'value'));
   }
+}
+
+/** `later` (a date or date-time) must not fall on a day before `earlier`. */
+function notBeforeDay(issues: OperationOutcomeIssue[], path: Path, later: string, earlier: string, what: string): void {
+  if (later.slice(0, 10) < earlier.slice(0, 10)) {
+    issues.push(invalidIssue(path, `must not be before ${what}`, 'value'));
+  }
+}
+
+function checkReadiness(
+  issues: OperationOutcomeIssue[],
+  path: Path,
+  readiness: Readiness | undefined,
+  now: Date,
+): void {
+  if (readiness !== undefined) {
+    notInFuture(issues, [...path, 'assessedAt'], readiness.assessedAt, now);
+  }
+}
+
+/** Referral stages in the order an episode moves through them; the three endings share the last rank. */
+const REFERRAL_STAGE_RANK: Readonly<Record<ReferralStatus, number>> = {
+  received: 0,
+  accepted: 1,
+  'in-progress': 2,
+  completed: 3,
+  declined: 3,
+  withdrawn: 3,
+};
+
+/**
+ * Why moving a referral from one status to another makes no sense, or undefined when it does. An episode never
+ * goes back to an earlier stage, and an ended episode (completed, declined, withdrawn) stays ended: a new
+ * episode is a new referral.
+ */
+export function referralTransitionProblem(from: ReferralStatus, to: ReferralStatus): string | undefined {
+  if (from === to) {
+    return undefined;
+  }
+  if (REFERRAL_STAGE_RANK[from] === 3) {
+    return `the referral is already ${from}; an ended episode cannot become ${to} (send a new referral instead)`;
+  }
+  if (REFERRAL_STAGE_RANK[to] < REFERRAL_STAGE_RANK[from]) {
+    return `a referral cannot go back from ${from} to ${to}`;
+  }
+  return undefined;
+}
+
+function checkReferral(issues: OperationOutcomeIssue[], referral: ReferralMessage, now: Date): void {
+  notInFuture(issues, ['referredAt'], referral.referredAt, now);
+  const ended = referral.status === 'declined' || referral.status === 'withdrawn';
+  if (ended && referral.statusReason === undefined) {
+    issues.push(invalidIssue(['statusReason'], `is required when the status is ${referral.status}`, 'required'));
+  }
+  if (!ended && referral.statusReason !== undefined) {
+    issues.push(invalidIssue(['statusReason'], 'is allowed only when the status is declined or withdrawn', 'value'));
+  }
+  const { closure } = referral;
+  if (closure !== undefined) {
+    if (referral.status !== 'completed' && referral.status !== 'withdrawn') {
+      issues.push(invalidIssue(['closure'], 'is allowed only when the status is completed or withdrawn', 'value'));
+    }
+    notInFuture(issues, ['closure', 'closedAt'], closure.closedAt, now);
+    if (Date.parse(closure.closedAt) < Date.parse(referral.referredAt)) {
+      issues.push(invalidIssue(['closure', 'closedAt'], 'must not be before the referral (referredAt)', 'value'));
+    }
+  }
+}
+
+function duplicates(values: readonly string[]): Set<string> {
+  const seen = new Set<string>();
+  const repeated = new Set<string>();
+  for (const value of values) {
+    if (seen.has(value)) {
+      repeated.add(value);
+    }
+    seen.add(value);
+  }
+  return repeated;
+}
+
+function checkSupportPlan(issues: OperationOutcomeIssue[], plan: SupportPlanMessage, now: Date): void {
+  notInFuture(issues, ['agreedAt'], plan.agreedAt, now);
+  if (plan.reviewDate !== undefined) {
+    notBeforeDay(issues, ['reviewDate'], plan.reviewDate, plan.agreedAt, 'the date the plan was agreed (agreedAt)');
+  }
+  const needKeys = new Set(plan.needs.map((n) => n.key));
+  const repeatedNeeds = duplicates(plan.needs.map((n) => n.key));
+  plan.needs.forEach((n, i) => {
+    if (repeatedNeeds.has(n.key)) {
+      issues.push(invalidIssue(['needs', i, 'key'], `"${n.key}" is used by more than one need`, 'value'));
+    }
+  });
+  const goalIds = new Set(plan.goals.map((g) => g.goalId));
+  const repeatedGoals = duplicates(plan.goals.map((g) => g.goalId));
+  plan.goals.forEach((goal, i) => {
+    if (repeatedGoals.has(goal.goalId)) {
+      issues.push(invalidIssue(['goals', i, 'goalId'], `"${goal.goalId}" is used by more than one goal`, 'value'));
+    }
+    if (goal.targetDate !== undefined) {
+      notBeforeDay(issues, ['goals', i, 'targetDate'], goal.targetDate, plan.agreedAt, 'the date the plan was agreed');
+    }
+    goal.addresses.forEach((key, j) => {
+      if (!needKeys.has(key)) {
+        issues.push(invalidIssue(['goals', i, 'addresses', j], `names no need in this plan ("${key}")`, 'value'));
+      }
+    });
+    checkReadiness(issues, ['goals', i, 'readiness'], goal.readiness, now);
+  });
+  plan.actions.forEach((action, i) => {
+    if (!goalIds.has(action.goalId)) {
+      issues.push(invalidIssue(['actions', i, 'goalId'], `names no goal in this plan ("${action.goalId}")`, 'value'));
+    }
+    if (action.reviewDate !== undefined) {
+      notBeforeDay(
+        issues,
+        ['actions', i, 'reviewDate'],
+        action.reviewDate,
+        plan.agreedAt,
+        'the date the plan was agreed',
+      );
+    }
+  });
+}
+
+function checkConnection(issues: OperationOutcomeIssue[], connection: ConnectionMessage, now: Date): void {
+  notInFuture(issues, ['statusAt'], connection.statusAt, now);
+  if (connection.status === 'not-possible' && (connection.barriers ?? []).length === 0) {
+    issues.push(
+      invalidIssue(['barriers'], 'at least one barrier is required when the status is not-possible', 'required'),
+    );
+  }
+  checkReadiness(issues, ['readiness'], connection.readiness, now);
 }
 
 export function checkDomainRules(message: InboundMessage, now: Date): OperationOutcomeIssue[] {
@@ -24,20 +167,26 @@ export function checkDomainRules(message: InboundMessage, now: Date): OperationO
   }
   switch (message.kind) {
     case 'referral':
-      notInFuture(issues, ['referredAt'], message.body.referredAt, now);
+      checkReferral(issues, message.body, now);
       break;
     case 'goal': {
       const goal = message.body;
       notInFuture(issues, ['agreedAt'], goal.agreedAt, now);
-      if (goal.targetDate !== undefined && goal.targetDate < goal.agreedAt.slice(0, 10)) {
-        issues.push(
-          invalidIssue(['targetDate'], 'must not be before the date the goal was agreed (agreedAt)', 'value'),
-        );
+      if (goal.targetDate !== undefined) {
+        notBeforeDay(issues, ['targetDate'], goal.targetDate, goal.agreedAt, 'the date the goal was agreed (agreedAt)');
       }
+      checkReadiness(issues, ['readiness'], goal.readiness, now);
       break;
     }
     case 'outcome-note':
       notInFuture(issues, ['contact', 'date'], message.body.contact.date, now);
+      checkReadiness(issues, ['readiness'], message.body.readiness, now);
+      break;
+    case 'support-plan':
+      checkSupportPlan(issues, message.body, now);
+      break;
+    case 'connection':
+      checkConnection(issues, message.body, now);
       break;
   }
   return issues;

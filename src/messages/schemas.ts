@@ -86,6 +86,40 @@ export const codedNeedSchema = z
   })
   .refine((need) => need.snomed !== undefined || need.text !== undefined, 'needs a SNOMED CT code, a text, or both');
 
+/** Why a referral was declined or withdrawn (PRSB "reason referral declined / withdrawn"). */
+export const STATUS_REASONS = [
+  'patient-declined',
+  'patient-not-contactable',
+  'needs-met-elsewhere',
+  'not-appropriate',
+  'referrer-withdrew',
+  'patient-moved-away',
+  'patient-died',
+  'other',
+] as const;
+
+/** Why a social prescribing episode ended. */
+export const CLOSURE_REASONS = [
+  'goals-achieved',
+  'connected-to-community',
+  'patient-disengaged',
+  'patient-request',
+  'barriers-prevented-connection',
+  'transferred',
+  'other',
+] as const;
+
+export const closureSchema = z.strictObject({
+  closedAt: dateTime,
+  reason: z.enum(CLOSURE_REASONS),
+  /** The closing summary written for the GP. */
+  summary: text(10000),
+  /** Whether the person was told they can be referred again. */
+  reReferralOffered: z.boolean(),
+  /** Any follow-up planned after closure, in words; absent when none is planned. */
+  followUp: text(1000).optional(),
+});
+
 export const referralSchema = z.strictObject({
   ...envelope,
   status: z.enum(REFERRAL_STATUSES),
@@ -99,9 +133,27 @@ export const referralSchema = z.strictObject({
   reasons: z.array(codedNeedSchema).min(1, 'at least one reason or presenting need is required').max(20),
   urgency: z.enum(URGENCIES),
   note: text(4000).optional(),
+  /** Required when the status is declined or withdrawn. */
+  statusReason: z
+    .strictObject({
+      code: z.enum(STATUS_REASONS),
+      text: text(1000).optional(),
+    })
+    .optional(),
+  /** The end of the episode; allowed only with status completed or withdrawn. */
+  closure: closureSchema.optional(),
 });
 
 export const GOAL_STATUSES = ['proposed', 'active', 'achieved', 'not-achieved', 'cancelled'] as const;
+
+export const READINESS_STAGES = ['not-ready', 'considering', 'ready', 'acting'] as const;
+
+/** How ready the person is to act on a goal or a connection, at one moment (recorded again as it changes). */
+export const readinessSchema = z.strictObject({
+  stage: z.enum(READINESS_STAGES),
+  assessedAt: dateTime,
+  note: text(1000).optional(),
+});
 
 export const goalSchema = z.strictObject({
   ...envelope,
@@ -113,12 +165,118 @@ export const goalSchema = z.strictObject({
   importance: z.int().min(1).max(10),
   agreedAt: dateTime,
   targetDate: date.optional(),
+  readiness: readinessSchema.optional(),
+});
+
+export const ACTION_STATUSES = [
+  'not-started',
+  'scheduled',
+  'in-progress',
+  'on-hold',
+  'completed',
+  'cancelled',
+] as const;
+
+/** The personalised care and support plan: needs → goals → actions, as agreed at one point in time. */
+export const supportPlanSchema = z.strictObject({
+  ...envelope,
+  referralId: sourceSchema.shape.recordId,
+  agreedAt: dateTime,
+  reviewDate: date.optional(),
+  needs: z
+    .array(
+      z.strictObject({
+        /** Key of the need within this plan, used by goals to say which needs they address. */
+        key: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, 'may contain only letters, digits, _ and -'),
+        need: codedNeedSchema,
+      }),
+    )
+    .min(1)
+    .max(20),
+  goals: z
+    .array(
+      z.strictObject({
+        /** The goal's record id in the sending system (the same id the /v1/goals endpoint uses). */
+        goalId: sourceSchema.shape.recordId,
+        description: text(1000),
+        status: z.enum(GOAL_STATUSES),
+        importance: z.int().min(1).max(10),
+        targetDate: date.optional(),
+        addresses: z.array(z.string()).min(1, 'a goal addresses at least one need').max(20),
+        readiness: readinessSchema.optional(),
+      }),
+    )
+    .min(1)
+    .max(20),
+  actions: z
+    .array(
+      z.strictObject({
+        goalId: sourceSchema.shape.recordId,
+        description: text(1000),
+        status: z.enum(ACTION_STATUSES),
+        /** How confident the person is that they can do it, 1 (not at all) to 10 (completely). */
+        confidence: z.int().min(1).max(10).optional(),
+        reviewDate: date.optional(),
+      }),
+    )
+    .max(50)
+    .default([]),
 });
 
 export const CONTACT_MODES = ['face-to-face', 'telephone', 'video'] as const;
 
 const ons4Item = z.int().min(0).max(10);
-const swemwbsItem = z.int().min(1).max(5);
+const fivePointItem = z.int().min(1).max(5);
+const threePointItem = z.int().min(1).max(3);
+
+export const BARRIERS = [
+  'transport',
+  'caring-responsibilities',
+  'housing',
+  'finances',
+  'language',
+  'physical-health',
+  'mental-health',
+  'digital-access',
+  'service-unavailable',
+  'other',
+] as const;
+
+/** Something outside the person's control that stops a connection happening. */
+export const barrierSchema = z.strictObject({
+  code: z.enum(BARRIERS),
+  text: text(1000).optional(),
+});
+
+export const measuresSchema = z.strictObject({
+  ons4: z
+    .strictObject({
+      lifeSatisfaction: ons4Item,
+      worthwhile: ons4Item,
+      happiness: ons4Item,
+      anxiety: ons4Item,
+    })
+    .optional(),
+  swemwbs: z
+    .strictObject({
+      items: z.array(fivePointItem).length(7, 'SWEMWBS has exactly 7 items'),
+    })
+    .optional(),
+  wemwbs: z
+    .strictObject({
+      items: z.array(fivePointItem).length(14, 'WEMWBS has exactly 14 items'),
+    })
+    .optional(),
+  ucla3: z
+    .strictObject({
+      items: z.array(threePointItem).length(3, 'the UCLA 3-item loneliness scale has exactly 3 items'),
+    })
+    .optional(),
+  /** EQ-5D visual analogue scale: the person's own rating of their health today, 0 (worst) to 100 (best). */
+  eq5dVas: z.int().min(0).max(100).optional(),
+});
+
+export const CONTACT_PARTICIPANTS = ['patient', 'carer', 'family-member', 'interpreter', 'other-professional'] as const;
 
 export const outcomeNoteSchema = z.strictObject({
   ...envelope,
@@ -127,49 +285,76 @@ export const outcomeNoteSchema = z.strictObject({
     date: dateTime,
     mode: z.enum(CONTACT_MODES),
     durationMinutes: z.int().min(1).max(720),
+    /** Who took part besides the link worker; the person themselves when absent. */
+    with: z.array(z.enum(CONTACT_PARTICIPANTS)).min(1).max(5).optional(),
   }),
   /** The link worker's narrative note for the GP. */
   note: text(10000),
-  measures: z
-    .strictObject({
-      ons4: z
-        .strictObject({
-          lifeSatisfaction: ons4Item,
-          worthwhile: ons4Item,
-          happiness: ons4Item,
-          anxiety: ons4Item,
-        })
-        .optional(),
-      swemwbs: z
-        .strictObject({
-          items: z.array(swemwbsItem).length(7, 'SWEMWBS has exactly 7 items'),
-        })
-        .optional(),
-    })
-    .optional(),
+  measures: measuresSchema.optional(),
+  readiness: readinessSchema.optional(),
+  barriers: z.array(barrierSchema).max(10).optional(),
+});
+
+export const CONNECTION_STATUSES = ['suggested', 'referred', 'attended', 'declined', 'not-possible'] as const;
+
+/** An onward referral or signposting to a voluntary, community or social enterprise organisation. */
+export const connectionSchema = z.strictObject({
+  ...envelope,
+  referralId: sourceSchema.shape.recordId,
+  organisation: z.strictObject({
+    name: text(200),
+    odsCode: z.string().regex(ORGANISATION_ODS, 'must be an ODS code (3-10 upper-case letters and digits)').optional(),
+    /** The organisation's public web page, so the GP can look it up. */
+    url: z.url().optional(),
+  }),
+  service: text(300),
+  /** Signposting gives the person the details; a referral is made on their behalf. */
+  type: z.enum(['signposting', 'referral']),
+  status: z.enum(CONNECTION_STATUSES),
+  statusAt: dateTime,
+  /** Required when the status is not-possible. */
+  barriers: z.array(barrierSchema).max(10).optional(),
+  readiness: readinessSchema.optional(),
+  /** Goals this connection supports (their record ids). */
+  goalIds: z.array(sourceSchema.shape.recordId).max(20).optional(),
+  note: text(4000).optional(),
 });
 
 export type SourceRef = z.infer<typeof sourceSchema>;
 export type PatientRef = z.infer<typeof patientSchema>;
 export type ReferralMessage = z.infer<typeof referralSchema>;
 export type GoalMessage = z.infer<typeof goalSchema>;
+export type SupportPlanMessage = z.infer<typeof supportPlanSchema>;
 export type OutcomeNoteMessage = z.infer<typeof outcomeNoteSchema>;
+export type ConnectionMessage = z.infer<typeof connectionSchema>;
 export type ReferralStatus = (typeof REFERRAL_STATUSES)[number];
 export type ReferralMethod = (typeof REFERRAL_METHODS)[number];
 export type GoalStatus = (typeof GOAL_STATUSES)[number];
 export type ContactMode = (typeof CONTACT_MODES)[number];
+export type ReadinessStage = (typeof READINESS_STAGES)[number];
+export type Barrier = (typeof BARRIERS)[number];
+export type ConnectionStatus = (typeof CONNECTION_STATUSES)[number];
+export type ActionStatus = (typeof ACTION_STATUSES)[number];
+export type StatusReason = (typeof STATUS_REASONS)[number];
+export type ClosureReason = (typeof CLOSURE_REASONS)[number];
+export type Readiness = z.infer<typeof readinessSchema>;
+export type Measures = z.infer<typeof measuresSchema>;
 
-export const MESSAGE_KINDS = ['referral', 'goal', 'outcome-note'] as const;
+export const MESSAGE_KINDS = ['referral', 'goal', 'outcome-note', 'support-plan', 'connection'] as const;
 export type MessageKind = (typeof MESSAGE_KINDS)[number];
 
 /** A validated inbound message, tagged with its kind. */
 export type InboundMessage =
   | { readonly kind: 'referral'; readonly body: ReferralMessage }
   | { readonly kind: 'goal'; readonly body: GoalMessage }
-  | { readonly kind: 'outcome-note'; readonly body: OutcomeNoteMessage };
+  | { readonly kind: 'outcome-note'; readonly body: OutcomeNoteMessage }
+  | { readonly kind: 'support-plan'; readonly body: SupportPlanMessage }
+  | { readonly kind: 'connection'; readonly body: ConnectionMessage };
 
 export const SCHEMAS = {
   referral: referralSchema,
   goal: goalSchema,
   'outcome-note': outcomeNoteSchema,
+  'support-plan': supportPlanSchema,
+  connection: connectionSchema,
 } as const;

@@ -24,11 +24,26 @@ function expressions(issues: OperationOutcomeIssue[]): string[] {
 }
 
 describe('compiled profiles', () => {
-  it('has the five project profiles', () => {
+  it('has the project profiles', () => {
     expect(checker.profileUrls).toEqual(
-      ['sp-contact-note', 'sp-goal', 'sp-ons4', 'sp-referral', 'sp-swemwbs'].map(
-        (id) => `https://sp-fhir-adapter.org/fhir/StructureDefinition/${id}`,
-      ),
+      [
+        'sp-barrier',
+        'sp-connection',
+        'sp-contact',
+        'sp-contact-note',
+        'sp-episode-summary',
+        'sp-eq5d-vas',
+        'sp-goal',
+        'sp-need',
+        'sp-ons4',
+        'sp-provenance',
+        'sp-readiness',
+        'sp-referral',
+        'sp-support-plan',
+        'sp-swemwbs',
+        'sp-ucla3',
+        'sp-wemwbs',
+      ].map((id) => `https://sp-fhir-adapter.org/fhir/StructureDefinition/${id}`),
     );
   });
 

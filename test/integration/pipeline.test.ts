@@ -66,6 +66,8 @@ test('a referral, a goal and an outcome note reach the EHR linked to the right p
   expect(serviceRequest?.subject.reference).toBe(`Patient/${patient.id}`);
   expect(referralStatus.resources).toEqual([
     expect.objectContaining({ resourceType: 'ServiceRequest', reference: `ServiceRequest/${serviceRequest?.id}` }),
+    // Every delivery also records its Provenance (link worker as author, the adapter as assembler).
+    expect.objectContaining({ resourceType: 'Provenance' }),
   ]);
 
   const goals = await searchByIdentifier<Goal>(

@@ -46,8 +46,40 @@ Extension: SourceRecordVersion
 Id: source-record-version
 Title: "Source record version"
 Description: "The source system's version of the record this resource was written from. Lets a receiver tell which of two deliveries is newer."
-Context: ServiceRequest, Goal, Observation
+Context: ServiceRequest, Goal, Observation, Encounter, CarePlan
 * insert SPMetadata
 * value[x] 1..1
 * value[x] only integer
 * valueInteger obeys sp-version-positive
+
+Extension: ServiceRequestStatusReason
+Id: service-request-status-reason
+Title: "Request status reason"
+Description: "Why a request was declined, withdrawn or could not go ahead. R4 ServiceRequest has no statusReason element (R5 does not add one either), so this project extension carries it, modelled on Task.statusReason."
+Context: ServiceRequest
+* insert SPMetadata
+* value[x] 1..1
+* value[x] only CodeableConcept
+* valueCodeableConcept from SPStatusReasonVS (required)
+
+Extension: ConnectionStatus
+Id: connection-status
+Title: "Connection status"
+Description: "The connection's exact status in the link worker's system (ServiceRequest.status is coarser)."
+Context: ServiceRequest
+* insert SPMetadata
+* value[x] 1..1
+* value[x] only Coding
+* valueCoding from SPConnectionStatusVS (required)
+* valueCoding.system 1..1
+* valueCoding.code 1..1
+
+Extension: ActionConfidence
+Id: action-confidence
+Title: "Confidence to carry out an action"
+Description: "How confident the person is that they can carry out the action, from 1 (not at all) to 10 (completely)."
+Context: CarePlan.activity.detail
+* insert SPMetadata
+* value[x] 1..1
+* value[x] only integer
+* valueInteger obeys sp-importance-range

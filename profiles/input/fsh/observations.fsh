@@ -18,6 +18,7 @@ RuleSet: SPObservationCommon
 * performer only Reference(Practitioner or PractitionerRole or Organization)
 * basedOn 0..*
 * basedOn only Reference(ServiceRequest)
+* encounter only Reference(Encounter)
 * component ^slicing.discriminator.type = #pattern
 * component ^slicing.discriminator.path = "code"
 * component ^slicing.description = "Slice on the component code."
@@ -107,9 +108,12 @@ Description: "A Short Warwick-Edinburgh Mental Well-being Scale raw total with i
 * valueQuantity.system = $ucum
 * valueQuantity.code 1..1
 * valueQuantity.code = #{score}
-// Open so that a metric (Rasch-converted) score component can be added later without breaking receivers.
+// Open so that further components can be added later without breaking receivers.
 * component ^slicing.rules = #open
-* component contains item1 0..1 and item2 0..1 and item3 0..1 and item4 0..1 and item5 0..1 and item6 0..1 and item7 0..1
+* component contains item1 0..1 and item2 0..1 and item3 0..1 and item4 0..1 and item5 0..1 and item6 0..1 and item7 0..1 and metric 0..1
+* component[metric].code = $sp#swemwbs-metric-score
+* component[metric].value[x] 1..1
+* component[metric].value[x] only Quantity
 * insert SPItemSlice(item1, swemwbs-item-1, sp-score-1-5)
 * insert SPItemSlice(item2, swemwbs-item-2, sp-score-1-5)
 * insert SPItemSlice(item3, swemwbs-item-3, sp-score-1-5)

@@ -1,6 +1,6 @@
 /**
- * POST /v1/referrals, /v1/goals and /v1/outcome-notes: the link-worker systems' way in. The route only translates
- * HTTP to the intake function and its result back to HTTP.
+ * POST /v1/referrals, /v1/goals, /v1/outcome-notes, /v1/support-plans and /v1/connections: the link-worker
+ * systems' way in. The route only translates HTTP to the intake function and its result back to HTTP.
  */
 import type { Request, Response, Router } from 'express';
 import express from 'express';
@@ -14,6 +14,8 @@ export const INGEST_PATHS: Readonly<Record<MessageKind, string>> = {
   referral: '/v1/referrals',
   goal: '/v1/goals',
   'outcome-note': '/v1/outcome-notes',
+  'support-plan': '/v1/support-plans',
+  connection: '/v1/connections',
 };
 
 const JSON_TYPES = ['application/json', 'application/fhir+json'];

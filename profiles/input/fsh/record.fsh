@@ -1,0 +1,283 @@
+// Profiles for the rest of the social prescribing record: contacts, readiness, barriers, needs, further outcome
+// measures, the closing summary, onward connections, the care and support plan and the Provenance of a delivery.
+
+Invariant: sp-total-wemwbs
+Description: "The WEMWBS total is a whole number from 14 to 70."
+Expression: "value >= 14 and value <= 70 and value.toString().matches('^[0-9]+$')"
+Severity: #error
+
+Invariant: sp-total-ucla3
+Description: "The UCLA-3 total is a whole number from 3 to 9."
+Expression: "value >= 3 and value <= 9 and value.toString().matches('^[0-9]+$')"
+Severity: #error
+
+Invariant: sp-total-eq5d-vas
+Description: "The EQ-5D visual analogue score is a whole number from 0 to 100."
+Expression: "value >= 0 and value <= 100 and value.toString().matches('^[0-9]+$')"
+Severity: #error
+
+Invariant: sp-score-1-3
+Description: "A UCLA-3 item is a whole number from 1 to 3."
+Expression: "$this >= 1 and $this <= 3"
+Severity: #error
+
+RuleSet: SPScoreValue(invariant)
+* value[x] 1..1
+* value[x] only Quantity
+* valueQuantity obeys {invariant}
+* valueQuantity.value 1..1
+* valueQuantity.system 1..1
+* valueQuantity.system = $ucum
+* valueQuantity.code 1..1
+* valueQuantity.code = #{score}
+
+RuleSet: SPLinkedObservation
+* encounter only Reference(Encounter)
+* focus only Reference(Goal or ServiceRequest or CarePlan)
+
+Profile: SPContact
+Parent: Encounter
+Id: sp-contact
+Title: "Social prescribing link worker contact"
+Description: "One contact between a link worker and the person (face to face, telephone or video)."
+* insert SPMetadata
+* extension contains SourceRecordVersion named sourceRecordVersion 1..1
+* insert SPExtensionSlice(sourceRecordVersion, source-record-version)
+* identifier 1..*
+* status = #finished
+* type 1..*
+* type from SPContactModeVS (required)
+* subject 1..1
+* subject only Reference(Patient)
+* basedOn only Reference(ServiceRequest)
+* participant 1..*
+* participant.type from SPContactParticipantVS (extensible)
+* period 1..1
+* period.start 1..1
+* length 1..1
+* length.system = $ucum
+* length.code = #min
+* serviceProvider 1..1
+
+Profile: SPReadinessObservation
+Parent: Observation
+Id: sp-readiness
+Title: "Readiness to act"
+Description: "How ready the person is to act on a goal or a connection, at one moment. Each assessment is its own Observation, so readiness is recorded over time."
+* insert SPMetadata
+* insert SPObservationCommon
+* insert SPLinkedObservation
+* category contains socialHistory 1..1
+* category[socialHistory] = $obs-category#social-history
+* code = $sp#readiness-to-act "Readiness to act"
+* component ^slicing.rules = #open
+* value[x] 1..1
+* value[x] only CodeableConcept
+* valueCodeableConcept from SPReadinessVS (required)
+
+Profile: SPBarrierObservation
+Parent: Observation
+Id: sp-barrier
+Title: "Barrier to connection"
+Description: "Something outside the person's control that stops a connection to community support."
+* insert SPMetadata
+* insert SPObservationCommon
+* insert SPLinkedObservation
+* category contains socialHistory 1..1
+* category[socialHistory] = $obs-category#social-history
+* code = $sp#barrier-to-connection "Barrier to connection"
+* component ^slicing.rules = #open
+* value[x] 1..1
+* value[x] only CodeableConcept
+* valueCodeableConcept from SPBarrierVS (required)
+
+Profile: SPNeed
+Parent: Observation
+Id: sp-need
+Title: "Social prescribing need or concern"
+Description: "A need or concern recorded in the personalised care and support plan, coded from the presenting needs value set where possible."
+* insert SPMetadata
+* insert SPObservationCommon
+* category contains socialHistory 1..1
+* category[socialHistory] = $obs-category#social-history
+* code = $sp#presenting-need "Social prescribing need or concern"
+* component ^slicing.rules = #open
+* value[x] 1..1
+* value[x] only CodeableConcept
+* valueCodeableConcept from SPPresentingNeeds (extensible)
+
+Profile: SPWEMWBS
+Parent: Observation
+Id: sp-wemwbs
+Title: "WEMWBS score"
+Description: "A Warwick-Edinburgh Mental Well-being Scale total (14 to 70) with its fourteen item values. Item wording is licensed and is never carried."
+* insert SPMetadata
+* insert SPObservationCommon
+* insert SPLinkedObservation
+* category contains survey 1..1
+* category[survey] = $obs-category#survey
+* code = $sct#718426000 "Warwick-Edinburgh Mental Well-being Scale score"
+* insert SPScoreValue(sp-total-wemwbs)
+* component ^slicing.rules = #open
+* component contains item1 0..1 and item2 0..1 and item3 0..1 and item4 0..1 and item5 0..1 and item6 0..1 and item7 0..1 and item8 0..1 and item9 0..1 and item10 0..1 and item11 0..1 and item12 0..1 and item13 0..1 and item14 0..1
+* insert SPItemSlice(item1, wemwbs-item-1, sp-score-1-5)
+* insert SPItemSlice(item2, wemwbs-item-2, sp-score-1-5)
+* insert SPItemSlice(item3, wemwbs-item-3, sp-score-1-5)
+* insert SPItemSlice(item4, wemwbs-item-4, sp-score-1-5)
+* insert SPItemSlice(item5, wemwbs-item-5, sp-score-1-5)
+* insert SPItemSlice(item6, wemwbs-item-6, sp-score-1-5)
+* insert SPItemSlice(item7, wemwbs-item-7, sp-score-1-5)
+* insert SPItemSlice(item8, wemwbs-item-8, sp-score-1-5)
+* insert SPItemSlice(item9, wemwbs-item-9, sp-score-1-5)
+* insert SPItemSlice(item10, wemwbs-item-10, sp-score-1-5)
+* insert SPItemSlice(item11, wemwbs-item-11, sp-score-1-5)
+* insert SPItemSlice(item12, wemwbs-item-12, sp-score-1-5)
+* insert SPItemSlice(item13, wemwbs-item-13, sp-score-1-5)
+* insert SPItemSlice(item14, wemwbs-item-14, sp-score-1-5)
+
+Profile: SPUCLA3
+Parent: Observation
+Id: sp-ucla3
+Title: "UCLA 3-item loneliness scale"
+Description: "The UCLA 3-item loneliness scale total (3 to 9) with its three item values (1 to 3 each)."
+* insert SPMetadata
+* insert SPObservationCommon
+* insert SPLinkedObservation
+* category contains survey 1..1
+* category[survey] = $obs-category#survey
+* code = $sp#ucla3-score "UCLA 3-item loneliness scale score"
+* insert SPScoreValue(sp-total-ucla3)
+* component ^slicing.rules = #closed
+* component contains item1 1..1 and item2 1..1 and item3 1..1
+* insert SPItemSlice(item1, ucla3-item-1, sp-score-1-3)
+* insert SPItemSlice(item2, ucla3-item-2, sp-score-1-3)
+* insert SPItemSlice(item3, ucla3-item-3, sp-score-1-3)
+
+Profile: SPEQ5DVAS
+Parent: Observation
+Id: sp-eq5d-vas
+Title: "EQ-5D visual analogue score"
+Description: "The person's rating of their own health today on the EQ-5D visual analogue scale, 0 (worst) to 100 (best)."
+* insert SPMetadata
+* insert SPObservationCommon
+* insert SPLinkedObservation
+* category contains survey 1..1
+* category[survey] = $obs-category#survey
+* code = $sct#736535009 "EuroQol visual analogue score"
+* insert SPScoreValue(sp-total-eq5d-vas)
+* component ^slicing.rules = #open
+* component 0..0
+
+Profile: SPEpisodeSummary
+Parent: Observation
+Id: sp-episode-summary
+Title: "Social prescribing episode summary"
+Description: "The link worker's closing summary for the GP when a social prescribing episode ends: why it ended, whether re-referral was offered and any follow-up planned."
+* insert SPMetadata
+* insert SPObservationCommon
+* basedOn 1..1
+* category contains socialHistory 1..1
+* category[socialHistory] = $obs-category#social-history
+* code = $sp#episode-summary "Social prescribing episode summary"
+* value[x] 1..1
+* value[x] only string
+* component ^slicing.rules = #closed
+* component contains closureReason 1..1 and reReferralOffered 1..1 and followUp 0..1
+* component[closureReason].code = $sp#closure-reason
+* component[closureReason].value[x] 1..1
+* component[closureReason].value[x] only CodeableConcept
+* component[closureReason].valueCodeableConcept from SPClosureReasonVS (required)
+* component[reReferralOffered].code = $sp#re-referral-offered
+* component[reReferralOffered].value[x] 1..1
+* component[reReferralOffered].value[x] only boolean
+* component[followUp].code = $sp#follow-up-planned
+* component[followUp].value[x] 1..1
+* component[followUp].value[x] only string
+
+Profile: SPConnection
+Parent: ServiceRequest
+Id: sp-connection
+Title: "Connection to a community organisation"
+Description: "An onward referral or signposting from the link worker to a voluntary, community or social enterprise organisation, based on the social prescribing referral."
+* insert SPMetadata
+* extension contains
+    ConnectionStatus named connectionStatus 1..1 and
+    SourceRecordVersion named sourceRecordVersion 1..1 and
+    ServiceRequestStatusReason named statusReason 0..1
+* insert SPExtensionSlice(connectionStatus, connection-status)
+* insert SPExtensionSlice(sourceRecordVersion, source-record-version)
+* insert SPExtensionSlice(statusReason, service-request-status-reason)
+* identifier 1..*
+* basedOn 1..*
+* basedOn only Reference(ServiceRequest)
+* intent from SPConnectionIntent (required)
+* code 1..1
+* code from SPConnectionType (required)
+* orderDetail 1..*
+* subject only Reference(Patient)
+* authoredOn 1..1
+* requester 1..1
+* requester only Reference(Practitioner or PractitionerRole)
+* performer 1..1
+* performer only Reference(Organization or HealthcareService)
+* supportingInfo only Reference(Observation)
+
+ValueSet: SPConnectionIntent
+Id: sp-connection-intent
+Title: "Connection intent"
+Description: "A referral is an order; signposting is a proposal."
+* insert SPMetadata
+* http://hl7.org/fhir/request-intent#order "Order"
+* http://hl7.org/fhir/request-intent#proposal "Proposal"
+
+ValueSet: SPConnectionType
+Id: sp-connection-type
+Title: "Connection type"
+Description: "Referral or signposting to a community organisation."
+* insert SPMetadata
+* $sp#community-referral "Referral to a community organisation"
+* $sp#community-signposting "Signposting to a community organisation"
+
+Profile: SPSupportPlan
+Parent: CarePlan
+Id: sp-support-plan
+Title: "Personalised care and support plan"
+Description: "The plan agreed between the person and their link worker: the needs it addresses, the goals, and the actions towards each goal."
+* insert SPMetadata
+* extension contains SourceRecordVersion named sourceRecordVersion 1..1
+* insert SPExtensionSlice(sourceRecordVersion, source-record-version)
+* identifier 1..*
+* intent = #plan
+* category 1..*
+* category ^short = "Always includes sp-concepts#personalised-care-support-plan"
+* subject only Reference(Patient)
+* created 1..1
+* author 1..1
+* author only Reference(Practitioner or PractitionerRole)
+* supportingInfo only Reference(ServiceRequest or Observation)
+* goal 1..*
+* activity.detail 1..1
+* activity.detail.extension contains ActionConfidence named confidence 0..1
+* activity.detail.goal 1..*
+* activity.detail.description 1..1
+
+Profile: SPProvenance
+Parent: Provenance
+Id: sp-provenance
+Title: "Social prescribing delivery provenance"
+Description: "One delivery of a source record to the EHR: the resources written, the link worker who authored them on behalf of their organisation, and the adapter that assembled and sent them."
+* insert SPMetadata
+* target 1..*
+* occurred[x] 1..1
+* occurred[x] only dateTime
+* activity 1..1
+* activity from http://terminology.hl7.org/ValueSet/v3-DataOperation|2.0.0 (extensible)
+// Not sliced: Provenance.entity.agent reuses the agent definition, which validators handle poorly when sliced.
+// The mapper always writes the author (link worker, on behalf of their organisation) and the assembler (this
+// adapter, as a Device).
+* agent 2..*
+* agent.type 1..1
+* agent.type from http://hl7.org/fhir/ValueSet/provenance-agent-type (extensible)
+* agent.who only Reference(Practitioner or PractitionerRole or Organization or Device)
+* entity 1..*
+* entity.role = #source

@@ -1,0 +1,65 @@
+/**
+ * The Provenance of one delivery: which resources it wrote, that the link worker authored them on behalf of their
+ * organisation, that this adapter transmitted them, and which source record version they came from.
+ */
+import type { Device, Provenance, Reference } from '@medplum/fhirtypes';
+import type { InboundMessage } from '../messages/schemas';
+import type { IdentifiedResource } from './bundle';
+import { PROFILES, SYSTEMS } from './codes';
+import type { MapContext } from './context';
+import { bundleReference, recordIdentifier } from './identifiers';
+import { linkWorkerReference, organisationReference } from './people';
+
+/** How the adapter names itself as the transmitting device. */
+export const ADAPTER_DEVICE: Reference<Device> = { type: 'Device', display: 'sp-fhir-adapter' };
+
+function target(resource: IdentifiedResource): Reference {
+  const identifier = resource.identifier?.[0];
+  if (identifier === undefined) {
+    throw new Error(`${resource.resourceType} has no business identifier to be a Provenance target`);
+  }
+  return bundleReference(resource.resourceType, identifier);
+}
+
+export function mapProvenance(
+  message: InboundMessage,
+  ctx: MapContext,
+  resources: readonly IdentifiedResource[],
+): Provenance {
+  const { body } = message;
+  const first = body.source.recordVersion === 1;
+  return {
+    resourceType: 'Provenance',
+    meta: { profile: [PROFILES.provenance] },
+    target: resources.map(target),
+    occurredDateTime: body.source.sentAt,
+    recorded: ctx.recordedAt,
+    activity: {
+      coding: [
+        first
+          ? { system: SYSTEMS.dataOperation, code: 'CREATE', display: 'create' }
+          : { system: SYSTEMS.dataOperation, code: 'UPDATE', display: 'revise' },
+      ],
+    },
+    agent: [
+      {
+        type: { coding: [{ system: SYSTEMS.provenanceParticipant, code: 'author', display: 'Author' }] },
+        who: linkWorkerReference(body),
+        onBehalfOf: organisationReference(body.linkWorker.organisation),
+      },
+      {
+        type: { coding: [{ system: SYSTEMS.provenanceParticipant, code: 'assembler', display: 'Assembler' }] },
+        who: ADAPTER_DEVICE,
+      },
+    ],
+    entity: [
+      {
+        role: 'source',
+        what: {
+          identifier: recordIdentifier(body.source, message.kind),
+          display: `${message.kind} ${body.source.recordId} version ${body.source.recordVersion}`,
+        },
+      },
+    ],
+  };
+}
