@@ -12,6 +12,7 @@ import type {
   ReferralStatus,
   SupportPlanMessage,
 } from './schemas';
+import { REFERRAL_STATUSES } from './schemas';
 import { invalidIssue } from './issues';
 
 /** How far ahead of our clock a sender's timestamp may be before it counts as "in the future". */
@@ -69,6 +70,38 @@ export function referralTransitionProblem(from: ReferralStatus, to: ReferralStat
     return `a referral cannot go back from ${from} to ${to}`;
   }
   return undefined;
+}
+
+/** The status a message reports for its source record, for the kinds whose records have a lifecycle. */
+export function recordStatusOf(message: InboundMessage): string | undefined {
+  switch (message.kind) {
+    case 'referral':
+    case 'goal':
+    case 'connection':
+      return message.body.status;
+    case 'outcome-note':
+    case 'support-plan':
+      return undefined;
+  }
+}
+
+function isReferralStatus(value: string): value is ReferralStatus {
+  return (REFERRAL_STATUSES as readonly string[]).includes(value);
+}
+
+/**
+ * The problem with a newer version of a record whose status cannot follow the status of the latest accepted
+ * version, as an issue naming `status`; undefined when the change makes sense or no rule applies to the kind.
+ */
+export function statusTransitionIssue(
+  message: InboundMessage,
+  previousStatus: string,
+): OperationOutcomeIssue | undefined {
+  if (message.kind !== 'referral' || !isReferralStatus(previousStatus)) {
+    return undefined;
+  }
+  const problem = referralTransitionProblem(previousStatus, message.body.status);
+  return problem === undefined ? undefined : invalidIssue(['status'], problem, 'business-rule');
 }
 
 function checkReferral(issues: OperationOutcomeIssue[], referral: ReferralMessage, now: Date): void {

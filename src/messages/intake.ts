@@ -8,7 +8,8 @@ import type { EndpointRegistry } from '../delivery/endpoints';
 import type { Logger } from '../observability/logger';
 import type { DeliveryQueues } from '../queue/producer';
 import { contentHash, idempotencyKey } from './identity';
-import type { MessageKind } from './schemas';
+import { statusTransitionIssue } from './domain-rules';
+import type { InboundMessage, MessageKind } from './schemas';
 import type { MessageStore } from './store';
 import { validateInbound } from './validate';
 
@@ -40,6 +41,26 @@ export class StoreUnavailableError extends Error {
   }
 }
 
+/**
+ * A newer version of a record whose status cannot follow the latest accepted one (completed → received) is
+ * refused. An older or equal version is not judged here: it is a duplicate or conflict (idempotency) or, once
+ * delivered, superseded by the worker.
+ *
+ * The read and the create are two steps, so two versions of one record arriving at the same moment are each
+ * judged against the state before both; the window is one Redis round trip, and the worker still never lets an
+ * older version overwrite a newer one in the EHR.
+ */
+async function statusChangeProblem(
+  message: InboundMessage,
+  store: MessageStore,
+): Promise<OperationOutcomeIssue | undefined> {
+  const latest = await store.latestOfRecord(message.kind, message.body.source);
+  if (latest?.status === undefined || message.body.source.recordVersion <= latest.version) {
+    return undefined;
+  }
+  return statusTransitionIssue(message, latest.status);
+}
+
 export async function acceptMessage(
   kind: MessageKind,
   body: unknown,
@@ -56,6 +77,15 @@ export async function acceptMessage(
   const endpoint = deps.endpoints.forPractice(practice);
   if (endpoint === undefined) {
     return { kind: 'no-endpoint', practice };
+  }
+  let transitionIssue;
+  try {
+    transitionIssue = await statusChangeProblem(message, deps.store);
+  } catch (error) {
+    throw new StoreUnavailableError(error);
+  }
+  if (transitionIssue !== undefined) {
+    return { kind: 'invalid', issues: [transitionIssue] };
   }
   const id = deps.newId();
   let created;

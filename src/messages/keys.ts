@@ -13,6 +13,8 @@ export interface MessageKeys {
   readonly statusIndexPrefix: string;
   readonly ledger: string;
   readonly ledgerHead: string;
+  /** Latest accepted version (and status) of one source record, used to judge the next version's status change. */
+  latestOfRecord(system: string, kind: string, recordId: string): string;
 }
 
 export function messageKeys(prefix: string): MessageKeys {
@@ -25,5 +27,7 @@ export function messageKeys(prefix: string): MessageKeys {
     statusIndexPrefix: `${prefix}:status:`,
     ledger: `${prefix}:ledger`,
     ledgerHead: `${prefix}:ledger:head`,
+    // The system is a URI; encoding it keeps ':' and spaces out of the key's own separators.
+    latestOfRecord: (system, kind, recordId) => `${prefix}:latest:${kind}:${encodeURIComponent(system)}:${recordId}`,
   };
 }

@@ -6,8 +6,9 @@ import { LUA_APPEND_LEDGER } from '../audit/ledger-lua';
 import { LuaScript } from '../redis/lua-script';
 
 /**
- * Creates a message unless its idempotency key is taken.
- * KEYS: idempotency, message, outbox, status index (queued), ledger, ledger head
+ * Creates a message unless its idempotency key is taken, and records its version (and the record's status, from
+ * the `recordVersion` and `recordStatus` fields) as the source record's latest when it is higher than the one held.
+ * KEYS: idempotency, message, outbox, status index (queued), ledger, ledger head, latest of the source record
  * ARGV: idempotency value ("<id> <contentHash>"), receivedAt (ms), number of hash fields N, N field/value pairs,
  *       then the ledger entry's field/value pairs.
  * Returns {1, id} when created, {0, existingId, existingHash} when the key was already taken.
@@ -29,6 +30,16 @@ redis.call('ZADD', KEYS[4], ARGV[2], id)
 local ledger = {}
 for i = 4 + n, #ARGV do ledger[#ledger + 1] = ARGV[i] end
 append_ledger(KEYS[5], KEYS[6], ledger, ARGV[2])
+local version, record_status
+for i = 1, #fields, 2 do
+  if fields[i] == 'recordVersion' then version = fields[i + 1] end
+  if fields[i] == 'recordStatus' then record_status = fields[i + 1] end
+end
+local held = tonumber(redis.call('HGET', KEYS[7], 'version') or '0')
+if version and tonumber(version) > held then
+  redis.call('HSET', KEYS[7], 'version', version, 'messageId', id)
+  if record_status then redis.call('HSET', KEYS[7], 'status', record_status) else redis.call('HDEL', KEYS[7], 'status') end
+end
 return { 1, id }
 `);
 

@@ -7,7 +7,8 @@ import type { OperationOutcome } from '@medplum/fhirtypes';
 import type { Redis } from 'ioredis';
 import type { MessageKeys } from './keys';
 import type { MessageRecord, MessageStatus, WrittenResource } from './record';
-import type { InboundMessage } from './schemas';
+import { recordStatusOf } from './domain-rules';
+import type { InboundMessage, MessageKind, SourceRef } from './schemas';
 import { CREATE_MESSAGE, TRANSITION_MESSAGE } from './store-scripts';
 
 /** A ledger entry's fields (values are plain strings; no patient data goes here). */
@@ -21,6 +22,14 @@ export interface NewMessage {
   readonly clientId: string;
   readonly endpointId: string;
   readonly now: Date;
+}
+
+/** What the store holds about the newest accepted version of one source record. */
+export interface LatestOfRecord {
+  readonly version: number;
+  readonly messageId: string;
+  /** The record's status in that version, for kinds whose records have one. */
+  readonly status?: string;
 }
 
 export type CreateResult =
@@ -84,6 +93,7 @@ export class MessageStore {
     const practice = message.body.gpPractice.odsCode;
     const source = message.body.source;
     const patientKey = await this.options.patientKey?.(message.body.patient.nhsNumber);
+    const recordStatus = recordStatusOf(message);
     const fields = flatten({
       id,
       kind: message.kind,
@@ -96,6 +106,7 @@ export class MessageStore {
       sourceSystem: source.system,
       recordId: source.recordId,
       recordVersion: String(source.recordVersion),
+      ...(recordStatus !== undefined ? { recordStatus } : {}),
       receivedAt,
       updatedAt: receivedAt,
       attempts: '0',
@@ -124,6 +135,7 @@ export class MessageStore {
         keys.byStatus('queued'),
         keys.ledger,
         keys.ledgerHead,
+        keys.latestOfRecord(source.system, message.kind, source.recordId),
       ],
       [`${id} ${input.contentHash}`, now.getTime(), fields.length, ...fields, ...ledger],
     )) as [number, string, string?];
@@ -132,6 +144,19 @@ export class MessageStore {
       return { created: true, id };
     }
     return { created: false, id: existingId, sameContent: existingHash === input.contentHash };
+  }
+
+  /** The latest accepted version of a source record and its status then, or undefined if none was accepted. */
+  async latestOfRecord(kind: MessageKind, source: SourceRef): Promise<LatestOfRecord | undefined> {
+    const hash = await this.redis.hgetall(this.keys.latestOfRecord(source.system, kind, source.recordId));
+    if (hash.version === undefined) {
+      return undefined;
+    }
+    return {
+      version: Number(hash.version),
+      messageId: hash.messageId ?? '',
+      ...(hash.status !== undefined ? { status: hash.status } : {}),
+    };
   }
 
   async get(id: string): Promise<MessageRecord | undefined> {
