@@ -1,0 +1,107 @@
+/**
+ * Checks on transaction Bundles before FhirRouter runs them, and finishing touches on the Bundles it returns.
+ * Up-front checks let a bad transaction fail as a whole with entry-level expressions, before anything is written;
+ * the finishing touches make every response entry carry what a client of a real server relies on.
+ */
+import { OperationOutcomeError, badRequest, getReferenceString, validateResource } from '@medplum/core';
+import type { Bundle, BundleEntry, OperationOutcome, OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
+import { hasNestedBundle } from './transaction-conditionals';
+
+/**
+ * Returns a 400 OperationOutcome naming every problem in a transaction (missing request, invalid resource), or
+ * undefined when the transaction may run. Batches are left to the router: their entries fail one by one.
+ */
+export function checkTransaction(bundle: Bundle): OperationOutcome | undefined {
+  if (bundle.type !== 'transaction') {
+    return undefined;
+  }
+  const issues: OperationOutcomeIssue[] = [];
+  if (hasNestedBundle(bundle)) {
+    issues.push(...badRequest('Bundles nested in a transaction are not supported', 'Bundle.entry.request.url').issue);
+  }
+  (bundle.entry ?? []).forEach((entry, index) => {
+    issues.push(...checkTransactionEntry(entry, `Bundle.entry[${index}]`));
+  });
+  return issues.length > 0 ? { resourceType: 'OperationOutcome', issue: issues } : undefined;
+}
+
+function checkTransactionEntry(entry: BundleEntry, path: string): OperationOutcomeIssue[] {
+  const request = entry.request;
+  if (!request?.method || !request.url) {
+    // FhirRouter would answer such an entry with an error entry yet still commit the others.
+    return badRequest('Every transaction entry needs request.method and request.url', `${path}.request`).issue;
+  }
+  const carriesResource = request.method === 'POST' || request.method === 'PUT';
+  if (!carriesResource || !entry.resource) {
+    return [];
+  }
+  return resourceErrors(entry.resource, `${path}.resource`);
+}
+
+function resourceErrors(resource: Resource, path: string): OperationOutcomeIssue[] {
+  try {
+    validateResource(resource);
+    return [];
+  } catch (err) {
+    if (!(err instanceof OperationOutcomeError)) {
+      const message = err instanceof Error ? err.message : String(err);
+      return badRequest(message, path).issue;
+    }
+    // The validator names elements from the resource root ("Goal.subject"); the client needs them from the Bundle.
+    return err.outcome.issue.map((issue) => ({
+      ...issue,
+      expression: issue.expression?.map((expression) => rebase(expression, resource.resourceType, path)),
+    }));
+  }
+}
+
+function rebase(expression: string, resourceType: string, path: string): string {
+  return expression.startsWith(resourceType) ? path + expression.slice(resourceType.length) : expression;
+}
+
+/**
+ * Makes every entry of a transaction or batch response carry a `response.status` (an entry the router left empty
+ * becomes a 500), plus the `etag` and `lastModified` of the version written.
+ */
+export function completeBatchResponse(bundle: Bundle): Bundle {
+  const entries: (BundleEntry | undefined)[] = bundle.entry ?? [];
+  return {
+    ...bundle,
+    entry: entries.map((entry): BundleEntry => {
+      if (!entry?.response?.status) {
+        return {
+          response: {
+            status: '500',
+            outcome: {
+              resourceType: 'OperationOutcome',
+              issue: [{ severity: 'error', code: 'exception', details: { text: 'Entry was not processed' } }],
+            },
+          },
+        };
+      }
+      const meta = entry.resource?.meta;
+      return {
+        ...entry,
+        response: {
+          ...entry.response,
+          ...(meta?.versionId ? { etag: `W/"${meta.versionId}"` } : {}),
+          ...(meta?.lastUpdated ? { lastModified: meta.lastUpdated } : {}),
+        },
+      };
+    }),
+  };
+}
+
+/** Gives each search match the absolute `fullUrl` real servers return. */
+export function addFullUrls(bundle: Bundle, baseUrl: string): Bundle {
+  if (!bundle.entry) {
+    return bundle;
+  }
+  return {
+    ...bundle,
+    entry: bundle.entry.map((entry) => {
+      const reference = entry.resource ? getReferenceString(entry.resource) : undefined;
+      return reference ? { fullUrl: `${baseUrl}/${reference}`, ...entry } : entry;
+    }),
+  };
+}

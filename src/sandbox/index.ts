@@ -1,0 +1,16 @@
+/**
+ * The embedded sandbox EHR: a FHIR R4 server over HTTP, seeded with synthetic patients, that stands in for a GP
+ * practice's EHR in `npm start`, the integration tests and the benchmark.
+ */
+export { ensureFhirDefinitionsLoaded, narrowIdentifierSearchTypes } from './fhir-definitions';
+export { ValidatingMemoryRepository } from './validating-repository';
+export {
+  NHS_NUMBER_SYSTEM,
+  ODS_ORGANIZATION_SYSTEM,
+  SANDBOX_PATIENTS,
+  seedSandbox,
+  toFhirPatient,
+} from './seed-patients';
+export type { SandboxPatient } from './seed-patients';
+export { FHIR_BASE_PATH, createSandboxApp, startSandbox } from './server';
+export type { RunningSandbox, SandboxAppOptions, SandboxOptions } from './server';

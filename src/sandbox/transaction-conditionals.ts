@@ -1,0 +1,103 @@
+/**
+ * Resolves the conditional entries of a transaction (PUT `Type?identifier=…`, POST with `ifNoneExist`) before
+ * FhirRouter sees it. FhirRouter refuses any transaction with conditional entries and more than 8 entries
+ * ("requires strict isolation but has too many entries", a limit of Medplum's PostgreSQL server, not of FHIR),
+ * and a referral Bundle can easily be larger. Resolved here, the router only sees plain creates, updates and reads.
+ */
+import { OperationOutcomeError, getReferenceString, multipleMatches, parseSearchRequest } from '@medplum/core';
+import type { WithId } from '@medplum/core';
+import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
+import type { ValidatingMemoryRepository } from './validating-repository';
+
+/**
+ * Returns a copy of the transaction in which:
+ * - a conditional PUT that matches one resource becomes `PUT Type/id`, and one that matches none becomes a create;
+ * - a POST whose `ifNoneExist` matches none becomes a plain create, and one that matches a resource becomes a read
+ *   of it, with the entry's `urn:uuid` replaced by that resource's reference everywhere else in the Bundle.
+ * Several matches reject the whole transaction with 412. The caller must hold the repository's exclusive section
+ * from here until the router has written the Bundle, or a concurrent writer could slip in between.
+ */
+export async function resolveTransactionConditionals(
+  bundle: Bundle,
+  repository: ValidatingMemoryRepository,
+): Promise<Bundle> {
+  const entries = bundle.entry ?? [];
+  const resolved: BundleEntry[] = [];
+  const replacements = new Map<string, string>();
+  for (const [index, entry] of entries.entries()) {
+    resolved.push(await resolveEntry(entry, index, repository, replacements));
+  }
+  return {
+    ...bundle,
+    entry: replacements.size === 0 ? resolved : resolved.map((entry) => replaceStrings(entry, replacements)),
+  };
+}
+
+/** Nested Bundles could contain conditional writes of their own, which would wait on the caller's section. */
+export function hasNestedBundle(bundle: Bundle): boolean {
+  return (bundle.entry ?? []).some((entry) => entry.request?.method === 'POST' && isSystemUrl(entry.request.url));
+}
+
+async function resolveEntry(
+  entry: BundleEntry,
+  index: number,
+  repository: ValidatingMemoryRepository,
+  replacements: Map<string, string>,
+): Promise<BundleEntry> {
+  const request = entry.request;
+  if (!request) {
+    return entry;
+  }
+  const resourceType = request.url.split('?')[0] ?? '';
+  if (request.method === 'PUT' && request.url.includes('?') && entry.resource) {
+    const match = await findOne(request.url, index, repository);
+    if (match) {
+      const reference = getReferenceString(match);
+      return { ...entry, resource: { ...entry.resource, id: match.id }, request: { ...request, url: reference } };
+    }
+    return { ...entry, request: { ...request, method: 'POST', url: resourceType } };
+  }
+  if (request.method === 'POST' && request.ifNoneExist) {
+    const match = await findOne(`${resourceType}?${request.ifNoneExist}`, index, repository);
+    if (!match) {
+      return { ...entry, request: { ...request, ifNoneExist: undefined } };
+    }
+    const reference = getReferenceString(match);
+    if (entry.fullUrl) {
+      replacements.set(entry.fullUrl, reference);
+    }
+    return { request: { method: 'GET', url: reference } };
+  }
+  return entry;
+}
+
+async function findOne(
+  url: string,
+  index: number,
+  repository: ValidatingMemoryRepository,
+): Promise<WithId<Resource> | undefined> {
+  const search = parseSearchRequest(url);
+  const [match, duplicate] = await repository.searchResources({ ...search, count: 2, offset: 0 });
+  if (duplicate) {
+    const issue = multipleMatches.issue.map((i) => ({ ...i, expression: [`Bundle.entry[${index}].request.url`] }));
+    throw new OperationOutcomeError({ ...multipleMatches, issue });
+  }
+  return match;
+}
+
+function replaceStrings<T>(value: T, replacements: ReadonlyMap<string, string>): T {
+  return JSON.parse(JSON.stringify(value), (_key, field: unknown) => {
+    if (typeof field !== 'string') {
+      return field;
+    }
+    let result = field;
+    for (const [from, to] of replacements) {
+      result = result.replaceAll(from, to);
+    }
+    return result;
+  }) as T;
+}
+
+function isSystemUrl(url: string): boolean {
+  return url === '' || url.startsWith('?') || url === '/';
+}
