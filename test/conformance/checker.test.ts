@@ -47,6 +47,11 @@ describe('compiled profiles', () => {
     );
   });
 
+  it('publishes at least one example of every profile', () => {
+    const exemplified = new Set(compiled.examples.flatMap((r) => r.meta?.profile ?? []));
+    expect(checker.profileUrls.filter((url) => !exemplified.has(url))).toEqual([]);
+  });
+
   it.each(compiled.examples.map((r) => [r.id ?? '', r]))('example %s conforms', (_id, resource) => {
     expect(checker.check(resource)).toEqual([]);
   });
