@@ -183,15 +183,15 @@ function writtenResources(resources: readonly Resource[], response: Bundle): Wri
     const resource = resources[index] as Resource & { identifier?: { system?: string; value?: string }[] };
     const code = entryStatusCode(entry.response?.status);
     const verdict = classifyStatus(code);
-    const identifier = identifierToken(resource.identifier?.[0] ?? {});
+    // A Provenance (the only resource written without a business identifier) is named by its type alone.
+    const first = resource.identifier?.[0];
+    const identifier = first === undefined ? undefined : identifierToken(first);
+    const label = identifier === undefined ? resource.resourceType : `${resource.resourceType} ${identifier}`;
     if (verdict !== 'ok') {
       const outcome = isOperationOutcome(entry.response?.outcome)
         ? entry.response.outcome
-        : outcomeOf(
-            'exception',
-            `${resource.resourceType} ${identifier}: the EHR answered ${entry.response?.status ?? 'nothing'}`,
-          );
-      const reason = `${resource.resourceType} ${identifier}: entry status ${entry.response?.status ?? 'missing'} (${summariseOutcome(outcome)})`;
+        : outcomeOf('exception', `${label}: the EHR answered ${entry.response?.status ?? 'nothing'}`);
+      const reason = `${label}: entry status ${entry.response?.status ?? 'missing'} (${summariseOutcome(outcome)})`;
       return verdict === 'retry'
         ? { kind: 'retry', reason, httpStatus: code }
         : { kind: 'rejected', reason, outcome, httpStatus: code };
@@ -202,7 +202,7 @@ function writtenResources(resources: readonly Resource[], response: Bundle): Wri
       reference: location.reference,
       ...(location.versionId !== undefined ? { versionId: location.versionId } : {}),
       status: entry.response?.status ?? String(code),
-      identifier,
+      ...(identifier !== undefined ? { identifier } : {}),
     });
   }
   return written;

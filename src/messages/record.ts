@@ -15,7 +15,8 @@ export interface WrittenResource {
   readonly versionId?: string;
   /** HTTP status the EHR gave the entry (201 created, 200 updated). */
   readonly status: string;
-  readonly identifier: string;
+  /** Business identifier token (`system|value`); absent for resources that have none, such as the Provenance. */
+  readonly identifier?: string;
 }
 
 export interface MessageRecord {

@@ -66,8 +66,15 @@ describe.each(readdirSync(JOURNEYS).sort())('journey %s', (journey) => {
         status: 'delivered',
         error: undefined,
       });
-      const resources = status.resources as { reference: string }[];
+      const resources = status.resources as { resourceType: string; reference: string; identifier?: string }[];
       expect(resources.length).toBeGreaterThan(1);
+      // Each written resource is named by its business identifier (system|value); the Provenance has none.
+      for (const { resourceType, identifier } of resources) {
+        expect({ resourceType, identifier }).toEqual({
+          resourceType,
+          identifier: resourceType === 'Provenance' ? undefined : (expect.stringMatching(/^[^|]+\|[^|]+/) as unknown),
+        });
+      }
       written.push(...resources.map((r) => r.reference));
     }
     const kinds = new Set<string>();
