@@ -207,6 +207,19 @@ export class MessageStore {
   async countByStatus(status: MessageStatus): Promise<number> {
     return this.redis.zcard(this.keys.byStatus(status));
   }
+
+  /**
+   * Ids of messages in `status` that entered it between `from` and `to` (ms since the epoch, inclusive), oldest
+   * first, a page at a time.
+   */
+  async idsByStatus(status: MessageStatus, from: number, to: number, offset: number, limit: number): Promise<string[]> {
+    return this.redis.zrangebyscore(this.keys.byStatus(status), from, to, 'LIMIT', offset, limit);
+  }
+
+  /** Puts a message back in the outbox, so the sweeper enqueues it if the caller dies before it does. */
+  async markOutbox(id: string, now: Date): Promise<void> {
+    await this.redis.zadd(this.keys.outbox, now.getTime(), id);
+  }
 }
 
 function parseJson(text: string | undefined): unknown {
