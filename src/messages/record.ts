@@ -34,6 +34,8 @@ export interface MessageRecord {
   readonly deliveredAt?: string;
   /** When a message waiting to be retried will next be tried. */
   readonly nextAttemptAt?: string;
+  /** When the message was last replayed; its maximum age counts from here after a replay. */
+  readonly replayedAt?: string;
   readonly resources: readonly WrittenResource[];
   /** Why the last attempt did not deliver (kept after a permanent failure). */
   readonly lastError?: string;

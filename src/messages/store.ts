@@ -43,6 +43,7 @@ export interface RecordChanges {
   readonly lastError?: string | null;
   readonly outcome?: OperationOutcome | null;
   readonly nextAttemptAt?: string | null;
+  readonly replayedAt?: string | null;
 }
 
 export interface Transition {
@@ -247,6 +248,7 @@ function parseRecord(hash: Record<string, string>): MessageRecord {
     resources: (parseJson(hash.resources) as WrittenResource[] | undefined) ?? [],
     ...(hash.deliveredAt ? { deliveredAt: hash.deliveredAt } : {}),
     ...(hash.nextAttemptAt ? { nextAttemptAt: hash.nextAttemptAt } : {}),
+    ...(hash.replayedAt ? { replayedAt: hash.replayedAt } : {}),
     ...(hash.lastError ? { lastError: hash.lastError } : {}),
     ...(outcome ? { outcome } : {}),
   };
