@@ -13,6 +13,12 @@ import { errorHandler, httpError } from './errors';
 import { openApiDocument } from './openapi';
 import { ingestRouter } from './routes/ingest';
 import { messagesRouter } from './routes/messages';
+import { adminMessagesRouter } from './routes/admin-messages';
+import { auditRouter } from './routes/audit';
+import { auditorAuth } from './routes/audit-auth';
+import { dashboardRouter } from './dashboard/router';
+import type { AuditLedger } from '../audit/ledger';
+import type { PatientKeyer } from '../audit/patient-key';
 
 export interface AppDeps extends IntakeDeps {
   readonly metrics: Metrics;
@@ -23,6 +29,10 @@ export interface AppDeps extends IntakeDeps {
     readonly publicUrl?: string;
   };
   readonly version: string;
+  readonly ledger: AuditLedger;
+  readonly patientKey: PatientKeyer;
+  /** Auditors' keys for the audit API and dashboard (config audit.apiKeys). */
+  readonly auditorKeys: Readonly<Record<string, string>>;
 }
 
 export function buildApp(deps: AppDeps): Express {
@@ -69,9 +79,15 @@ export function buildApp(deps: AppDeps): Express {
     return `${base.replace(/\/+$/, '')}/v1/messages/${id}`;
   };
 
+  // The audit API and dashboard take auditor keys, not ingest keys, so they are mounted before the ingest auth.
+  const auditAuth = auditorAuth(deps.auditorKeys, deps.http.apiKeys);
+  app.use(['/v1/audit', '/audit'], auditAuth);
+  app.use(auditRouter(deps));
+  app.use(dashboardRouter(deps));
   app.use('/v1', apiKeyAuth(deps.http.apiKeys));
   app.use(ingestRouter({ ...deps, bodyLimitBytes: deps.http.bodyLimitBytes, statusUrl }));
   app.use(messagesRouter(deps.store));
+  app.use(adminMessagesRouter(deps));
 
   app.use((req, _res, next) => {
     next(httpError(404, 'not-found', `No route for ${req.method} ${req.path}`));

@@ -9,7 +9,7 @@ import { HttpError, issue, outcome } from './errors';
 
 export const ANONYMOUS_CLIENT = 'anonymous';
 
-function sameSecret(a: string, b: string): boolean {
+export function sameSecret(a: string, b: string): boolean {
   const left = Buffer.from(a);
   const right = Buffer.from(b);
   return left.length === right.length && timingSafeEqual(left, right);

@@ -68,7 +68,12 @@ export async function runAdapter(config: Config, roles: Roles, logger: Logger): 
   let server: Server | undefined;
   let apiUrl: string | undefined;
   if (roles.api) {
-    const app = buildApp({ ...services, http: config.http, version: packageVersion() });
+    const app = buildApp({
+      ...services,
+      http: config.http,
+      version: packageVersion(),
+      auditorKeys: config.audit.apiKeys,
+    });
     server = createServer(app);
     const port = await listen(server, config.http.port, config.http.host);
     apiUrl = `http://${config.http.host}:${port}`;

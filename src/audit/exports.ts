@@ -1,0 +1,76 @@
+/**
+ * Ledger entries and reconciliation reports as CSV (RFC 4180 via csv-stringify) and NDJSON, for auditors'
+ * spreadsheets and tools. CSV columns are fixed so files from different periods line up.
+ */
+import { stringify } from 'csv-stringify/sync';
+import type { LedgerEntry } from './ledger';
+import type { ReconciliationReport } from './reconcile';
+
+export const LEDGER_CSV_COLUMNS = [
+  'seq',
+  'id',
+  'type',
+  'at',
+  'messageId',
+  'practice',
+  'endpoint',
+  'client',
+  'sourceSystem',
+  'recordId',
+  'recordVersion',
+  'attempt',
+  'httpStatus',
+  'latencyMs',
+  'reason',
+  'resources',
+  'by',
+  'who',
+  'action',
+  'query',
+  'issues',
+  'prev',
+  'hash',
+] as const;
+
+function ledgerRow(entry: LedgerEntry): Record<string, string> {
+  return { ...entry.fields, seq: String(entry.seq), id: entry.id, prev: entry.prev, hash: entry.hash };
+}
+
+export function ledgerCsv(entries: readonly LedgerEntry[]): string {
+  return stringify(entries.map(ledgerRow), { header: true, columns: [...LEDGER_CSV_COLUMNS] });
+}
+
+/** One JSON object per line with every stored field, so a reader can recompute the chain from the export. */
+export function ledgerNdjson(entries: readonly LedgerEntry[]): string {
+  return entries.map((entry) => `${JSON.stringify({ ...ledgerRow(entry), pairs: entry.pairs })}\n`).join('');
+}
+
+export const RECONCILIATION_CSV_COLUMNS = [
+  'messageId',
+  'state',
+  'kind',
+  'sourceSystem',
+  'recordId',
+  'recordVersion',
+  'receivedAt',
+  'attempts',
+  'reason',
+] as const;
+
+/** The undelivered list, one row per message (counts and gaps are in the JSON and NDJSON forms). */
+export function reconciliationCsv(report: ReconciliationReport): string {
+  return stringify(
+    report.undelivered.map((u) => ({ ...u, recordVersion: String(u.recordVersion), attempts: String(u.attempts) })),
+    { header: true, columns: [...RECONCILIATION_CSV_COLUMNS] },
+  );
+}
+
+/** A summary line, then one line per undelivered message and one per version gap. */
+export function reconciliationNdjson(report: ReconciliationReport): string {
+  const lines: unknown[] = [
+    { record: 'summary', practice: report.practice, from: report.from, to: report.to, counts: report.counts },
+    ...report.undelivered.map((u) => ({ record: 'undelivered', ...u })),
+    ...report.gaps.map((g) => ({ record: 'gap', ...g })),
+  ];
+  return lines.map((line) => `${JSON.stringify(line)}\n`).join('');
+}

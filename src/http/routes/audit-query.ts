@@ -1,0 +1,76 @@
+/**
+ * The audit API's and dashboard's query parameters as zod schemas, turned into an OperationOutcome naming each
+ * bad parameter when they do not parse. Empty form fields count as absent, so a filter form can be sent as is.
+ */
+import { z } from 'zod';
+import { MESSAGE_STATUSES } from '../../messages/record';
+import { GP_PRACTICE_ODS } from '../../messages/schemas';
+import type { MessageQuery } from '../../audit/search';
+import type { ReconciliationQuery } from '../../audit/reconcile';
+import { HttpError, issue, outcome } from '../errors';
+
+const blankAsAbsent = (value: unknown): unknown => (value === '' ? undefined : value);
+// eslint-disable-next-line @typescript-eslint/explicit-function-return-type -- zod's preprocess type is internal
+const optional = <T extends z.ZodType>(schema: T) => z.preprocess(blankAsAbsent, schema.optional());
+const instant = z.iso
+  .datetime({ offset: true, message: 'must be an ISO 8601 date-time with a time zone' })
+  .or(z.iso.date({ message: 'must be a date (YYYY-MM-DD) or an ISO 8601 date-time' }))
+  .transform((value) => new Date(value.length === 10 ? `${value}T00:00:00Z` : value));
+
+export const searchQuerySchema = z.object({
+  messageId: optional(z.string().regex(/^[0-9a-f-]{36}$/, 'must be a message id (UUID)')),
+  recordId: optional(z.string().regex(/^[A-Za-z0-9._~-]{1,128}$/, 'must be a source record id')),
+  nhsNumber: optional(z.string().regex(/^[\d -]{10,14}$/, 'must be a 10-digit NHS number')),
+  practice: optional(z.string().regex(GP_PRACTICE_ODS, 'must be a GP practice ODS code, e.g. A81001')),
+  endpoint: optional(z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, 'must be an endpoint id')),
+  status: optional(z.enum(MESSAGE_STATUSES)),
+  from: optional(instant),
+  to: optional(instant),
+  page: z.preprocess(blankAsAbsent, z.coerce.number().int().min(1).max(100_000).default(1)),
+  pageSize: z.preprocess(blankAsAbsent, z.coerce.number().int().min(1).max(500).default(50)),
+});
+
+export const reconciliationQuerySchema = z.object({
+  practice: z.string().regex(GP_PRACTICE_ODS, 'must be a GP practice ODS code, e.g. A81001'),
+  from: instant,
+  to: instant,
+});
+
+export const formatSchema = z.preprocess(blankAsAbsent, z.enum(['json', 'csv', 'ndjson']).default('json'));
+
+export function parseQuery<T extends z.ZodType>(schema: T, query: unknown): z.output<T> {
+  const result = schema.safeParse(query);
+  if (!result.success) {
+    throw new HttpError(
+      400,
+      outcome(
+        result.error.issues.map((i) => {
+          const path = i.path.join('.');
+          return issue('invalid', `${path === '' ? 'query' : path}: ${i.message}`, path === '' ? undefined : path);
+        }),
+      ),
+    );
+  }
+  return result.data;
+}
+
+export function messageQuery(query: unknown): MessageQuery {
+  const parsed = parseQuery(searchQuerySchema, query);
+  const defined = Object.entries(parsed as Record<string, unknown>).filter(([, v]) => v !== undefined);
+  return Object.fromEntries(defined) as unknown as MessageQuery;
+}
+
+export function reconciliationQuery(query: unknown): ReconciliationQuery {
+  const parsed = parseQuery(reconciliationQuerySchema, query);
+  if (parsed.to.getTime() <= parsed.from.getTime()) {
+    throw new HttpError(400, outcome([issue('invalid', 'to must be after from', 'to')]));
+  }
+  return parsed;
+}
+
+/** The query as plain strings, for the audit-access entry. */
+export function queryTarget(query: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(query).flatMap(([k, v]) => (typeof v === 'string' && v !== '' ? [[k, v]] : [])),
+  );
+}
