@@ -1,6 +1,13 @@
 // The conformance checker against the committed compiled profiles: examples pass, each kind of defect is reported
 // with the expression of the offending element.
-import type { Goal, Observation, OperationOutcomeIssue, Resource, ServiceRequest } from '@medplum/fhirtypes';
+import type {
+  Goal,
+  Observation,
+  OperationOutcomeIssue,
+  Provenance,
+  Resource,
+  ServiceRequest,
+} from '@medplum/fhirtypes';
 import { createConformanceChecker, loadCompiledResources, referenceTargetType } from '../../src/conformance';
 import type { ConformanceChecker } from '../../src/conformance';
 
@@ -132,6 +139,35 @@ describe('defects', () => {
     status.valueCode = 'lost';
     const index = sr.extension.indexOf(status);
     expect(expressions(checker.check(sr))).toEqual([`ServiceRequest.extension[${index}].value.ofType(code)`]);
+  });
+
+  it('reports a Provenance activity or agent type code that its code system does not have', () => {
+    const provenance = example('sp-provenance-example') as Provenance;
+    provenance.activity = {
+      coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-DataOperation', code: 'CRATE' }],
+    };
+    const author = provenance.agent[0];
+    if (!author) {
+      throw new Error('example lost its author');
+    }
+    author.type = {
+      coding: [{ system: 'http://terminology.hl7.org/CodeSystem/provenance-participant-type', code: 'writer' }],
+    };
+    const issues = checker.check(provenance);
+    expect(expressions(issues)).toEqual(['Provenance.activity.coding[0]', 'Provenance.agent[0].type.coding[0]']);
+    expect(issues.map((i) => i.code)).toEqual(['code-invalid', 'code-invalid']);
+  });
+
+  it('accepts the Provenance codes the adapter writes, and (extensible) codes from other systems', () => {
+    const provenance = example('sp-provenance-example') as Provenance;
+    provenance.activity = {
+      coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-DataOperation', code: 'UPDATE', display: 'revise' }],
+    };
+    expect(checker.check(provenance)).toEqual([]);
+    provenance.activity = {
+      coding: [{ system: 'http://hl7.org/fhir/w3c-provenance-activity-type', code: 'Generation' }],
+    };
+    expect(checker.check(provenance)).toEqual([]);
   });
 
   it('reports a base FHIR status code that does not exist', () => {

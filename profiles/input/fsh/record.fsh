@@ -271,13 +271,13 @@ Description: "One delivery of a source record to the EHR: the resources written,
 * occurred[x] 1..1
 * occurred[x] only dateTime
 * activity 1..1
-* activity from http://terminology.hl7.org/ValueSet/v3-DataOperation|2.0.0 (extensible)
+* activity from SPProvenanceActivityVS (extensible)
 // Not sliced: Provenance.entity.agent reuses the agent definition, which validators handle poorly when sliced.
 // The mapper always writes the author (link worker, on behalf of their organisation) and the assembler (this
 // adapter, as a Device).
 * agent 2..*
 * agent.type 1..1
-* agent.type from http://hl7.org/fhir/ValueSet/provenance-agent-type (extensible)
+* agent.type from SPProvenanceAgentTypeVS (extensible)
 * agent.who only Reference(Practitioner or PractitionerRole or Organization or Device)
 * entity 1..*
 * entity.role = #source

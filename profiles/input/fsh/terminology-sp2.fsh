@@ -130,3 +130,33 @@ Title: "Contact participant"
 Description: "All contact participant codes."
 * insert SPMetadata
 * include codes from system SPContactParticipant
+
+// The two Provenance bindings point at value sets that are not in the offline build (v3-DataOperation) or would
+// not be enforced there (extensible bindings to base value sets), so the profile binds to these project value
+// sets instead; their codes are copied from the R4 definitions (provenance-activity-type's v3-DataOperation part,
+// and the provenance-participant-type code system).
+ValueSet: SPProvenanceActivityVS
+Id: sp-provenance-activity
+Title: "Provenance activity"
+Description: "The data operations a delivery can record (the v3-DataOperation codes of the R4 provenance-activity-type value set)."
+* insert SPMetadata
+* http://terminology.hl7.org/CodeSystem/v3-DataOperation#CREATE "create"
+* http://terminology.hl7.org/CodeSystem/v3-DataOperation#UPDATE "revise"
+* http://terminology.hl7.org/CodeSystem/v3-DataOperation#APPEND "append"
+* http://terminology.hl7.org/CodeSystem/v3-DataOperation#DELETE "delete"
+* http://terminology.hl7.org/CodeSystem/v3-DataOperation#NULLIFY "nullify"
+
+ValueSet: SPProvenanceAgentTypeVS
+Id: sp-provenance-agent-type
+Title: "Provenance agent type"
+Description: "The roles an agent plays in a delivery (the codes of the provenance-participant-type code system)."
+* insert SPMetadata
+* http://terminology.hl7.org/CodeSystem/provenance-participant-type#enterer "Enterer"
+* http://terminology.hl7.org/CodeSystem/provenance-participant-type#performer "Performer"
+* http://terminology.hl7.org/CodeSystem/provenance-participant-type#author "Author"
+* http://terminology.hl7.org/CodeSystem/provenance-participant-type#verifier "Verifier"
+* http://terminology.hl7.org/CodeSystem/provenance-participant-type#attester "Attester"
+* http://terminology.hl7.org/CodeSystem/provenance-participant-type#informant "Informant"
+* http://terminology.hl7.org/CodeSystem/provenance-participant-type#custodian "Custodian"
+* http://terminology.hl7.org/CodeSystem/provenance-participant-type#assembler "Assembler"
+* http://terminology.hl7.org/CodeSystem/provenance-participant-type#composer "Composer"
