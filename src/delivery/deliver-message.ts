@@ -147,7 +147,10 @@ async function deliverUnderLease(messageId: string, deps: DeliveryDeps): Promise
     case 'retry': {
       const policy = endpoint?.config.retry;
       const delayMs = policy === undefined ? 0 : retryDelayMs(attempt, policy, deps.random(), result.retryAfterMs);
-      if (policy !== undefined && !wouldExceedMaxAge(new Date(record.receivedAt), now, delayMs, policy)) {
+      if (
+        policy !== undefined &&
+        !wouldExceedMaxAge(new Date(record.replayedAt ?? record.receivedAt), now, delayMs, policy)
+      ) {
         await store.transition(messageId, {
           status: 'queued',
           now,

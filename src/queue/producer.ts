@@ -41,6 +41,23 @@ export class DeliveryQueues {
     await this.queue(endpointId).add(DELIVERY_JOB, { messageId }, { jobId: deliveryJobId(messageId, generation) });
   }
 
+  /**
+   * Enqueues a message that may have been delivered or failed before (a replay, or an outbox sweep after one): a
+   * finished job with the same id would make BullMQ ignore the add, so it is removed first. A job still waiting or
+   * running is left alone; it will deliver the message anyway.
+   */
+  async requeue(endpointId: string, messageId: string): Promise<void> {
+    const queue = this.queue(endpointId);
+    const existing = await queue.getJob(deliveryJobId(messageId));
+    if (existing !== undefined) {
+      const state = await existing.getState();
+      if (state === 'completed' || state === 'failed') {
+        await existing.remove();
+      }
+    }
+    await this.enqueue(endpointId, messageId);
+  }
+
   async close(): Promise<void> {
     await Promise.all([...this.queues.values()].map(async (queue) => queue.close()));
     this.queues.clear();

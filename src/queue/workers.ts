@@ -143,7 +143,7 @@ export function startOutboxSweeper(options: {
     for (const id of due) {
       const record = await options.store.get(id);
       if (record !== undefined) {
-        await options.queues.enqueue(record.endpointId, id);
+        await options.queues.requeue(record.endpointId, id);
       }
       await options.store.markEnqueued(id);
       count += 1;

@@ -1,0 +1,143 @@
+/**
+ * Finding messages by status, practice, endpoint and time, and replaying failed ones once their cause is fixed.
+ * A replay is recorded in the ledger with who asked; failed messages are only ever moved back to the queue by a
+ * replay, never deleted.
+ */
+import type { MessageRecord, MessageStatus } from '../messages/record';
+import type { MessageStore } from '../messages/store';
+import type { DeliveryQueues } from './producer';
+
+export interface MessageFilter {
+  readonly status: MessageStatus;
+  readonly practice?: string;
+  readonly endpoint?: string;
+  /** Entered the status at or after this time. */
+  readonly since?: Date;
+  /** Entered the status at or before this time. */
+  readonly until?: Date;
+}
+
+export interface MessagePage {
+  readonly records: readonly MessageRecord[];
+  /** Where the next page starts, when there may be more. */
+  readonly nextCursor?: number;
+}
+
+export interface ReplayDeps {
+  readonly store: MessageStore;
+  readonly queues: DeliveryQueues;
+  readonly now: () => Date;
+}
+
+export type ReplayResult =
+  | { readonly kind: 'replayed'; readonly record: MessageRecord }
+  | { readonly kind: 'missing' }
+  | { readonly kind: 'not-failed'; readonly status: MessageStatus };
+
+const SCAN_PAGE = 200;
+/** Most ids one listing call looks at, so a narrow filter over a huge index still answers promptly. */
+const SCAN_LIMIT = 5000;
+
+function matches(record: MessageRecord, filter: MessageFilter): boolean {
+  return (
+    record.status === filter.status &&
+    (filter.practice === undefined || record.practice === filter.practice) &&
+    (filter.endpoint === undefined || record.endpointId === filter.endpoint)
+  );
+}
+
+/** One page of messages matching the filter, oldest first, starting at `cursor` in the status index. */
+export async function findMessages(
+  store: MessageStore,
+  filter: MessageFilter,
+  cursor: number,
+  limit: number,
+): Promise<MessagePage> {
+  const from = filter.since?.getTime() ?? 0;
+  const to = filter.until?.getTime() ?? Number.MAX_SAFE_INTEGER;
+  const records: MessageRecord[] = [];
+  let offset = cursor;
+  while (records.length < limit && offset - cursor < SCAN_LIMIT) {
+    const ids = await store.idsByStatus(filter.status, from, to, offset, SCAN_PAGE);
+    if (ids.length === 0) {
+      return { records };
+    }
+    for (const id of ids) {
+      offset += 1;
+      const record = await store.get(id);
+      if (record !== undefined && matches(record, filter)) {
+        records.push(record);
+        if (records.length === limit) {
+          break;
+        }
+      }
+    }
+  }
+  return { records, nextCursor: offset };
+}
+
+/** Moves one failed message back to its queue and records who asked. */
+export async function replayMessage(id: string, by: string, deps: ReplayDeps): Promise<ReplayResult> {
+  const record = await deps.store.get(id);
+  if (record === undefined) {
+    return { kind: 'missing' };
+  }
+  if (record.status !== 'failed') {
+    return { kind: 'not-failed', status: record.status };
+  }
+  const now = deps.now();
+  // In the outbox first: if this process dies before the enqueue, the sweeper finishes the replay.
+  await deps.store.markOutbox(id, now);
+  const moved = await deps.store.transition(id, {
+    status: 'queued',
+    from: ['failed'],
+    now,
+    changes: { replayedAt: now.toISOString(), lastError: null, outcome: null, nextAttemptAt: null },
+    ledger: {
+      type: 'replayed',
+      at: now.toISOString(),
+      messageId: id,
+      practice: record.practice,
+      endpoint: record.endpointId,
+      by,
+      previousError: record.lastError ?? '',
+    },
+  });
+  if (!moved.ok) {
+    await deps.store.markEnqueued(id);
+    return moved.reason === 'missing' ? { kind: 'missing' } : { kind: 'not-failed', status: moved.currentStatus };
+  }
+  await deps.queues.requeue(record.endpointId, id);
+  await deps.store.markEnqueued(id);
+  return { kind: 'replayed', record };
+}
+
+/** Replays every failed message matching the filter (up to `max`), oldest first. */
+export async function replayMatching(
+  filter: Omit<MessageFilter, 'status'>,
+  by: string,
+  max: number,
+  deps: ReplayDeps,
+): Promise<{ readonly replayed: readonly string[]; readonly more: boolean }> {
+  const replayed: string[] = [];
+  let cursor = 0;
+  for (;;) {
+    const page = await findMessages(deps.store, { ...filter, status: 'failed' }, cursor, Math.min(100, max));
+    let leftIndex = 0;
+    for (const record of page.records) {
+      const result = await replayMessage(record.id, by, deps);
+      if (result.kind === 'replayed') {
+        replayed.push(record.id);
+        leftIndex += 1;
+      }
+      if (replayed.length >= max) {
+        return { replayed, more: true };
+      }
+    }
+    if (page.nextCursor === undefined) {
+      return { replayed, more: false };
+    }
+    // Replayed messages left the failed index, so the ids after them moved up by that many places.
+    cursor = page.nextCursor - leftIndex;
+  }
+}
