@@ -4,7 +4,7 @@
  */
 import { stringify } from 'csv-stringify/sync';
 import type { LedgerEntry } from './ledger';
-import type { ReconciliationReport } from './reconcile';
+import type { ReconciliationReport, RejectedSubmission } from './reconcile';
 
 export const LEDGER_CSV_COLUMNS = [
   'seq',
@@ -57,19 +57,43 @@ export const RECONCILIATION_CSV_COLUMNS = [
   'reason',
 ] as const;
 
-/** The undelivered list, one row per message (counts and gaps are in the JSON and NDJSON forms). */
-export function reconciliationCsv(report: ReconciliationReport): string {
-  return stringify(
-    report.undelivered.map((u) => ({ ...u, recordVersion: String(u.recordVersion), attempts: String(u.attempts) })),
-    { header: true, columns: [...RECONCILIATION_CSV_COLUMNS] },
-  );
+/** `HTTP 400: source.recordVersion (invalid); patient.nhsNumber (invalid)`: the reasons without any values. */
+export function rejectionReasonText(rejection: RejectedSubmission): string {
+  const reasons = rejection.reasons.map((r) => `${r.path} (${r.code})`).join('; ');
+  return `HTTP ${String(rejection.httpStatus)}: ${reasons}`;
 }
 
-/** A summary line, then one line per undelivered message and one per version gap. */
+/**
+ * Everything that did not reach the GP record, one row per message: the undelivered messages, then the refused
+ * submissions (state `rejected`, no message id, `receivedAt` the time refused). Counts and gaps are in the JSON
+ * and NDJSON forms.
+ */
+export function reconciliationCsv(report: ReconciliationReport): string {
+  const undelivered = report.undelivered.map((u) => ({
+    ...u,
+    recordVersion: String(u.recordVersion),
+    attempts: String(u.attempts),
+  }));
+  const rejected = report.rejected.map((r) => ({
+    messageId: '',
+    state: 'rejected',
+    kind: r.kind,
+    sourceSystem: r.sourceSystem ?? '',
+    recordId: r.recordId ?? '',
+    recordVersion: r.recordVersion === undefined ? '' : String(r.recordVersion),
+    receivedAt: r.at,
+    attempts: '0',
+    reason: rejectionReasonText(r),
+  }));
+  return stringify([...undelivered, ...rejected], { header: true, columns: [...RECONCILIATION_CSV_COLUMNS] });
+}
+
+/** A summary line, then one line per undelivered message, per refused submission and per version gap. */
 export function reconciliationNdjson(report: ReconciliationReport): string {
   const lines: unknown[] = [
     { record: 'summary', practice: report.practice, from: report.from, to: report.to, counts: report.counts },
     ...report.undelivered.map((u) => ({ record: 'undelivered', ...u })),
+    ...report.rejected.map((r) => ({ record: 'rejected', ...r })),
     ...report.gaps.map((g) => ({ record: 'gap', ...g })),
   ];
   return lines.map((line) => `${JSON.stringify(line)}\n`).join('');

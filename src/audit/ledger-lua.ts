@@ -41,6 +41,10 @@ local function index_ledger_entry(stream_key, id, fields, at_ms)
     if f.recordId then redis.call('ZADD', base .. 'record:' .. f.recordId, at_ms, m) end
     if f.patientKey then redis.call('ZADD', base .. 'patient:' .. f.patientKey, at_ms, m) end
   end
+  if f.type == 'rejected' and at_ms then
+    redis.call('ZADD', base .. 'rejected', at_ms, id)
+    if f.practice then redis.call('ZADD', base .. 'rejected:' .. f.practice, at_ms, id) end
+  end
 end
 
 local function append_ledger(stream_key, head_key, fields, at_ms)

@@ -154,7 +154,8 @@ export class AuditLedger {
     return out;
   }
 
-  private async entriesById(ids: readonly string[]): Promise<LedgerEntry[]> {
+  /** The entries with these stream ids, in the order given (missing ones are skipped). */
+  async entriesById(ids: readonly string[]): Promise<LedgerEntry[]> {
     if (ids.length === 0) {
       return [];
     }

@@ -1,10 +1,11 @@
 /**
  * The reconciliation report for one practice and period, built from the ledger alone (the record auditors can
  * verify): of the messages received in the period, how many were delivered, failed, superseded or are still
- * pending, which were replayed, the list of everything undelivered with its last reason, and the gaps in each
- * source record's version numbers.
+ * pending, which were replayed, the list of everything undelivered with its last reason, the submissions the API
+ * refused for the practice with their reasons, and the gaps in each source record's version numbers.
  */
 import type { AuditLedger, LedgerEntry } from './ledger';
+import type { RejectionReason } from './rejections';
 
 export type FinalState = 'pending' | 'delivered' | 'failed' | 'superseded';
 
@@ -28,6 +29,20 @@ export interface UndeliveredMessage {
   readonly reason?: string;
 }
 
+/** A submission the API refused (it never became a message), as its `rejected` ledger entry records it. */
+export interface RejectedSubmission {
+  /** The ledger entry's stream id. */
+  readonly entryId: string;
+  readonly at: string;
+  readonly kind: string;
+  readonly client: string;
+  readonly httpStatus: number;
+  readonly sourceSystem?: string;
+  readonly recordId?: string;
+  readonly recordVersion?: number;
+  readonly reasons: readonly RejectionReason[];
+}
+
 export interface VersionGap {
   readonly sourceSystem: string;
   readonly recordId: string;
@@ -48,8 +63,11 @@ export interface ReconciliationReport {
     readonly superseded: number;
     /** Messages replayed at least once (whatever their state now). */
     readonly replayed: number;
+    /** Submissions naming the practice that the API refused (400, 409, 422); not part of `received`. */
+    readonly rejected: number;
   };
   readonly undelivered: readonly UndeliveredMessage[];
+  readonly rejected: readonly RejectedSubmission[];
   readonly gaps: readonly VersionGap[];
 }
 
@@ -140,7 +158,7 @@ export async function reconcile(
     `(${String(query.to.getTime())}`,
   );
   const timelines = await timelinesInBatches(ledger, ids);
-  const counts = { received: 0, delivered: 0, failed: 0, pending: 0, superseded: 0, replayed: 0 };
+  const counts = { received: 0, delivered: 0, failed: 0, pending: 0, superseded: 0, replayed: 0, rejected: 0 };
   const undelivered: UndeliveredMessage[] = [];
   const records = new Map<string, { sourceSystem: string; recordId: string }>();
   for (const id of ids) {
@@ -169,6 +187,8 @@ export async function reconcile(
       });
     }
   }
+  const rejected = await rejections(ledger, query);
+  counts.rejected = rejected.length;
   return {
     practice: query.practice,
     from: query.from.toISOString(),
@@ -176,8 +196,44 @@ export async function reconcile(
     generatedAt: now.toISOString(),
     counts,
     undelivered,
+    rejected,
     gaps: await versionGaps(ledger, [...records.values()]),
   };
+}
+
+function parseReasons(text: string | undefined): RejectionReason[] {
+  try {
+    const parsed: unknown = JSON.parse(text ?? '[]');
+    return Array.isArray(parsed) ? (parsed as RejectionReason[]) : [];
+  } catch {
+    return [];
+  }
+}
+
+/** The practice's refused submissions in the period, oldest first. */
+async function rejections(ledger: AuditLedger, query: ReconciliationQuery): Promise<RejectedSubmission[]> {
+  const ids = await ledger.redis.zrangebyscore(
+    ledger.index.rejectedAt(query.practice),
+    query.from.getTime(),
+    `(${String(query.to.getTime())}`,
+  );
+  const out: RejectedSubmission[] = [];
+  for (let i = 0; i < ids.length; i += BATCH) {
+    for (const { id, fields } of await ledger.entriesById(ids.slice(i, i + BATCH))) {
+      out.push({
+        entryId: id,
+        at: fields.at ?? '',
+        kind: fields.kind ?? '',
+        client: fields.client ?? '',
+        httpStatus: Number(fields.httpStatus ?? '0'),
+        ...(fields.sourceSystem !== undefined ? { sourceSystem: fields.sourceSystem } : {}),
+        ...(fields.recordId !== undefined ? { recordId: fields.recordId } : {}),
+        ...(fields.recordVersion !== undefined ? { recordVersion: Number(fields.recordVersion) } : {}),
+        reasons: parseReasons(fields.reasons),
+      });
+    }
+  }
+  return out;
 }
 
 /** Gaps over every version of each record ever received (not only in the period), so a gap is never hidden. */

@@ -9,6 +9,7 @@ import { Redis } from 'ioredis';
 import { AuditLedger } from '../../src/audit/ledger';
 import { patientKeyer } from '../../src/audit/patient-key';
 import { missingVersions, reconcile } from '../../src/audit/reconcile';
+import { recordRejection } from '../../src/audit/rejections';
 import { MessageSearch } from '../../src/audit/search';
 import { verifyLedger } from '../../src/audit/verify';
 import { messageKeys } from '../../src/messages/keys';
@@ -40,7 +41,7 @@ describe('reconciliation on a generated month', () => {
   let store: MessageStore;
   let ledger: AuditLedger;
   let search: MessageSearch;
-  const expected = { received: 0, delivered: 0, failed: 0, pending: 0, superseded: 0, replayed: 0 };
+  const expected = { received: 0, delivered: 0, failed: 0, pending: 0, superseded: 0, replayed: 0, rejected: 0 };
   const expectedUndelivered = new Set<string>();
   const expectedGaps = new Map<string, { from: number; to: number }[]>();
   const byNhs = new Map<string, number>();
@@ -178,7 +179,35 @@ describe('reconciliation on a generated month', () => {
         expectedGaps.set(recordId, [{ from: 3, to: 3 }]);
       }
     }
+    // Refused at the API: every seventh day one submission for the practice, a 400 or a 409.
+    for (let day = 1; day <= 29; day += 7) {
+      const at = new Date(OCTOBER.from.getTime() + day * 86_400_000);
+      const doc = referralDoc({ gpPractice: { odsCode: PRACTICE } });
+      await recordRejection(ledger, {
+        kind: 'referral',
+        client: 'casebook',
+        httpStatus: day % 2 === 0 ? 409 : 400,
+        body: doc,
+        issues: [{ severity: 'error', code: 'invalid', expression: ['source.recordVersion'] }],
+        at,
+      });
+      expected.rejected += 1;
+    }
     // Outside the period or for another practice: none of these may be counted.
+    for (const [practice, at] of [
+      [PRACTICE, new Date('2025-09-30T23:59:59.999Z')],
+      [OTHER, new Date('2025-10-10T12:00:00Z')],
+      [PRACTICE, new Date('2025-11-01T00:00:00Z')],
+    ] as const) {
+      await recordRejection(ledger, {
+        kind: 'referral',
+        client: 'casebook',
+        httpStatus: 400,
+        body: referralDoc({ gpPractice: { odsCode: practice } }),
+        issues: [],
+        at,
+      });
+    }
     await play(
       await receive(PRACTICE, 'REC-SEP', 1, new Date('2025-09-30T23:59:59.999Z'), '9434765919'),
       'failed',
@@ -203,6 +232,16 @@ describe('reconciliation on a generated month', () => {
     expect(report.counts.received).toBe(
       report.counts.delivered + report.counts.failed + report.counts.pending + report.counts.superseded,
     );
+  });
+
+  it('lists the practice’s refused submissions in the period with their reasons', async () => {
+    const report = await reconcile(ledger, { practice: PRACTICE, ...OCTOBER }, new Date());
+    expect(report.rejected).toHaveLength(expected.rejected);
+    for (const item of report.rejected) {
+      expect(item.reasons).toEqual([{ path: 'source.recordVersion', code: 'invalid' }]);
+      expect(Date.parse(item.at)).toBeGreaterThanOrEqual(OCTOBER.from.getTime());
+      expect(Date.parse(item.at)).toBeLessThan(OCTOBER.to.getTime());
+    }
   });
 
   it('lists exactly the undelivered messages, each with its state and last reason', async () => {

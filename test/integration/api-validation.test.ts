@@ -7,7 +7,7 @@ import { deliveryQueueName, queuePrefix } from '../../src/queue/names';
 import type { TestAdapter } from '../support/adapter';
 import { postJson, startTestAdapter } from '../support/adapter';
 import { goalDoc, outcomeNoteDoc, referralDoc } from '../support/fixtures';
-import { TEST_REDIS_URL, countKeys } from '../support/redis';
+import { TEST_REDIS_URL, countStateKeys } from '../support/redis';
 
 let adapter: TestAdapter;
 let keysBefore: number;
@@ -20,7 +20,7 @@ interface Outcome {
 beforeAll(async () => {
   // API only: no worker, so anything queued would stay visible in the queue.
   adapter = await startTestAdapter({ name: 'validation', roles: { api: true, worker: false, sandbox: true } });
-  keysBefore = await countKeys(adapter.prefix);
+  keysBefore = await countStateKeys(adapter.prefix);
 });
 
 afterAll(async () => {
@@ -28,8 +28,9 @@ afterAll(async () => {
 });
 
 afterEach(async () => {
-  // Nothing a rejected request did may leave a trace in Redis (no record, no idempotency key, no job).
-  expect(await countKeys(adapter.prefix)).toBe(keysBefore);
+  // Nothing a rejected request did may leave a trace in Redis (no record, no idempotency key, no job) other than
+  // its `rejected` audit ledger entry (test/audit/rejections.test.ts checks that entry).
+  expect(await countStateKeys(adapter.prefix)).toBe(keysBefore);
 });
 
 function expressions(body: Record<string, unknown>): string[] {
@@ -146,5 +147,5 @@ test('nothing was queued by any rejected request', async () => {
     await queue.close();
   }
   // Opening the queue to count its jobs writes BullMQ's own metadata key; that is not the API's doing.
-  keysBefore = await countKeys(adapter.prefix);
+  keysBefore = await countStateKeys(adapter.prefix);
 });

@@ -29,7 +29,12 @@ export async function deleteKeys(prefix: string, url = TEST_REDIS_URL): Promise<
   return deleted;
 }
 
-export async function countKeys(prefix: string, url = TEST_REDIS_URL): Promise<number> {
+/** Keys under the prefix other than the audit ledger's (stream, head, indexes), which refused requests also write. */
+export async function countStateKeys(prefix: string, url = TEST_REDIS_URL): Promise<number> {
+  return countKeys(prefix, url, `${prefix}:ledger`);
+}
+
+export async function countKeys(prefix: string, url = TEST_REDIS_URL, except?: string): Promise<number> {
   const redis = new Redis(url, { maxRetriesPerRequest: 1 });
   try {
     let count = 0;
@@ -37,7 +42,7 @@ export async function countKeys(prefix: string, url = TEST_REDIS_URL): Promise<n
     do {
       const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
       cursor = next;
-      count += keys.length;
+      count += except === undefined ? keys.length : keys.filter((key) => !key.startsWith(except)).length;
     } while (cursor !== '0');
     return count;
   } finally {

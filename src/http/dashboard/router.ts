@@ -8,6 +8,7 @@ import type { Request, Response, Router } from 'express';
 import express from 'express';
 import type { ReconciliationReport } from '../../audit/reconcile';
 import { reconcile } from '../../audit/reconcile';
+import { rejectionReasonText } from '../../audit/exports';
 import type { SearchResult } from '../../audit/search';
 import { MessageSearch } from '../../audit/search';
 import { verifyLedger } from '../../audit/verify';
@@ -93,7 +94,7 @@ function reconciliationView(report: ReconciliationReport): Html {
     </div>`;
   return html`<h2 class="nhsuk-heading-m">Practice ${report.practice}: ${report.from} to ${report.to}</h2>
     <dl class="nhsuk-summary-list" id="counts">
-      ${row('Received', c.received)}${row('Delivered', c.delivered)}${row('Failed', c.failed)}${row('Pending', c.pending)}${row('Superseded', c.superseded)}${row('Replayed', c.replayed)}
+      ${row('Received', c.received)}${row('Delivered', c.delivered)}${row('Failed', c.failed)}${row('Pending', c.pending)}${row('Superseded', c.superseded)}${row('Replayed', c.replayed)}${row('Rejected', c.rejected)}
     </dl>
     <h2 class="nhsuk-heading-m">Not delivered (${report.undelivered.length})</h2>
     ${
@@ -119,6 +120,37 @@ function reconciliationView(report: ReconciliationReport): Html {
                     <td class="nhsuk-table__cell">${statusTag(u.state)}</td>
                     <td class="nhsuk-table__cell">${u.recordId} v${u.recordVersion}</td>
                     <td class="nhsuk-table__cell">${u.reason ?? ''}</td>
+                  </tr>`,
+              )}
+            </tbody>
+          </table>`
+    }
+    <h2 class="nhsuk-heading-m">Refused at the API (${report.rejected.length})</h2>
+    ${
+      report.rejected.length === 0
+        ? html`<p class="nhsuk-body">No submission for this practice was refused in this period.</p>`
+        : html`<table class="nhsuk-table" id="rejected">
+            <caption class="nhsuk-table__caption nhsuk-u-visually-hidden">
+              Submissions refused at the API
+            </caption>
+            <thead class="nhsuk-table__head">
+              <tr class="nhsuk-table__row">
+                <th scope="col" class="nhsuk-table__header">When</th>
+                <th scope="col" class="nhsuk-table__header">Kind</th>
+                <th scope="col" class="nhsuk-table__header">Source record</th>
+                <th scope="col" class="nhsuk-table__header">Reasons</th>
+              </tr>
+            </thead>
+            <tbody class="nhsuk-table__body">
+              ${report.rejected.map(
+                (r) =>
+                  html`<tr class="nhsuk-table__row">
+                    <td class="nhsuk-table__cell">${r.at}</td>
+                    <td class="nhsuk-table__cell">${r.kind}</td>
+                    <td class="nhsuk-table__cell">
+                      ${r.recordId ?? ''}${r.recordVersion === undefined ? '' : ` v${String(r.recordVersion)}`}
+                    </td>
+                    <td class="nhsuk-table__cell">${rejectionReasonText(r)}</td>
                   </tr>`,
               )}
             </tbody>

@@ -4,6 +4,10 @@
  */
 import type { Request, Response, Router } from 'express';
 import express from 'express';
+import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
+import type { AuditLedger } from '../../audit/ledger';
+import type { RejectionStatus } from '../../audit/rejections';
+import { recordRejection } from '../../audit/rejections';
 import type { IntakeDeps } from '../../messages/intake';
 import { acceptMessage } from '../../messages/intake';
 import type { MessageKind } from '../../messages/schemas';
@@ -24,6 +28,8 @@ export interface IngestRouteDeps extends IntakeDeps {
   readonly metrics: Metrics;
   readonly bodyLimitBytes: number;
   readonly statusUrl: (req: Request, messageId: string) => string;
+  /** Refused submissions are recorded here as `rejected` entries (paths and issue codes, no values). */
+  readonly ledger: AuditLedger;
 }
 
 export function ingestRouter(deps: IngestRouteDeps): Router {
@@ -46,6 +52,26 @@ export function ingestRouter(deps: IngestRouteDeps): Router {
           throw httpError(400, 'invalid', 'Idempotency-Key must be 1 to 255 characters', 'Idempotency-Key');
         }
         const clientId = String(res.locals.clientId);
+        // A rejection that cannot be recorded (Redis down) is logged; the client still gets its answer.
+        const rejected = async (
+          httpStatus: RejectionStatus,
+          issues: OperationOutcomeIssue[],
+          conflictWith?: string,
+        ): Promise<void> => {
+          const at = deps.now();
+          const body: unknown = req.body;
+          await recordRejection(deps.ledger, {
+            kind,
+            client: clientId,
+            httpStatus,
+            body,
+            issues,
+            at,
+            ...(conflictWith !== undefined ? { conflictWith } : {}),
+          }).catch((error: unknown) => {
+            deps.logger.warn({ err: error, kind, httpStatus }, 'rejection not recorded in the audit ledger');
+          });
+        };
         const result = await acceptMessage(
           kind,
           req.body,
@@ -55,31 +81,33 @@ export function ingestRouter(deps: IngestRouteDeps): Router {
         switch (result.kind) {
           case 'invalid':
             deps.metrics.messagesRejected.inc({ kind, reason: 'invalid' });
+            await rejected(400, result.issues);
             sendOutcome(res, 400, outcome(result.issues));
             return;
-          case 'no-endpoint':
+          case 'no-endpoint': {
             deps.metrics.messagesRejected.inc({ kind, reason: 'no-endpoint' });
-            throw new HttpError(
-              422,
-              outcome([
-                issue(
-                  'not-supported',
-                  `No EHR endpoint is configured for GP practice ${result.practice}`,
-                  'gpPractice.odsCode',
-                ),
-              ]),
-            );
-          case 'conflict':
+            const answer = outcome([
+              issue(
+                'not-supported',
+                `No EHR endpoint is configured for GP practice ${result.practice}`,
+                'gpPractice.odsCode',
+              ),
+            ]);
+            await rejected(422, answer.issue);
+            throw new HttpError(422, answer);
+          }
+          case 'conflict': {
             deps.metrics.messagesRejected.inc({ kind, reason: 'conflict' });
-            throw new HttpError(
-              409,
-              outcome([
-                issue(
-                  'duplicate',
-                  `A different message was already accepted with this identity (message ${result.id}); send a new source record version or a new Idempotency-Key`,
-                ),
-              ]),
-            );
+            const answer = outcome([
+              issue(
+                'duplicate',
+                `A different message was already accepted with this identity (message ${result.id}); send a new source record version or a new Idempotency-Key`,
+                'source',
+              ),
+            ]);
+            await rejected(409, answer.issue, result.id);
+            throw new HttpError(409, answer);
+          }
           case 'accepted': {
             deps.metrics.messagesAccepted.inc({ kind, duplicate: String(result.duplicate) });
             const record = result.duplicate ? await deps.store.get(result.id) : undefined;
