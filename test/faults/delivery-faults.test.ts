@@ -142,6 +142,7 @@ interface Harness {
 /** Everything started so far, so afterAll can stop exactly that even when start-up failed half-way. */
 const started: {
   work?: string;
+  build?: string;
   redis?: PrivateRedis;
   sandboxes: RunningSandbox[];
   proxy?: FaultProxy;
@@ -153,6 +154,7 @@ beforeAll(async () => {
   const work = mkdtempSync(join(tmpdir(), 'spfa-faults-'));
   started.work = work;
   const [main, redisPort, apiPort] = await Promise.all([buildAdapter(), freePort(), freePort()]);
+  started.build = join(main, '..', '..');
   progress(`built ${main}`);
   const redis = new PrivateRedis(redisPort, join(work, 'redis'));
   started.redis = redis;
@@ -194,8 +196,10 @@ afterAll(async () => {
   await started.proxy?.close();
   await Promise.all(started.sandboxes.map(async (sandbox) => sandbox.close()));
   await started.redis?.kill();
-  if (started.work !== undefined) {
-    rmSync(started.work, { recursive: true, force: true });
+  for (const dir of [started.work, started.build]) {
+    if (dir !== undefined) {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }
 });
 
