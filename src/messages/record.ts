@@ -41,4 +41,9 @@ export interface MessageRecord {
   readonly lastError?: string;
   /** The OperationOutcome behind a permanent failure: the EHR's own, or the local validation result. */
   readonly outcome?: OperationOutcome;
+  /**
+   * When the retention purge removed the body (audit/retention.ts): `message` then holds only its kind, source
+   * ids and practice, and the message can never be sent again.
+   */
+  readonly purgedAt?: string;
 }

@@ -59,6 +59,8 @@ if ARGV[3] ~= '' then
   for s in string.gmatch(ARGV[3], '%S+') do if s == current then allowed = true end end
   if not allowed then return { 'conflict', current } end
 end
+-- A message whose body the retention purge removed can never go back to the queue.
+if ARGV[2] == 'queued' and redis.call('HEXISTS', KEYS[1], 'purgedAt') == 1 then return { 'conflict', current } end
 local id = redis.call('HGET', KEYS[1], 'id')
 if ARGV[2] ~= '' and ARGV[2] ~= current then
   redis.call('ZREM', ARGV[1] .. current, id)

@@ -249,6 +249,7 @@ function parseRecord(hash: Record<string, string>): MessageRecord {
     ...(hash.deliveredAt ? { deliveredAt: hash.deliveredAt } : {}),
     ...(hash.nextAttemptAt ? { nextAttemptAt: hash.nextAttemptAt } : {}),
     ...(hash.replayedAt ? { replayedAt: hash.replayedAt } : {}),
+    ...(hash.purgedAt ? { purgedAt: hash.purgedAt } : {}),
     ...(hash.lastError ? { lastError: hash.lastError } : {}),
     ...(outcome ? { outcome } : {}),
   };

@@ -32,7 +32,8 @@ export interface ReplayDeps {
 export type ReplayResult =
   | { readonly kind: 'replayed'; readonly record: MessageRecord }
   | { readonly kind: 'missing' }
-  | { readonly kind: 'not-failed'; readonly status: MessageStatus };
+  | { readonly kind: 'not-failed'; readonly status: MessageStatus }
+  | { readonly kind: 'purged'; readonly purgedAt: string };
 
 const SCAN_PAGE = 200;
 /** Most ids one listing call looks at, so a narrow filter over a huge index still answers promptly. */
@@ -84,6 +85,10 @@ export async function replayMessage(id: string, by: string, deps: ReplayDeps): P
   }
   if (record.status !== 'failed') {
     return { kind: 'not-failed', status: record.status };
+  }
+  if (record.purgedAt !== undefined) {
+    // Its body is gone under the retention policy: there is nothing left to send.
+    return { kind: 'purged', purgedAt: record.purgedAt };
   }
   const now = deps.now();
   // In the outbox first: if this process dies before the enqueue, the sweeper finishes the replay.

@@ -10,6 +10,8 @@ import { buildApp } from '../http/app';
 import type { Logger } from '../observability/logger';
 import type { OutboxSweeper, WorkerPool } from '../queue/workers';
 import { startDeliveryWorkers, startOutboxSweeper } from '../queue/workers';
+import type { RetentionSchedule } from '../audit/retention-schedule';
+import { startRetentionPurge } from '../audit/retention-schedule';
 import type { RunningSandbox } from '../sandbox';
 import { startSandbox } from '../sandbox';
 import { waitForRedis } from '../redis/connection';
@@ -85,6 +87,7 @@ export async function runAdapter(config: Config, roles: Roles, logger: Logger): 
 
   let pool: WorkerPool | undefined;
   let sweeper: OutboxSweeper | undefined;
+  let retention: RetentionSchedule | undefined;
   if (roles.worker) {
     pool = startDeliveryWorkers({
       connection: services.workerRedis,
@@ -104,6 +107,16 @@ export async function runAdapter(config: Config, roles: Roles, logger: Logger): 
       now: services.now,
     });
     logger.info({ endpoints: services.endpoints.all.map((e) => e.config.id) }, 'delivery workers started');
+    const { retentionDays, purgeFailed, purgeIntervalMs } = config.audit;
+    if (retentionDays !== undefined) {
+      retention = startRetentionPurge({
+        ledger: services.ledger,
+        policy: { retentionDays, purgeFailed },
+        intervalMs: purgeIntervalMs,
+        logger,
+        now: services.now,
+      });
+    }
   }
 
   let stopping: Promise<void> | undefined;
@@ -119,6 +132,7 @@ export async function runAdapter(config: Config, roles: Roles, logger: Logger): 
         await closing;
       }
       sweeper?.stop();
+      retention?.stop();
       // Waits for in-flight deliveries to finish; an unfinished job's lock lapses and another worker takes it.
       await pool?.close(config.worker.shutdownGraceMs);
       await services.close();

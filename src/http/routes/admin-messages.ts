@@ -114,6 +114,13 @@ export function adminMessagesRouter(deps: ReplayDeps): Router {
           `Only failed messages can be replayed; this one is ${result.status}`,
           'id',
         );
+      case 'purged':
+        throw httpError(
+          409,
+          'business-rule',
+          `This message cannot be replayed: its body (patient data) was purged under the retention policy at ${result.purgedAt}; ask the sending system to send the record again`,
+          'id',
+        );
       case 'replayed':
         res.status(202).json({ messageId: id, status: 'queued', replayedBy: by });
     }

@@ -24,6 +24,8 @@ export interface MessageView {
   readonly lastError?: string;
   readonly outcome?: MessageRecord['outcome'];
   readonly resources: MessageRecord['resources'];
+  /** When the retention purge removed the message body (patient data); the rest stays. */
+  readonly bodyPurgedAt?: string;
 }
 
 export function messageView(record: MessageRecord): MessageView {
@@ -43,6 +45,7 @@ export function messageView(record: MessageRecord): MessageView {
     ...(record.lastError !== undefined ? { lastError: record.lastError } : {}),
     ...(record.outcome !== undefined ? { outcome: record.outcome } : {}),
     resources: record.resources,
+    ...(record.purgedAt !== undefined ? { bodyPurgedAt: record.purgedAt } : {}),
   };
 }
 
