@@ -4,6 +4,7 @@
  * shutting down cleanly on SIGINT/SIGTERM.
  */
 import { Command } from 'commander';
+import { registerAuditCommands } from './cli/audit';
 import { checkConnection } from './cli/check-connection';
 import { seedPatients } from './cli/seed-patients';
 import { ConfigError, loadConfig } from './config/load';
@@ -90,6 +91,7 @@ program
       port: options.port !== undefined ? Number(options.port) : config.sandbox.port,
       host: config.sandbox.host,
       logger,
+      ...(config.sandbox.oauth !== undefined ? { oauth: config.sandbox.oauth } : {}),
     });
     logger.info({ baseUrl: sandbox.baseUrl }, 'sandbox EHR listening');
     onSignals(logger, () => sandbox.close());
@@ -123,5 +125,7 @@ program
       process.stdout.write(`${line}\n`);
     }
   });
+
+registerAuditCommands(program, loadOrExit);
 
 program.parseAsync(process.argv).catch((error: unknown) => fail((error as Error).message));

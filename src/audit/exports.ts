@@ -36,8 +36,9 @@ function ledgerRow(entry: LedgerEntry): Record<string, string> {
   return { ...entry.fields, seq: String(entry.seq), id: entry.id, prev: entry.prev, hash: entry.hash };
 }
 
-export function ledgerCsv(entries: readonly LedgerEntry[]): string {
-  return stringify(entries.map(ledgerRow), { header: true, columns: [...LEDGER_CSV_COLUMNS] });
+/** `header: false` continues a file written in batches. */
+export function ledgerCsv(entries: readonly LedgerEntry[], header = true): string {
+  return stringify(entries.map(ledgerRow), { header, columns: [...LEDGER_CSV_COLUMNS] });
 }
 
 /** One JSON object per line with every stored field, so a reader can recompute the chain from the export. */
