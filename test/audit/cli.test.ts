@@ -117,7 +117,7 @@ describe('audit CLI commands', () => {
     expect(expected).toHaveLength(4);
 
     expect(await exportCommand(context(), { format: 'csv', practice: 'A81001' })).toBe(0);
-    const rows = parse(output, { columns: true }) as Record<string, string>[];
+    const rows = parse<Record<string, string>>(output, { columns: true });
     expect(rows.map((r) => [r.seq, r.type, r.messageId, r.hash])).toEqual(
       expected.map((e) => [String(e.seq), e.type, e.fields.messageId, e.hash]),
     );
