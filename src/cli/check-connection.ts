@@ -1,9 +1,11 @@
 /**
  * `check-connection`: asks each configured EHR endpoint for its CapabilityStatement and whether it can find a
- * patient by NHS number, so practice IT can see at once whether the adapter will be able to deliver.
+ * patient by NHS number (after obtaining an access token when the endpoint uses OAuth 2.0), so practice IT can see
+ * at once whether the adapter will be able to deliver.
  */
 import type { CapabilityStatement } from '@medplum/fhirtypes';
 import type { Endpoint } from '../delivery/endpoints';
+import { AccessTokenError } from '../delivery/access-token';
 import { EhrUnreachableError } from '../delivery/fhir-client';
 import { SYSTEMS } from '../mapping/codes';
 
@@ -20,6 +22,10 @@ export async function checkConnection(endpoint: Endpoint): Promise<ConnectionRep
   const lines: string[] = [];
   let ok = true;
   try {
+    if (endpoint.tokens !== undefined) {
+      await endpoint.tokens.token();
+      lines.push(`access token: obtained from ${endpoint.tokens.tokenUrl}`);
+    }
     const metadata = await endpoint.client.metadata();
     if (metadata.status !== 200) {
       return {
@@ -58,7 +64,11 @@ export async function checkConnection(endpoint: Endpoint): Promise<ConnectionRep
     }
   } catch (error) {
     ok = false;
-    lines.push(error instanceof EhrUnreachableError ? error.message : `error: ${(error as Error).message}`);
+    if (error instanceof AccessTokenError) {
+      lines.push(`access token: could not be obtained: ${error.message}`);
+    } else {
+      lines.push(error instanceof EhrUnreachableError ? error.message : `error: ${(error as Error).message}`);
+    }
   }
   return { endpoint: endpoint.config.id, baseUrl: endpoint.baseUrl, ok, lines };
 }

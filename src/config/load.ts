@@ -88,6 +88,17 @@ function applyEnv(raw: Json, env: Env): void {
         baseUrl: env.FHIR_BASE_URL,
         practices: ['*'],
         ...(env.FHIR_BEARER_TOKEN !== undefined ? { auth: { type: 'bearer', token: env.FHIR_BEARER_TOKEN } } : {}),
+        ...(env.FHIR_TOKEN_URL !== undefined
+          ? {
+              auth: {
+                type: 'client-credentials',
+                tokenUrl: env.FHIR_TOKEN_URL,
+                clientId: env.FHIR_CLIENT_ID,
+                clientSecret: env.FHIR_CLIENT_SECRET,
+                ...(env.FHIR_SCOPE !== undefined ? { scope: env.FHIR_SCOPE } : {}),
+              },
+            }
+          : {}),
       },
     ];
   }

@@ -7,6 +7,20 @@ import { z } from 'zod';
 export const endpointAuthSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('none') }),
   z.strictObject({ type: z.literal('bearer'), token: z.string().min(1) }),
+  /**
+   * OAuth 2.0 client credentials grant (RFC 6749 §4.4): the adapter fetches an access token from the EHR's token
+   * endpoint, caches it until shortly before it expires, and fetches a new one when the EHR answers 401 or 403.
+   */
+  z.strictObject({
+    type: z.literal('client-credentials'),
+    tokenUrl: z.url(),
+    clientId: z.string().min(1),
+    clientSecret: z.string().min(1),
+    /** Space-separated scopes to ask for, e.g. "system/ServiceRequest.write system/Patient.read". */
+    scope: z.string().min(1).optional(),
+    /** How the client authenticates to the token endpoint: HTTP Basic (the RFC's default) or form fields. */
+    clientAuthentication: z.enum(['client_secret_basic', 'client_secret_post']).default('client_secret_basic'),
+  }),
 ]);
 
 export const retryPolicySchema = z.strictObject({
@@ -73,6 +87,16 @@ export const configSchema = z.strictObject({
       enabled: z.boolean().default(true),
       host: z.string().default('127.0.0.1'),
       port: z.int().min(0).max(65535).default(8090),
+      /**
+       * Make the sandbox demand OAuth 2.0 bearer tokens from its own token endpoint (<sandbox>/auth/token), to
+       * try the client-credentials endpoint auth: registered clients (client id → secret) and token lifetime.
+       */
+      oauth: z
+        .strictObject({
+          clients: z.record(z.string().min(1), z.string().min(8)),
+          tokenLifetimeSeconds: z.int().min(1).default(300),
+        })
+        .optional(),
     })
     .prefault({}),
   endpoints: z

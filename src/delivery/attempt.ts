@@ -13,6 +13,7 @@ import { maskNhsNumber } from '../messages/nhs-number';
 import { classifyStatus, entryStatusCode, retryAfterMs } from './classify';
 import type { FhirClient, FhirResponse } from './fhir-client';
 import { EhrUnreachableError } from './fhir-client';
+import { AccessTokenError } from './access-token';
 import type { AttemptResult } from './outcome';
 import { outcomeOf, summariseOutcome } from './outcome';
 
@@ -36,7 +37,8 @@ function failedResponse(response: FhirResponse, what: string, now: Date): Attemp
   const outcome = isOperationOutcome(response.body)
     ? response.body
     : outcomeOf('exception', `${what}: the EHR answered HTTP ${response.status}`);
-  const reason = `${what}: HTTP ${response.status}${summariseOutcome(outcome) ? ` (${summariseOutcome(outcome)})` : ''}`;
+  const refreshed = response.afterTokenRefresh ? ' after a fresh access token' : '';
+  const reason = `${what}: HTTP ${response.status}${refreshed}${summariseOutcome(outcome) ? ` (${summariseOutcome(outcome)})` : ''}`;
   if (classifyStatus(response.status) === 'retry') {
     const wait = retryAfterMs(response.headers.get('retry-after'), now);
     return {
@@ -208,6 +210,25 @@ function writtenResources(resources: readonly Resource[], response: Bundle): Wri
   return written;
 }
 
+/** No access token: bad credentials fail at once; a token endpoint that is down or busy is retried. */
+function tokenFailure(error: AccessTokenError): AttemptResult {
+  const reason = `no access token: ${error.message}`;
+  if (error.permanent) {
+    return {
+      kind: 'rejected',
+      reason,
+      outcome: outcomeOf('security', reason),
+      ...(error.httpStatus !== undefined ? { httpStatus: error.httpStatus } : {}),
+    };
+  }
+  return {
+    kind: 'retry',
+    reason,
+    ...(error.httpStatus !== undefined ? { httpStatus: error.httpStatus } : {}),
+    ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
+  };
+}
+
 /** Runs one attempt. Network failures and timeouts are retried; everything else is classified from the answer. */
 export async function attemptDelivery(message: InboundMessage, deps: AttemptDeps): Promise<AttemptResult> {
   try {
@@ -245,6 +266,9 @@ export async function attemptDelivery(message: InboundMessage, deps: AttemptDeps
   } catch (error) {
     if (error instanceof EhrUnreachableError) {
       return { kind: 'retry', reason: error.message };
+    }
+    if (error instanceof AccessTokenError) {
+      return tokenFailure(error);
     }
     throw error;
   }

@@ -2,12 +2,16 @@
  * The registry of target EHR endpoints: which endpoint serves which GP practice, and one FHIR client per endpoint.
  */
 import type { EndpointConfig } from '../config/schema';
+import type { AccessTokenSource } from './access-token';
+import { clientCredentialsTokenSource } from './access-token';
 import { FhirClient } from './fhir-client';
 
 export interface Endpoint {
   readonly config: EndpointConfig;
   readonly baseUrl: string;
   readonly client: FhirClient;
+  /** The endpoint's OAuth 2.0 token source, when it uses the client credentials grant. */
+  readonly tokens?: AccessTokenSource;
 }
 
 export interface EndpointRegistry {
@@ -34,10 +38,19 @@ export function createEndpointRegistry(
       }
       baseUrl = options.sandboxBaseUrl;
     }
+    const timeoutMs = config.retry.requestTimeoutMs;
+    const tokens =
+      config.auth.type === 'client-credentials' ? clientCredentialsTokenSource(config.auth, { timeoutMs }) : undefined;
     return {
       config,
       baseUrl,
-      client: new FhirClient({ baseUrl, auth: config.auth, timeoutMs: config.retry.requestTimeoutMs }),
+      client: new FhirClient({
+        baseUrl,
+        auth: config.auth,
+        timeoutMs,
+        ...(tokens !== undefined ? { tokens } : {}),
+      }),
+      ...(tokens !== undefined ? { tokens } : {}),
     };
   });
   const byPractice = new Map<string, Endpoint>();

@@ -5,12 +5,15 @@
  */
 import type { Bundle, Resource } from '@medplum/fhirtypes';
 import type { EndpointAuth } from '../config/schema';
+import type { AccessTokenSource } from './access-token';
 
 export interface FhirResponse {
   readonly status: number;
   readonly body: unknown;
   readonly headers: Headers;
   readonly latencyMs: number;
+  /** True when the EHR refused the first token (401/403) and this answer came with a freshly fetched one. */
+  readonly afterTokenRefresh: boolean;
 }
 
 /** The EHR did not answer: connection refused or reset, DNS failure, or no reply within the timeout. */
@@ -27,6 +30,8 @@ export class EhrUnreachableError extends Error {
 export interface FhirClientOptions {
   readonly baseUrl: string;
   readonly auth: EndpointAuth;
+  /** Bearer tokens for OAuth 2.0 endpoints (auth type client-credentials). */
+  readonly tokens?: AccessTokenSource;
   readonly timeoutMs: number;
   readonly userAgent?: string;
 }
@@ -38,7 +43,36 @@ export class FhirClient {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
   }
 
+  /**
+   * Sends one request. With an OAuth 2.0 token source, a 401 or 403 is answered by fetching a fresh token and
+   * sending the request once more at once; whatever the EHR says then is the answer.
+   * @throws AccessTokenError when no token can be obtained
+   */
   async request(method: string, path: string, body?: Resource): Promise<FhirResponse> {
+    const { tokens } = this.options;
+    if (tokens === undefined) {
+      return this.send(method, path, body, this.staticAuthorization());
+    }
+    const token = await tokens.token();
+    const first = await this.send(method, path, body, `Bearer ${token}`);
+    if (first.status !== 401 && first.status !== 403) {
+      return first;
+    }
+    tokens.invalidate(token);
+    const retried = await this.send(method, path, body, `Bearer ${await tokens.token()}`);
+    return { ...retried, afterTokenRefresh: true };
+  }
+
+  private staticAuthorization(): string | undefined {
+    return this.options.auth.type === 'bearer' ? `Bearer ${this.options.auth.token}` : undefined;
+  }
+
+  private async send(
+    method: string,
+    path: string,
+    body: Resource | undefined,
+    authorization: string | undefined,
+  ): Promise<FhirResponse> {
     const headers: Record<string, string> = {
       accept: 'application/fhir+json',
       'user-agent': this.options.userAgent ?? 'sp-fhir-adapter',
@@ -46,8 +80,8 @@ export class FhirClient {
     if (body !== undefined) {
       headers['content-type'] = 'application/fhir+json';
     }
-    if (this.options.auth.type === 'bearer') {
-      headers.authorization = `Bearer ${this.options.auth.token}`;
+    if (authorization !== undefined) {
+      headers.authorization = authorization;
     }
     const started = performance.now();
     let response: Response;
@@ -64,7 +98,13 @@ export class FhirClient {
       throw new EhrUnreachableError(describeFetchError(error), Math.round(performance.now() - started));
     }
     const latencyMs = Math.round(performance.now() - started);
-    return { status: response.status, body: parseBody(text), headers: response.headers, latencyMs };
+    return {
+      status: response.status,
+      body: parseBody(text),
+      headers: response.headers,
+      latencyMs,
+      afterTokenRefresh: false,
+    };
   }
 
   async transaction(bundle: Bundle): Promise<FhirResponse> {

@@ -57,6 +57,7 @@ export async function runAdapter(config: Config, roles: Roles, logger: Logger): 
       port: config.sandbox.port,
       host: config.sandbox.host,
       logger: logger.child({ role: 'sandbox' }),
+      ...(config.sandbox.oauth !== undefined ? { oauth: config.sandbox.oauth } : {}),
     });
     logger.info({ baseUrl: sandbox.baseUrl }, 'embedded sandbox EHR listening');
   }

@@ -14,3 +14,5 @@ export {
 export type { SandboxPatient } from './seed-patients';
 export { FHIR_BASE_PATH, createSandboxApp, startSandbox } from './server';
 export type { RunningSandbox, SandboxAppOptions, SandboxOptions } from './server';
+export { TOKEN_PATH, createSandboxOAuth } from './oauth';
+export type { SandboxOAuth, SandboxOAuthOptions } from './oauth';

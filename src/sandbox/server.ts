@@ -28,6 +28,8 @@ import { silentLogger } from '../observability/logger';
 import { addFullUrls, checkTransaction, completeBatchResponse } from './bundles';
 import { buildCapabilityStatement } from './capability-statement';
 import { ensureFhirDefinitionsLoaded } from './fhir-definitions';
+import type { SandboxOAuth, SandboxOAuthOptions } from './oauth';
+import { createSandboxOAuth } from './oauth';
 import { seedSandbox } from './seed-patients';
 import { resolveTransactionConditionals } from './transaction-conditionals';
 import { ValidatingMemoryRepository } from './validating-repository';
@@ -41,6 +43,8 @@ const METHODS: ReadonlySet<string> = new Set<HttpMethod>(['GET', 'POST', 'PUT', 
 export interface SandboxAppOptions {
   readonly repository: ValidatingMemoryRepository;
   readonly logger?: Logger;
+  /** Require OAuth 2.0 bearer tokens on the FHIR API and serve a token endpoint. */
+  readonly oauth?: SandboxOAuth;
 }
 
 export interface SandboxOptions {
@@ -52,6 +56,8 @@ export interface SandboxOptions {
   readonly repository?: ValidatingMemoryRepository;
   /** Seed the synthetic patients (idempotent). Defaults to true. */
   readonly seed?: boolean;
+  /** Require OAuth 2.0 bearer tokens issued by the sandbox's own token endpoint (/auth/token). */
+  readonly oauth?: SandboxOAuthOptions;
 }
 
 export interface RunningSandbox {
@@ -59,6 +65,8 @@ export interface RunningSandbox {
   readonly baseUrl: string;
   readonly port: number;
   readonly repository: ValidatingMemoryRepository;
+  /** The token endpoint's controls, when the sandbox requires OAuth 2.0 tokens. */
+  readonly oauth?: SandboxOAuth;
   /** Stops listening and drops open connections, so the port is free as soon as this resolves. */
   close(): Promise<void>;
 }
@@ -70,6 +78,10 @@ export function createSandboxApp(options: SandboxAppOptions): express.Applicatio
   const app = express();
   app.disable('x-powered-by');
   app.use(requestLogging(logger));
+  if (options.oauth !== undefined) {
+    app.use(options.oauth.routes);
+    app.use(FHIR_BASE_PATH, options.oauth.guard);
+  }
   app.use(FHIR_BASE_PATH, express.json({ type: BODY_TYPES, limit: BODY_LIMIT }));
   app.use(FHIR_BASE_PATH, async (req: Request, res: Response) => {
     await handleFhirRequest(req, res, router, options.repository);
@@ -87,13 +99,15 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     await seedSandbox(repository);
   }
   const host = options.host ?? '127.0.0.1';
-  const server = createServer(createSandboxApp({ repository, logger: options.logger }));
+  const oauth = options.oauth !== undefined ? createSandboxOAuth(options.oauth) : undefined;
+  const server = createServer(createSandboxApp({ repository, logger: options.logger, oauth }));
   await listen(server, options.port, host);
   const { port } = server.address() as AddressInfo;
   return {
     baseUrl: `http://${urlHost(host)}:${port}${FHIR_BASE_PATH}`,
     port,
     repository,
+    ...(oauth !== undefined ? { oauth } : {}),
     close: () => closeServer(server),
   };
 }

@@ -1,0 +1,162 @@
+/**
+ * Access tokens for an EHR that uses the OAuth 2.0 client credentials grant: fetches a token from the token
+ * endpoint, keeps it until shortly before it expires, and shares one request among all callers that need a token
+ * at the same moment. Neither the client secret nor a token ever appears in an error message.
+ */
+import { retryAfterMs } from './classify';
+
+/** Where the FHIR client gets its bearer tokens; `invalidate` drops a token the EHR refused. */
+export interface AccessTokenSource {
+  /** The token endpoint, for messages shown to practice IT. */
+  readonly tokenUrl: string;
+  token(): Promise<string>;
+  /** Forgets `token` if it is still the cached one, so the next `token()` fetches a fresh one. */
+  invalidate(token: string): void;
+}
+
+/**
+ * No token could be obtained. `permanent` means the credentials or request were refused (400/401 and other 4xx)
+ * and asking again cannot help; otherwise the token endpoint was down, slow or overloaded.
+ */
+export class AccessTokenError extends Error {
+  constructor(
+    message: string,
+    readonly permanent: boolean,
+    readonly httpStatus?: number,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+    this.name = 'AccessTokenError';
+  }
+}
+
+export interface ClientCredentials {
+  readonly tokenUrl: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly scope?: string | undefined;
+  readonly clientAuthentication: 'client_secret_basic' | 'client_secret_post';
+}
+
+export interface TokenSourceOptions {
+  readonly timeoutMs: number;
+  readonly now?: () => number;
+}
+
+/** Lifetime assumed when the token endpoint omits expires_in (RFC 6749 makes it optional). */
+const DEFAULT_LIFETIME_S = 300;
+/** Renew this long before expiry (at most a tenth of the lifetime), so a token never expires mid-request. */
+const RENEW_BEFORE_MS = 60_000;
+
+interface CachedToken {
+  readonly value: string;
+  readonly renewAt: number;
+}
+
+/** The RFC 6749 §5.2 error code and description, which name the problem without echoing credentials. */
+function oauthError(body: unknown): string {
+  if (typeof body !== 'object' || body === null) {
+    return '';
+  }
+  const { error, error_description: description } = body as { error?: unknown; error_description?: unknown };
+  const parts = [typeof error === 'string' ? error : '', typeof description === 'string' ? description : ''];
+  return parts.filter((part) => part !== '').join(': ');
+}
+
+function formUrlEncoded(value: string): string {
+  // RFC 6749 §2.3.1: the client id and secret are form-encoded before they go into the Basic header.
+  return encodeURIComponent(value).replace(/%20/g, '+');
+}
+
+export function clientCredentialsTokenSource(
+  credentials: ClientCredentials,
+  options: TokenSourceOptions,
+): AccessTokenSource {
+  const now = options.now ?? Date.now;
+  let cached: CachedToken | undefined;
+  let pending: Promise<string> | undefined;
+
+  async function fetchToken(): Promise<string> {
+    const form = new URLSearchParams({ grant_type: 'client_credentials' });
+    if (credentials.scope !== undefined) {
+      form.set('scope', credentials.scope);
+    }
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      'content-type': 'application/x-www-form-urlencoded',
+    };
+    if (credentials.clientAuthentication === 'client_secret_basic') {
+      const pair = `${formUrlEncoded(credentials.clientId)}:${formUrlEncoded(credentials.clientSecret)}`;
+      headers.authorization = `Basic ${Buffer.from(pair).toString('base64')}`;
+    } else {
+      form.set('client_id', credentials.clientId);
+      form.set('client_secret', credentials.clientSecret);
+    }
+    let response: Response;
+    let text: string;
+    try {
+      response = await fetch(credentials.tokenUrl, {
+        method: 'POST',
+        headers,
+        body: form.toString(),
+        signal: AbortSignal.timeout(options.timeoutMs),
+      });
+      text = await response.text();
+    } catch (error) {
+      const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
+      throw new AccessTokenError(
+        timedOut
+          ? `the token endpoint ${credentials.tokenUrl} did not answer before the request timeout`
+          : `could not reach the token endpoint ${credentials.tokenUrl}`,
+        false,
+      );
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(text) as unknown;
+    } catch {
+      body = undefined;
+    }
+    const status = response.status;
+    if (status < 200 || status >= 300) {
+      const detail = oauthError(body);
+      const what = `the token endpoint ${credentials.tokenUrl} answered HTTP ${status}${detail !== '' ? ` (${detail})` : ''}`;
+      const transient = status === 408 || status === 429 || status >= 500;
+      throw new AccessTokenError(
+        transient ? what : `${what}: check the endpoint's client id, secret and scope`,
+        !transient,
+        status,
+        transient ? retryAfterMs(response.headers.get('retry-after'), new Date(now())) : undefined,
+      );
+    }
+    const { access_token: accessToken, expires_in: expiresIn } = (body ?? {}) as {
+      access_token?: unknown;
+      expires_in?: unknown;
+    };
+    if (typeof accessToken !== 'string' || accessToken === '') {
+      throw new AccessTokenError(`the token endpoint ${credentials.tokenUrl} answered without an access_token`, false);
+    }
+    const lifetimeMs = (typeof expiresIn === 'number' && expiresIn > 0 ? expiresIn : DEFAULT_LIFETIME_S) * 1000;
+    cached = { value: accessToken, renewAt: now() + lifetimeMs - Math.min(RENEW_BEFORE_MS, lifetimeMs / 10) };
+    return accessToken;
+  }
+
+  return {
+    tokenUrl: credentials.tokenUrl,
+    async token() {
+      if (cached !== undefined && now() < cached.renewAt) {
+        return cached.value;
+      }
+      // Single flight: callers arriving while a request is out wait for its answer instead of sending their own.
+      pending ??= fetchToken().finally(() => {
+        pending = undefined;
+      });
+      return pending;
+    },
+    invalidate(token) {
+      if (cached?.value === token) {
+        cached = undefined;
+      }
+    },
+  };
+}
