@@ -59,6 +59,9 @@ function applyEnv(raw: Json, env: Env): void {
   if (env.API_KEYS !== undefined) {
     http.apiKeys = parseApiKeys(env.API_KEYS);
   }
+  if (env.ADMIN_API_KEYS !== undefined) {
+    http.adminKeys = parseApiKeys(env.ADMIN_API_KEYS);
+  }
   if (env.AUDIT_API_KEYS !== undefined) {
     section(raw, 'audit').apiKeys = parseApiKeys(env.AUDIT_API_KEYS);
   }

@@ -67,6 +67,11 @@ export const configSchema = z.strictObject({
         .default(256 * 1024),
       /** Inbound API keys: client id → key. Empty means the API is open (local use only). */
       apiKeys: z.record(z.string().min(1), z.string().min(16)).default({}),
+      /**
+       * Admin API keys (admin client id → key) for /v1/admin: listing and replaying failed messages. Ingest and
+       * auditor keys are refused there; with no keys configured anywhere the admin API is open (local use only).
+       */
+      adminKeys: z.record(z.string().min(1), z.string().min(16)).default({}),
       /** Public base URL used in links such as statusUrl; defaults to the listening address. */
       publicUrl: z.url().optional(),
     })

@@ -14,6 +14,7 @@ import { openApiDocument } from './openapi';
 import { ingestRouter } from './routes/ingest';
 import { messagesRouter } from './routes/messages';
 import { adminMessagesRouter } from './routes/admin-messages';
+import { adminAuth } from './routes/admin-auth';
 import { auditRouter } from './routes/audit';
 import { auditorAuth } from './routes/audit-auth';
 import { dashboardRouter } from './dashboard/router';
@@ -26,6 +27,8 @@ export interface AppDeps extends IntakeDeps {
   readonly http: {
     readonly bodyLimitBytes: number;
     readonly apiKeys: Readonly<Record<string, string>>;
+    /** Admin keys for /v1/admin (failed-message listing and replay); ingest keys get 403 there. */
+    readonly adminKeys?: Readonly<Record<string, string>>;
     readonly publicUrl?: string;
   };
   readonly version: string;
@@ -84,10 +87,22 @@ export function buildApp(deps: AppDeps): Express {
   app.use(['/v1/audit', '/audit'], auditAuth);
   app.use(auditRouter(deps));
   app.use(dashboardRouter(deps));
+  // The admin API takes admin keys, not ingest keys, so it is also mounted before the ingest auth.
+  app.use(
+    '/v1/admin',
+    adminAuth({
+      adminKeys: deps.http.adminKeys ?? {},
+      ingestKeys: deps.http.apiKeys,
+      auditorKeys: deps.auditorKeys,
+    }),
+  );
+  app.use(adminMessagesRouter(deps));
+  app.use('/v1/admin', (req, _res, next) => {
+    next(httpError(404, 'not-found', `No route for ${req.method} ${req.originalUrl.split('?')[0] ?? ''}`));
+  });
   app.use('/v1', apiKeyAuth(deps.http.apiKeys));
   app.use(ingestRouter({ ...deps, bodyLimitBytes: deps.http.bodyLimitBytes, statusUrl }));
   app.use(messagesRouter(deps.store));
-  app.use(adminMessagesRouter(deps));
 
   app.use((req, _res, next) => {
     next(httpError(404, 'not-found', `No route for ${req.method} ${req.path}`));

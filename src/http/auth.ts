@@ -15,7 +15,7 @@ export function sameSecret(a: string, b: string): boolean {
   return left.length === right.length && timingSafeEqual(left, right);
 }
 
-function presentedKey(authorization: string | undefined, apiKeyHeader: string | undefined): string | undefined {
+export function presentedKey(authorization: string | undefined, apiKeyHeader: string | undefined): string | undefined {
   if (apiKeyHeader !== undefined && apiKeyHeader !== '') {
     return apiKeyHeader;
   }

@@ -83,6 +83,13 @@ export async function runAdapter(config: Config, roles: Roles, logger: Logger): 
     if (Object.keys(config.http.apiKeys).length === 0) {
       logger.warn('no API keys configured: the API accepts unauthenticated requests (set API_KEYS in production)');
     }
+    if (Object.keys(config.http.adminKeys).length === 0) {
+      logger.warn(
+        Object.keys(config.http.apiKeys).length === 0 && Object.keys(config.audit.apiKeys).length === 0
+          ? 'no admin keys configured: anyone can list and replay failed messages (set ADMIN_API_KEYS in production)'
+          : 'no admin keys configured: the admin API (/v1/admin) refuses every request until ADMIN_API_KEYS is set',
+      );
+    }
     logger.info({ url: apiUrl }, 'API listening');
   }
 

@@ -14,6 +14,7 @@ import { referralDoc } from '../support/fixtures';
 
 const INGEST_KEY = 'casebook-key-0123456789abcdef';
 const AUDITOR_KEY = 'auditor-key-0123456789abcdef';
+const ADMIN_KEY = 'practice-it-admin-key-0123456789';
 const DAY_MS = 86_400_000;
 
 describe('retention purge', () => {
@@ -72,7 +73,7 @@ describe('retention purge', () => {
     adapter = await startTestAdapter({
       name: 'audit-retention',
       config: {
-        http: { port: 0, apiKeys: { casebook: INGEST_KEY } },
+        http: { port: 0, apiKeys: { casebook: INGEST_KEY }, adminKeys: { 'practice-it': ADMIN_KEY } },
         audit: { apiKeys: { 'auditor-ann': AUDITOR_KEY }, retentionDays: 30, purgeIntervalMs: 1000 },
         // The sweeper would enqueue the back-dated messages written below; this test does not need it.
         worker: { outboxSweepMs: 3_600_000 },
@@ -165,7 +166,7 @@ describe('retention purge', () => {
 
     const replay = await fetch(`${adapter.apiUrl}/v1/admin/messages/${failedId}/replay`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${INGEST_KEY}` },
+      headers: { authorization: `Bearer ${ADMIN_KEY}` },
     });
     expect(replay.status).toBe(409);
     const outcome = (await replay.json()) as { resourceType: string; issue: { details: { text: string } }[] };

@@ -10,14 +10,16 @@ import { eventually, postJson, startTestAdapter } from '../support/adapter';
 import { referralDoc } from '../support/fixtures';
 import { TEST_REDIS_URL } from '../support/redis';
 
-const KEY = 'practice-it-key-0123456789';
+const KEY = 'link-worker-key-0123456789';
 const AUTH = { authorization: `Bearer ${KEY}` };
+const ADMIN_KEY = 'practice-it-admin-key-0123456789';
+const ADMIN = { authorization: `Bearer ${ADMIN_KEY}` };
 let adapter: TestAdapter;
 
 beforeAll(async () => {
   adapter = await startTestAdapter({
     name: 'delivery-replay',
-    config: { http: { port: 0, apiKeys: { 'practice-it': KEY } } },
+    config: { http: { port: 0, apiKeys: { 'link-worker': KEY }, adminKeys: { 'practice-it': ADMIN_KEY } } },
   });
 });
 
@@ -26,7 +28,7 @@ afterAll(async () => {
 });
 
 async function get(path: string): Promise<{ status: number; body: Record<string, unknown> }> {
-  const response = await fetch(`${adapter.apiUrl}${path}`, { headers: AUTH });
+  const response = await fetch(`${adapter.apiUrl}${path}`, { headers: path.startsWith('/v1/admin') ? ADMIN : AUTH });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
@@ -76,7 +78,7 @@ test('a failed message is listed with its reason, does not block others, and a r
   // A replay of a message that is not failed is refused.
   const refused = await fetch(`${adapter.apiUrl}/v1/admin/messages/${goodId}/replay`, {
     method: 'POST',
-    headers: AUTH,
+    headers: ADMIN,
   });
   expect(refused.status).toBe(409);
 
@@ -92,7 +94,7 @@ test('a failed message is listed with its reason, does not block others, and a r
   });
   expect(created.status).toBe(201);
 
-  const replay = await fetch(`${adapter.apiUrl}/v1/admin/messages/${badId}/replay`, { method: 'POST', headers: AUTH });
+  const replay = await fetch(`${adapter.apiUrl}/v1/admin/messages/${badId}/replay`, { method: 'POST', headers: ADMIN });
   expect(replay.status).toBe(202);
   const delivered = await waitForStatus(adapter.apiUrl, badId, ['delivered', 'failed']);
   expect(delivered.status).toBe('delivered');
@@ -132,14 +134,14 @@ test('replay-all replays every failed message matching the filter and leaves oth
   }
   const none = await fetch(`${adapter.apiUrl}/v1/admin/messages/replay`, {
     method: 'POST',
-    headers: { ...AUTH, 'content-type': 'application/json' },
+    headers: { ...ADMIN, 'content-type': 'application/json' },
     body: JSON.stringify({ practice: 'Z99999' }),
   });
   expect(((await none.json()) as { replayed: number }).replayed).toBe(0);
 
   const all = await fetch(`${adapter.apiUrl}/v1/admin/messages/replay`, {
     method: 'POST',
-    headers: { ...AUTH, 'content-type': 'application/json' },
+    headers: { ...ADMIN, 'content-type': 'application/json' },
     body: JSON.stringify({ practice: 'A81001', endpoint: 'sandbox' }),
   });
   expect(all.status).toBe(202);
