@@ -8,6 +8,7 @@ import express from 'express';
 import type { Redis } from 'ioredis';
 import type { IntakeDeps } from '../messages/intake';
 import type { Metrics } from '../observability/metrics';
+import { checkRedisReadiness } from '../runtime/redis-readiness';
 import { apiKeyAuth } from './auth';
 import { errorHandler, httpError } from './errors';
 import { openApiDocument } from './openapi';
@@ -62,11 +63,11 @@ export function buildApp(deps: AppDeps): Express {
     res.json({ status: 'ok' });
   });
   app.get('/health/ready', async (_req, res) => {
-    try {
-      await deps.redis.ping();
+    const redis = await checkRedisReadiness(deps.redis);
+    if (redis.ready) {
       res.json({ status: 'ok', redis: 'ok' });
-    } catch {
-      res.status(503).json({ status: 'unavailable', redis: 'unreachable' });
+    } else {
+      res.status(503).json({ status: 'unavailable', redis: redis.problem, reason: redis.reason });
     }
   });
   app.get('/metrics', async (_req, res) => {

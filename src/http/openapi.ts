@@ -116,7 +116,7 @@ export function openApiDocument(version: string): JsonObject {
       '/health/live': { get: { summary: 'Liveness', responses: { '200': { description: 'The process is up' } } } },
       '/health/ready': {
         get: {
-          summary: 'Readiness (Redis answers)',
+          summary: 'Readiness: Redis reachable and able to take writes (not loading, read-only or out of memory)',
           responses: { '200': { description: 'Ready' }, '503': { description: 'Not ready' } },
         },
       },
