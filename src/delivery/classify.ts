@@ -33,6 +33,8 @@ export function retryAfterMs(header: string | null, now: Date): number | undefin
   if (/^\d+$/.test(trimmed)) {
     return Number(trimmed) * 1000;
   }
-  const at = Date.parse(trimmed);
+  // Every HTTP-date form (IMF-fixdate, RFC 850, asctime) starts with a day name; Date.parse alone would read
+  // garbage such as "1.5" or "-5" as dates in 2001.
+  const at = /^[A-Za-z]{3}/.test(trimmed) ? Date.parse(trimmed) : Number.NaN;
   return Number.isNaN(at) ? undefined : Math.max(0, at - now.getTime());
 }

@@ -1,6 +1,6 @@
 /**
- * When to try again: exponential backoff with jitter, never shorter than what the server asked for (Retry-After),
- * never longer than the cap, and never past the message's maximum age.
+ * When to try again: exponential backoff with jitter up to a cap, never shorter than what the server asked for
+ * (Retry-After), and never past the message's maximum age.
  */
 import type { RetryPolicy } from '../config/schema';
 
@@ -12,8 +12,9 @@ export function retryDelayMs(attempts: number, policy: RetryPolicy, random: numb
   const exponential = policy.baseDelayMs * 2 ** Math.max(0, Math.min(attempts - 1, 30));
   // "Equal jitter": half fixed, half random, so the delay still grows but retries do not synchronise.
   const jittered = exponential / 2 + (exponential / 2) * random;
-  const delay = Math.max(jittered, serverAskedMs ?? 0);
-  return Math.round(Math.min(delay, policy.maxDelayMs));
+  // The cap bounds our own backoff, not the server's request: retrying before Retry-After only earns another
+  // 429. A wait beyond the message's maximum age makes it fail (see wouldExceedMaxAge).
+  return Math.round(Math.max(Math.min(jittered, policy.maxDelayMs), serverAskedMs ?? 0));
 }
 
 /** True when waiting `delayMs` more would take the message past its maximum age. */

@@ -45,9 +45,17 @@ export interface WorkerPoolOptions {
  */
 export const UNBOUNDED_STALLS = 1_000_000;
 
-/** Deliveries per second that keep an endpoint within its declared requests per second. */
-export function deliveriesPerSecond(maxRequestsPerSecond: number): number {
-  return Math.max(1, Math.floor(maxRequestsPerSecond / REQUESTS_PER_DELIVERY));
+/**
+ * The BullMQ limiter (at most `max` deliveries per `duration` ms) that keeps an endpoint within its declared
+ * requests per second. Below one delivery a second the window stretches instead of rounding up to one a second,
+ * which would let an endpoint declaring 1 request/s receive 4.
+ */
+export function deliveryLimiter(maxRequestsPerSecond: number): { max: number; duration: number } {
+  const perSecond = maxRequestsPerSecond / REQUESTS_PER_DELIVERY;
+  if (perSecond >= 1) {
+    return { max: Math.floor(perSecond), duration: 1000 };
+  }
+  return { max: 1, duration: Math.ceil(1000 / perSecond) };
 }
 
 export function startDeliveryWorkers(options: WorkerPoolOptions): WorkerPool {
@@ -73,7 +81,7 @@ export function startDeliveryWorkers(options: WorkerPoolOptions): WorkerPool {
       connection: options.connection,
       prefix: queuePrefix(options.redisPrefix),
       concurrency: endpoint.config.concurrency,
-      limiter: { max: deliveriesPerSecond(endpoint.config.maxRequestsPerSecond), duration: 1000 },
+      limiter: deliveryLimiter(endpoint.config.maxRequestsPerSecond),
       settings: { backoffStrategy: deliveryBackoff },
       maxStalledCount: UNBOUNDED_STALLS,
       ...(options.lockDurationMs !== undefined ? { lockDuration: options.lockDurationMs } : {}),
