@@ -15,6 +15,11 @@ import { AuditLedger } from '../audit/ledger';
 import type { PatientKeyer } from '../audit/patient-key';
 import type { RetentionPolicy } from '../audit/retention';
 import { purgeExpired } from '../audit/retention';
+import { hostname } from 'node:os';
+import { auditEventExport } from '../audit/audit-event-export';
+import { auditEventSite } from '../audit/audit-events';
+import { createEndpointRegistry } from '../delivery/endpoints';
+import { packageVersion } from '../runtime/version';
 import { verifyLedger } from '../audit/verify';
 import type { Config } from '../config/schema';
 import { patientKeyer } from '../audit/patient-key';
@@ -124,12 +129,15 @@ export async function exportCommand(
   const start = options.from === undefined ? '-' : String(options.from.getTime());
   const end = options.to === undefined ? '+' : String(options.to.getTime() - 1);
   if (options.format === 'fhir') {
+    // Only deliveries become AuditEvents.
     if (fhir === undefined) {
       throw new Error('FHIR export is not available');
     }
     const entries: LedgerEntry[] = [];
     for await (const entry of ctx.ledger.scan(start, end)) {
-      if (inPractice(entry, options.practice)) entries.push(entry);
+      if ((entry.type === 'delivered' || entry.type === 'failed') && inPractice(entry, options.practice)) {
+        entries.push(entry);
+      }
     }
     await write(ctx.out, `${JSON.stringify(await fhir(ctx.ledger, entries, options), null, 2)}\n`);
     return 0;
@@ -186,8 +194,21 @@ async function withContext(
   }
 }
 
+/** Builds AuditEvents with this deployment's endpoints as the server agents. */
+export function fhirExporter(config: Config): FhirExporter {
+  const endpoints = createEndpointRegistry(config.endpoints, {
+    sandboxBaseUrl: `http://${config.sandbox.host}:${config.sandbox.port}/fhir`,
+  });
+  const site = auditEventSite({
+    version: packageVersion(),
+    address: config.http.publicUrl ?? hostname(),
+    endpoints,
+  });
+  return async (ledger, entries) => auditEventExport(ledger, entries, site, new Date());
+}
+
 /** Adds `audit verify | purge | export` to the program. */
-export function registerAuditCommands(program: Command, loadConfig: () => Config, fhir?: FhirExporter): void {
+export function registerAuditCommands(program: Command, loadConfig: () => Config): void {
   const audit = program
     .command('audit')
     .description('verify, purge and export the audit ledger')
@@ -241,6 +262,7 @@ export function registerAuditCommands(program: Command, loadConfig: () => Config
         ...(to !== undefined ? { to } : {}),
         ...(options.practice !== undefined ? { practice: options.practice } : {}),
       };
-      exit(await withContext(loadConfig(), who(), async (ctx) => exportCommand(ctx, exportOptions, fhir)));
+      const config = loadConfig();
+      exit(await withContext(config, who(), async (ctx) => exportCommand(ctx, exportOptions, fhirExporter(config))));
     });
 }

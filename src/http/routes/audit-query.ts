@@ -36,6 +36,12 @@ export const reconciliationQuerySchema = z.object({
   to: instant,
 });
 
+export const auditEventQuerySchema = z.object({
+  practice: optional(z.string().regex(GP_PRACTICE_ODS, 'must be a GP practice ODS code, e.g. A81001')),
+  from: optional(instant),
+  to: optional(instant),
+});
+
 export const formatSchema = z.preprocess(blankAsAbsent, z.enum(['json', 'csv', 'ndjson']).default('json'));
 
 export function parseQuery<T extends z.ZodType>(schema: T, query: unknown): z.output<T> {

@@ -13,14 +13,28 @@ import type { PatientKeyer } from '../../audit/patient-key';
 import { reconcile } from '../../audit/reconcile';
 import { MessageSearch } from '../../audit/search';
 import { verifyLedger } from '../../audit/verify';
+import { hostname } from 'node:os';
+import { auditEventExport } from '../../audit/audit-event-export';
+import { auditEventSite } from '../../audit/audit-events';
 import { httpError } from '../errors';
-import { formatSchema, messageQuery, parseQuery, queryTarget, reconciliationQuery } from './audit-query';
+import {
+  auditEventQuerySchema,
+  formatSchema,
+  messageQuery,
+  parseQuery,
+  queryTarget,
+  reconciliationQuery,
+} from './audit-query';
 import { z } from 'zod';
 
 export interface AuditRouteDeps {
   readonly ledger: AuditLedger;
   readonly patientKey: PatientKeyer;
   readonly now: () => Date;
+  /** For the AuditEvents' server agent (each endpoint's base URL) and client agent (this adapter). */
+  readonly endpoints: { get(id: string): { readonly baseUrl: string } | undefined };
+  readonly version: string;
+  readonly http: { readonly publicUrl?: string };
 }
 
 const MESSAGE_ID = /^[0-9a-f-]{36}$/;
@@ -128,6 +142,32 @@ export function auditRouter(deps: AuditRouteDeps): Router {
       () => ledgerCsv(entries),
       () => ledgerNdjson(entries),
     );
+  });
+
+  router.get('/v1/audit/audit-events', async (req: Request, res: Response) => {
+    const query = parseQuery(auditEventQuerySchema, req.query);
+    await audited(deps, res, 'export', { ...queryTarget(req.query), format: 'fhir' }, 'api');
+    const start = query.from === undefined ? '-' : String(query.from.getTime());
+    const end = query.to === undefined ? '+' : String(query.to.getTime() - 1);
+    const entries: LedgerEntry[] = [];
+    for await (const entry of deps.ledger.scan(start, end)) {
+      if (
+        (entry.type === 'delivered' || entry.type === 'failed') &&
+        (query.practice === undefined || entry.fields.practice === query.practice)
+      ) {
+        entries.push(entry);
+      }
+      if (entries.length >= LEDGER_EXPORT_LIMIT) {
+        break;
+      }
+    }
+    const site = auditEventSite({
+      version: deps.version,
+      address: deps.http.publicUrl ?? hostname(),
+      endpoints: deps.endpoints,
+    });
+    const bundle = await auditEventExport(deps.ledger, entries, site, deps.now());
+    res.type('application/fhir+json').send(JSON.stringify(bundle));
   });
 
   router.get('/v1/audit/verify', async (_req: Request, res: Response) => {
