@@ -9,15 +9,14 @@ import type { Redis } from 'ioredis';
 import type { IntakeDeps } from '../messages/intake';
 import type { Metrics } from '../observability/metrics';
 import { checkRedisReadiness } from '../runtime/redis-readiness';
-import { apiKeyAuth } from './auth';
+import type { KeyRing } from './auth';
+import { requireRole } from './auth';
 import { errorHandler, httpError } from './errors';
 import { openApiDocument } from './openapi';
 import { ingestRouter } from './routes/ingest';
 import { messagesRouter } from './routes/messages';
 import { adminMessagesRouter } from './routes/admin-messages';
-import { adminAuth } from './routes/admin-auth';
 import { auditRouter } from './routes/audit';
-import { auditorAuth } from './routes/audit-auth';
 import { dashboardRouter } from './dashboard/router';
 import type { AuditLedger } from '../audit/ledger';
 import type { PatientKeyer } from '../audit/patient-key';
@@ -83,25 +82,17 @@ export function buildApp(deps: AppDeps): Express {
     return `${base.replace(/\/+$/, '')}/v1/messages/${id}`;
   };
 
-  // The audit API and dashboard take auditor keys, not ingest keys, so they are mounted before the ingest auth.
-  const auditAuth = auditorAuth(deps.auditorKeys, deps.http.apiKeys);
-  app.use(['/v1/audit', '/audit'], auditAuth);
+  const ring: KeyRing = { ingest: deps.http.apiKeys, admin: deps.http.adminKeys ?? {}, auditor: deps.auditorKeys };
+  // Each area takes keys of its own role, so each is mounted with its own guard before the ingest routes.
+  app.use(['/v1/audit', '/audit'], requireRole(ring, 'auditor', { realm: 'sp-fhir-adapter audit', allowBasic: true }));
   app.use(auditRouter(deps));
   app.use(dashboardRouter(deps));
-  // The admin API takes admin keys, not ingest keys, so it is also mounted before the ingest auth.
-  app.use(
-    '/v1/admin',
-    adminAuth({
-      adminKeys: deps.http.adminKeys ?? {},
-      ingestKeys: deps.http.apiKeys,
-      auditorKeys: deps.auditorKeys,
-    }),
-  );
+  app.use('/v1/admin', requireRole(ring, 'admin', { realm: 'sp-fhir-adapter admin' }));
   app.use(adminMessagesRouter(deps));
   app.use('/v1/admin', (req, _res, next) => {
     next(httpError(404, 'not-found', `No route for ${req.method} ${req.originalUrl.split('?')[0] ?? ''}`));
   });
-  app.use('/v1', apiKeyAuth(deps.http.apiKeys));
+  app.use('/v1', requireRole(ring, 'ingest', { realm: 'sp-fhir-adapter' }));
   app.use(ingestRouter({ ...deps, bodyLimitBytes: deps.http.bodyLimitBytes, statusUrl }));
   app.use(messagesRouter(deps.store));
 

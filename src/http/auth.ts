@@ -1,13 +1,27 @@
 /**
- * Inbound authentication by API key (Authorization: Bearer <key>, or X-API-Key). Each key belongs to a named
- * client, and that name is what the ledger records as the sender. With no keys configured the API is open, which
- * suits a developer's machine and nothing else; the start-up log says so.
+ * Inbound authentication by API key, one rule for every part of the API. Each key belongs to a named client and a
+ * role: `ingest` (link-worker systems posting messages), `admin` (practice IT: failed messages, replay) or
+ * `auditor` (the audit API and dashboard). A key of another role is recognised and refused with 403, so a
+ * link-worker system's key can never list practice-wide work or read the audit trail. With no keys configured at
+ * all the API is open, which suits a developer's machine and nothing else; the start-up log says so.
  */
 import { timingSafeEqual } from 'node:crypto';
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import { HttpError, issue, outcome } from './errors';
 
 export const ANONYMOUS_CLIENT = 'anonymous';
+
+export type ClientRole = 'ingest' | 'admin' | 'auditor';
+
+/** Client id → key, per role. */
+export type KeyRing = Readonly<Record<ClientRole, Readonly<Record<string, string>>>>;
+
+/** Where each role's keys are configured, for messages that tell an operator what to set. */
+const ROLE_SETTING: Readonly<Record<ClientRole, string>> = {
+  ingest: 'http.apiKeys, API_KEYS',
+  admin: 'http.adminKeys, ADMIN_API_KEYS',
+  auditor: 'audit.apiKeys, AUDIT_API_KEYS',
+};
 
 export function sameSecret(a: string, b: string): boolean {
   const left = Buffer.from(a);
@@ -15,31 +29,88 @@ export function sameSecret(a: string, b: string): boolean {
   return left.length === right.length && timingSafeEqual(left, right);
 }
 
-export function presentedKey(authorization: string | undefined, apiKeyHeader: string | undefined): string | undefined {
-  if (apiKeyHeader !== undefined && apiKeyHeader !== '') {
-    return apiKeyHeader;
-  }
-  const match = /^Bearer\s+(.+)$/i.exec(authorization ?? '');
-  return match?.[1]?.trim();
+/** True when no key of any role is configured: the API runs open. */
+export function isOpen(ring: KeyRing): boolean {
+  return Object.values(ring).every((keys) => Object.keys(keys).length === 0);
 }
 
-/** Sets `res.locals.clientId` to the authenticated client's name, or answers 401. */
-export function apiKeyAuth(apiKeys: Readonly<Record<string, string>>): RequestHandler {
-  const entries = Object.entries(apiKeys);
+/**
+ * The key a request presents: X-API-Key, a Bearer token, or (where browsers must be able to log in) the password
+ * of HTTP Basic credentials, whatever the user name.
+ */
+export function presentedKey(req: Request, allowBasic: boolean): string | undefined {
+  const header = req.get('x-api-key');
+  if (header !== undefined && header !== '') {
+    return header;
+  }
+  const authorization = req.get('authorization') ?? '';
+  const bearer = /^Bearer\s+(.+)$/i.exec(authorization);
+  if (bearer?.[1] !== undefined) {
+    return bearer[1].trim();
+  }
+  const basic = allowBasic ? /^Basic\s+(.+)$/i.exec(authorization) : null;
+  if (basic?.[1] !== undefined) {
+    const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
+    return decoded.slice(decoded.indexOf(':') + 1);
+  }
+  return undefined;
+}
+
+function clientFor(keys: Readonly<Record<string, string>>, key: string): string | undefined {
+  return Object.entries(keys).find(([, secret]) => sameSecret(secret, key))?.[0];
+}
+
+export interface RoleOptions {
+  /** Shown in the WWW-Authenticate challenge. */
+  readonly realm: string;
+  /** Accept HTTP Basic (for pages a person opens in a browser). */
+  readonly allowBasic?: boolean;
+}
+
+/**
+ * Sets `res.locals.clientId` to the authenticated client's name, or answers 401 (no or unknown key) or 403 (a
+ * key of another role).
+ */
+export function requireRole(ring: KeyRing, role: ClientRole, options: RoleOptions): RequestHandler {
+  const open = isOpen(ring);
+  const challenge =
+    options.allowBasic === true ? `Basic realm="${options.realm}", charset="UTF-8"` : `Bearer realm="${options.realm}"`;
   return (req, res, next) => {
-    if (entries.length === 0) {
+    if (open) {
       res.locals.clientId = ANONYMOUS_CLIENT;
       next();
       return;
     }
-    const key = presentedKey(req.get('authorization'), req.get('x-api-key'));
-    const match = key === undefined ? undefined : entries.find(([, secret]) => sameSecret(secret, key));
-    if (match === undefined) {
-      res.setHeader('WWW-Authenticate', 'Bearer realm="sp-fhir-adapter"');
-      next(new HttpError(401, outcome([issue('login', 'A valid API key is required (Authorization: Bearer <key>)')])));
+    const key = presentedKey(req, options.allowBasic === true);
+    const client = key === undefined ? undefined : clientFor(ring[role], key);
+    if (client !== undefined) {
+      res.locals.clientId = client;
+      next();
       return;
     }
-    res.locals.clientId = match[0];
-    next();
+    const otherRole =
+      key === undefined
+        ? undefined
+        : (Object.keys(ring) as ClientRole[]).find(
+            (other) => other !== role && clientFor(ring[other], key) !== undefined,
+          );
+    if (otherRole !== undefined) {
+      next(
+        new HttpError(
+          403,
+          outcome([
+            issue(
+              'forbidden',
+              `This ${otherRole} key may not be used here; it needs a ${role} key (${ROLE_SETTING[role]})`,
+            ),
+          ]),
+        ),
+      );
+      return;
+    }
+    res.setHeader('WWW-Authenticate', challenge);
+    next(
+      new HttpError(401, outcome([issue('login', `A valid ${role} key is required (Authorization: Bearer <key>)`)])),
+    );
   };
 }

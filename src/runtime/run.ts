@@ -7,6 +7,8 @@ import type { Server } from 'node:http';
 import { createServer } from 'node:http';
 import type { Config } from '../config/schema';
 import { buildApp } from '../http/app';
+import type { KeyRing } from '../http/auth';
+import { isOpen } from '../http/auth';
 import type { Logger } from '../observability/logger';
 import type { OutboxSweeper, WorkerPool } from '../queue/workers';
 import { startDeliveryWorkers, startOutboxSweeper } from '../queue/workers';
@@ -80,15 +82,15 @@ export async function runAdapter(config: Config, roles: Roles, logger: Logger): 
     server = createServer(app);
     const port = await listen(server, config.http.port, config.http.host);
     apiUrl = `http://${config.http.host}:${port}`;
-    if (Object.keys(config.http.apiKeys).length === 0) {
-      logger.warn('no API keys configured: the API accepts unauthenticated requests (set API_KEYS in production)');
-    }
-    if (Object.keys(config.http.adminKeys).length === 0) {
-      logger.warn(
-        Object.keys(config.http.apiKeys).length === 0 && Object.keys(config.audit.apiKeys).length === 0
-          ? 'no admin keys configured: anyone can list and replay failed messages (set ADMIN_API_KEYS in production)'
-          : 'no admin keys configured: the admin API (/v1/admin) refuses every request until ADMIN_API_KEYS is set',
-      );
+    const ring: KeyRing = { ingest: config.http.apiKeys, admin: config.http.adminKeys, auditor: config.audit.apiKeys };
+    if (isOpen(ring)) {
+      logger.warn('no API keys configured: the whole API is open to anyone who can reach it (local use only)');
+    } else {
+      for (const [role, keys] of Object.entries(ring)) {
+        if (Object.keys(keys).length === 0) {
+          logger.warn({ role }, 'no keys configured for this role: its part of the API refuses every request');
+        }
+      }
     }
     logger.info({ url: apiUrl }, 'API listening');
   }

@@ -76,7 +76,8 @@ describe('auditor dashboard in Chromium', () => {
     const ingestKey = await fetch(`${adapter.apiUrl}/v1/audit/messages`, {
       headers: { authorization: `Bearer ${INGEST_KEY}` },
     });
-    expect(ingestKey.status).toBe(401);
+    // A link-worker system's key is recognised and refused: it is not an auditor's.
+    expect(ingestKey.status).toBe(403);
     const auditor = await fetch(`${adapter.apiUrl}/v1/audit/messages?practice=A81001`, {
       headers: { authorization: `Bearer ${AUDITOR_KEY}` },
     });

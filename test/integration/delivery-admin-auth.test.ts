@@ -72,7 +72,8 @@ test('an admin key does not work for ingest', async () => {
   const response = await postJson(`${adapter.apiUrl}/v1/referrals`, referralDoc(), {
     authorization: `Bearer ${ADMIN_KEY}`,
   });
-  expect(response.status).toBe(401);
+  expect(response.status).toBe(403);
+  expect(response.body.resourceType).toBe('OperationOutcome');
 });
 
 test("a replay records the admin client's id", async () => {

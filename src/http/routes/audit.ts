@@ -55,7 +55,7 @@ export async function audited(
   channel: string,
 ): Promise<void> {
   await recordAccess(deps.ledger, deps.patientKey, {
-    who: String(res.locals.auditor),
+    who: String(res.locals.clientId),
     action,
     target,
     channel,
