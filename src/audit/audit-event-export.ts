@@ -1,6 +1,6 @@
 /**
  * Gathers what the AuditEvent builders need for a set of ledger entries (each delivery's `received` entry, the
- * resources the message record lists, the NHS number while the body is held) and returns the Bundle. Shared by
+ * resources the message record lists) and returns the Bundle. Shared by
  * GET /v1/audit/audit-events and `audit export --format fhir`.
  */
 import type { AuditEvent, Bundle } from '@medplum/fhirtypes';
@@ -11,21 +11,8 @@ import type { AuditLedger, LedgerEntry } from './ledger';
 
 const BATCH = 500;
 
-interface RecordFacts {
-  readonly resources?: WrittenResource[];
-  readonly nhsNumber?: string;
-}
-
-function parseRecordFacts(resources: string | null, message: string | null, purgedAt: string | null): RecordFacts {
-  let nhsNumber: string | undefined;
-  if (message !== null && purgedAt === null) {
-    const parsed = JSON.parse(message) as { body?: { patient?: { nhsNumber?: string } } };
-    nhsNumber = parsed.body?.patient?.nhsNumber;
-  }
-  return {
-    ...(resources !== null && resources !== '' ? { resources: JSON.parse(resources) as WrittenResource[] } : {}),
-    ...(nhsNumber !== undefined ? { nhsNumber } : {}),
-  };
+function parseResources(resources: string | null): WrittenResource[] | undefined {
+  return resources !== null && resources !== '' ? (JSON.parse(resources) as WrittenResource[]) : undefined;
 }
 
 /** The record's resource list belongs to this entry only if the entry names every one of them. */
@@ -48,27 +35,18 @@ export async function auditEventExport(
     const slice = deliveries.slice(i, i + BATCH);
     const ids = [...new Set(slice.map((e) => e.fields.messageId ?? ''))];
     const timelines = await ledger.timelines(ids);
-    const replies = await ledger.redis
-      .pipeline(ids.map((id) => ['hmget', ledger.keys.message(id), 'resources', 'message', 'purgedAt']))
-      .exec();
-    const records = new Map(
-      ids.map((id, j) => {
-        const [resources = null, message = null, purgedAt = null] = (replies?.[j]?.[1] ?? []) as (string | null)[];
-        return [id, parseRecordFacts(resources, message, purgedAt)];
-      }),
-    );
+    const replies = await ledger.redis.pipeline(ids.map((id) => ['hget', ledger.keys.message(id), 'resources'])).exec();
+    const records = new Map(ids.map((id, j) => [id, parseResources((replies?.[j]?.[1] ?? null) as string | null)]));
     for (const event of slice) {
       const messageId = event.fields.messageId ?? '';
-      const record = records.get(messageId) ?? {};
       const received = timelines.get(messageId)?.find((e) => e.type === 'received');
-      const resources = resourcesFor(event, record.resources);
+      const resources = resourcesFor(event, records.get(messageId));
       events.push(
         ...auditEventsFor(
           {
             event,
             ...(received !== undefined ? { received } : {}),
             ...(resources !== undefined ? { resources } : {}),
-            ...(record.nhsNumber !== undefined ? { nhsNumber: record.nhsNumber } : {}),
             ...(received?.fields.requestId !== undefined ? { requestId: received.fields.requestId } : {}),
           },
           site,

@@ -12,7 +12,6 @@ const BALP = 'https://profiles.ihe.net/ITI/BALP/StructureDefinition/IHE.BasicAud
 const DCM = 'http://dicom.nema.org/resources/ontology/DCM';
 const ENTITY_TYPE = 'http://terminology.hl7.org/CodeSystem/audit-entity-type';
 const OBJECT_ROLE = 'http://terminology.hl7.org/CodeSystem/object-role';
-const NHS_NUMBER = 'https://fhir.nhs.uk/Id/nhs-number';
 /** Identifier system for the adapter's API clients (the sending link-worker systems). */
 export const API_CLIENT_SYSTEM = 'urn:sp-fhir-adapter:api-client';
 
@@ -48,8 +47,6 @@ export interface DeliveryFacts {
   readonly received?: LedgerEntry;
   /** The resources the EHR wrote, with their HTTP status (201 created, 200 updated), from the message record. */
   readonly resources?: readonly WrittenResource[];
-  /** The patient's NHS number while the message body is held (absent once purged). */
-  readonly nhsNumber?: string;
   /** The X-Request-Id the message came in with, if recorded. */
   readonly requestId?: string;
 }
@@ -117,15 +114,26 @@ function agents(facts: DeliveryFacts, site: AuditEventSite): AuditEventAgent[] {
   ];
 }
 
-function patientEntity(facts: DeliveryFacts): AuditEventEntity {
+/**
+ * The patient as the EHR knows it: the literal reference the delivery resolved (`Patient/<id>`, relative to the
+ * endpoint's FHIR base, which the entity's `endpoint` detail names). Never an NHS number, so the export holds no
+ * patient identifiers. Deliveries recorded before the reference was kept name only their message.
+ */
+function patientEntity(facts: DeliveryFacts, site: AuditEventSite): AuditEventEntity {
   const messageId = facts.event.fields.messageId ?? '';
+  const reference = facts.event.fields.patient;
+  const endpoint = facts.event.fields.endpoint ?? facts.received?.fields.endpoint ?? '';
+  const endpointUrl = site.endpointUrl(endpoint);
   return {
     what:
-      facts.nhsNumber !== undefined
-        ? { type: 'Patient', identifier: { system: NHS_NUMBER, value: facts.nhsNumber } }
-        : { display: `the patient of message ${messageId} (message body purged)` },
+      reference !== undefined && reference !== ''
+        ? { reference }
+        : { display: `the patient of message ${messageId} (not recorded for this delivery)` },
     type: coding(ENTITY_TYPE, '1', 'Person'),
     role: coding(OBJECT_ROLE, '1', 'Patient'),
+    ...(reference !== undefined && endpointUrl !== undefined
+      ? { detail: [{ type: 'endpoint', valueString: endpointUrl }] }
+      : {}),
   };
 }
 
@@ -180,7 +188,7 @@ function baseEvent(
 
 /** The AuditEvents for one `delivered` or `failed` ledger entry (none for other types). */
 export function auditEventsFor(facts: DeliveryFacts, site: AuditEventSite): AuditEvent[] {
-  const common = [...transactionEntity(facts.requestId), patientEntity(facts)];
+  const common = [...transactionEntity(facts.requestId), patientEntity(facts, site)];
   if (facts.event.type === 'failed') {
     const status = Number(facts.event.fields.httpStatus ?? '0');
     const event = baseEvent(facts, site, 'create', 'f');

@@ -73,10 +73,7 @@ async function findOne<T extends Resource>(
   return { found: { reference: `${resourceType}/${id}` } };
 }
 
-async function resolveContext(
-  message: InboundMessage,
-  deps: AttemptDeps,
-): Promise<Omit<MapContext, 'recordedAt'> | AttemptResult> {
+async function resolveContext(message: InboundMessage, deps: AttemptDeps): Promise<DeliveryContext | AttemptResult> {
   const nhsNumber = message.body.patient.nhsNumber;
   const patient = await findOne<Patient>(
     deps,
@@ -231,38 +228,17 @@ function tokenFailure(error: AccessTokenError): AttemptResult {
 
 /** Runs one attempt. Network failures and timeouts are retried; everything else is classified from the answer. */
 export async function attemptDelivery(message: InboundMessage, deps: AttemptDeps): Promise<AttemptResult> {
+  const ctx = await guarded(async () => resolveContext(message, deps));
+  if ('kind' in ctx) {
+    return ctx;
+  }
+  return withPatient(await guarded(async () => deliverInContext(message, ctx, deps)), ctx.patient.reference);
+}
+
+/** Turns an unreachable EHR or a missing access token into a result; anything else is a defect and is thrown. */
+async function guarded<T extends object>(step: () => Promise<T | AttemptResult>): Promise<T | AttemptResult> {
   try {
-    const ctx = await resolveContext(message, deps);
-    if ('kind' in ctx) {
-      return ctx;
-    }
-    const resources = mapMessage(message, { ...ctx, recordedAt: deps.now().toISOString() });
-    const issues = resources.flatMap((resource) => deps.conformance.check(resource));
-    const errors = issues.filter((issue) => issue.severity === 'error' || issue.severity === 'fatal');
-    if (errors.length > 0) {
-      const outcome: OperationOutcome = { resourceType: 'OperationOutcome', issue: errors };
-      return {
-        kind: 'rejected',
-        reason: `the mapped resources do not conform to their profiles: ${summariseOutcome(outcome)}`,
-        outcome,
-      };
-    }
-    const [main] = resources;
-    if (main !== undefined) {
-      const stop = await guardAgainstOlderVersion(main, message.body.source.recordVersion, deps);
-      if (stop !== undefined) {
-        return stop;
-      }
-    }
-    const response = await deps.client.transaction(transactionBundle(resources));
-    if (classifyStatus(response.status) !== 'ok') {
-      return failedResponse(response, 'transaction', deps.now());
-    }
-    const written = writtenResources(resources, response.body as Bundle);
-    if (!Array.isArray(written)) {
-      return written;
-    }
-    return { kind: 'delivered', resources: written, httpStatus: response.status };
+    return await step();
   } catch (error) {
     if (error instanceof EhrUnreachableError) {
       return { kind: 'retry', reason: error.message };
@@ -272,4 +248,46 @@ export async function attemptDelivery(message: InboundMessage, deps: AttemptDeps
     }
     throw error;
   }
+}
+
+/** Names the resolved patient in a result, so the ledger and the AuditEvents can name it without an NHS number. */
+function withPatient(result: AttemptResult, patient: string | undefined): AttemptResult {
+  return patient === undefined || result.kind === 'delivered' ? result : { ...result, patient };
+}
+
+type DeliveryContext = Omit<MapContext, 'recordedAt'>;
+
+/** Maps, checks and sends the message once its patient (and referral) are known. */
+async function deliverInContext(
+  message: InboundMessage,
+  ctx: DeliveryContext,
+  deps: AttemptDeps,
+): Promise<AttemptResult> {
+  const resources = mapMessage(message, { ...ctx, recordedAt: deps.now().toISOString() });
+  const issues = resources.flatMap((resource) => deps.conformance.check(resource));
+  const errors = issues.filter((issue) => issue.severity === 'error' || issue.severity === 'fatal');
+  if (errors.length > 0) {
+    const outcome: OperationOutcome = { resourceType: 'OperationOutcome', issue: errors };
+    return {
+      kind: 'rejected',
+      reason: `the mapped resources do not conform to their profiles: ${summariseOutcome(outcome)}`,
+      outcome,
+    };
+  }
+  const [main] = resources;
+  if (main !== undefined) {
+    const stop = await guardAgainstOlderVersion(main, message.body.source.recordVersion, deps);
+    if (stop !== undefined) {
+      return stop;
+    }
+  }
+  const response = await deps.client.transaction(transactionBundle(resources));
+  if (classifyStatus(response.status) !== 'ok') {
+    return failedResponse(response, 'transaction', deps.now());
+  }
+  const written = writtenResources(resources, response.body as Bundle);
+  if (!Array.isArray(written)) {
+    return written;
+  }
+  return { kind: 'delivered', resources: written, httpStatus: response.status, patient: ctx.patient.reference ?? '' };
 }

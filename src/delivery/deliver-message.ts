@@ -120,6 +120,7 @@ async function deliverUnderLease(messageId: string, deps: DeliveryDeps): Promise
         changes: {
           deliveredAt: now.toISOString(),
           resources: result.resources,
+          patientRef: result.patient,
           lastError: null,
           outcome: null,
           nextAttemptAt: null,
@@ -128,6 +129,7 @@ async function deliverUnderLease(messageId: string, deps: DeliveryDeps): Promise
           type: 'delivered',
           ...common,
           httpStatus: String(result.httpStatus),
+          patient: result.patient,
           resources: result.resources
             .map((r) => `${r.reference}${r.versionId !== undefined ? `/_history/${r.versionId}` : ''}`)
             .join(' '),
@@ -166,10 +168,10 @@ async function deliverUnderLease(messageId: string, deps: DeliveryDeps): Promise
         return { kind: 'retry', reason: result.reason, delayMs };
       }
       const text = `gave up after ${attempt} attempts: the message reached its maximum age; last error: ${result.reason}`;
-      return fail(deps, messageId, common, text, outcomeOf('timeout', text), result.httpStatus);
+      return fail(deps, messageId, common, text, outcomeOf('timeout', text), result.httpStatus, result.patient);
     }
     case 'rejected':
-      return fail(deps, messageId, common, result.reason, result.outcome, result.httpStatus);
+      return fail(deps, messageId, common, result.reason, result.outcome, result.httpStatus, result.patient);
   }
 }
 
@@ -180,15 +182,22 @@ async function fail(
   reason: string,
   outcome: Parameters<typeof summariseOutcome>[0],
   httpStatus: number | undefined,
+  patient: string | undefined,
 ): Promise<DeliveryDecision> {
   await deps.store.transition(messageId, {
     status: 'failed',
     now: deps.now(),
-    changes: { lastError: reason, outcome: outcome ?? null, nextAttemptAt: null },
+    changes: {
+      lastError: reason,
+      outcome: outcome ?? null,
+      nextAttemptAt: null,
+      ...(patient !== undefined ? { patientRef: patient } : {}),
+    },
     ledger: {
       type: 'failed',
       ...common,
       ...(httpStatus !== undefined ? { httpStatus: String(httpStatus) } : {}),
+      ...(patient !== undefined ? { patient } : {}),
       reason,
       outcome: summariseOutcome(outcome),
     },

@@ -5,8 +5,18 @@
 import type { OperationOutcome } from '@medplum/fhirtypes';
 import type { WrittenResource } from '../messages/record';
 
-export type AttemptResult =
-  | { readonly kind: 'delivered'; readonly resources: readonly WrittenResource[]; readonly httpStatus: number }
+/** The literal reference (`Patient/<id>`) of the patient the attempt resolved in the EHR, once it is known. */
+interface ResolvedPatient {
+  readonly patient?: string;
+}
+
+export type AttemptResult = (
+  | {
+      readonly kind: 'delivered';
+      readonly resources: readonly WrittenResource[];
+      readonly httpStatus: number;
+      readonly patient: string;
+    }
   /** Nothing to do: the message is gone, already delivered or otherwise settled. */
   | { readonly kind: 'settled'; readonly reason: string }
   /** The EHR already holds a newer version of the same source record; writing this one would overwrite it. */
@@ -22,7 +32,9 @@ export type AttemptResult =
       readonly reason: string;
       readonly retryAfterMs?: number;
       readonly httpStatus?: number;
-    };
+    }
+) &
+  ResolvedPatient;
 
 export function outcomeOf(
   code: NonNullable<OperationOutcome['issue']>[number]['code'],

@@ -37,6 +37,8 @@ export interface MessageRecord {
   /** When the message was last replayed; its maximum age counts from here after a replay. */
   readonly replayedAt?: string;
   readonly resources: readonly WrittenResource[];
+  /** The patient's literal reference in the EHR (`Patient/<id>`), recorded by the delivery attempt that resolved it. */
+  readonly patientRef?: string;
   /** Why the last attempt did not deliver (kept after a permanent failure). */
   readonly lastError?: string;
   /** The OperationOutcome behind a permanent failure: the EHR's own, or the local validation result. */

@@ -44,6 +44,8 @@ export interface RecordChanges {
   readonly outcome?: OperationOutcome | null;
   readonly nextAttemptAt?: string | null;
   readonly replayedAt?: string | null;
+  /** The literal reference of the patient in the EHR (`Patient/<id>`), once a delivery attempt resolved it. */
+  readonly patientRef?: string | null;
 }
 
 export interface Transition {
@@ -249,6 +251,7 @@ function parseRecord(hash: Record<string, string>): MessageRecord {
     ...(hash.deliveredAt ? { deliveredAt: hash.deliveredAt } : {}),
     ...(hash.nextAttemptAt ? { nextAttemptAt: hash.nextAttemptAt } : {}),
     ...(hash.replayedAt ? { replayedAt: hash.replayedAt } : {}),
+    ...(hash.patientRef ? { patientRef: hash.patientRef } : {}),
     ...(hash.purgedAt ? { purgedAt: hash.purgedAt } : {}),
     ...(hash.lastError ? { lastError: hash.lastError } : {}),
     ...(outcome ? { outcome } : {}),

@@ -2,11 +2,12 @@
  * IHE BALP AuditEvents from real deliveries: referrals go through the running adapter into the sandbox EHR (a
  * first version created, a second updating it), then GET /v1/audit/audit-events and `audit export --format fhir`
  * return a Bundle whose AuditEvents validate against base FHIR R4 and carry the BALP structure: rest type,
- * create/update subtype and action, client/server/user agents, the resources written and the patient.
+ * create/update subtype and action, client/server/user agents, the resources written and the patient (as the
+ * EHR's own Patient reference: no NHS number appears anywhere in the export).
  */
 import { PassThrough } from 'node:stream';
 import { validateResource } from '@medplum/core';
-import type { AuditEvent, Bundle } from '@medplum/fhirtypes';
+import type { AuditEvent, Bundle, Patient } from '@medplum/fhirtypes';
 import { patientKeyer } from '../../src/audit/patient-key';
 import { exportCommand, fhirExporter } from '../../src/cli/audit';
 import { ensureFhirDefinitionsLoaded } from '../../src/sandbox/fhir-definitions';
@@ -85,12 +86,15 @@ describe('IHE BALP AuditEvents', () => {
       expect(event.agent[0]?.network?.address).toEqual(expect.any(String));
       expect(event.agent[1]?.network?.address).toMatch(/^http:\/\/.+\/fhir$/);
       expect(event.agent[2]).toMatchObject({ requestor: true, who: { identifier: { value: 'casebook' } } });
+      // The patient is the EHR's own Patient resource, as the delivery resolved it, with the endpoint it lives on.
       const patient = event.entity?.find((e) => e.role?.code === '1');
-      expect(patient?.what?.identifier).toEqual({
-        system: 'https://fhir.nhs.uk/Id/nhs-number',
-        value: first.patient.nhsNumber,
-      });
+      expect(patient?.what).toEqual({ reference: patientRef });
+      expect(patient?.detail).toEqual([{ type: 'endpoint', valueString: event.agent[1]?.network?.address }]);
     }
+    // No NHS number anywhere in the export, in any form.
+    const text = JSON.stringify(bundle);
+    expect(text).not.toContain(first.patient.nhsNumber);
+    expect(text).not.toContain('nhs-number');
     // The data entities are exactly the resources each delivery wrote, split into created and updated.
     for (const [messageId, resources] of written) {
       const mine = events.filter((e) => e.id?.startsWith(messageIdEntry.get(messageId) ?? '?'));
@@ -105,6 +109,7 @@ describe('IHE BALP AuditEvents', () => {
   }
 
   const messageIdEntry = new Map<string, string>();
+  let patientRef = '';
 
   it('exports a Bundle of PatientCreate/PatientUpdate events that validate against base R4', async () => {
     const written = new Map<string, { reference: string; status: string }[]>();
@@ -113,6 +118,16 @@ describe('IHE BALP AuditEvents', () => {
       written.set(id, status.resources as { reference: string; status: string }[]);
       const delivery = (await adapter.services.ledger.timeline(id)).find((e) => e.type === 'delivered');
       messageIdEntry.set(id, delivery?.id ?? '');
+    }
+    // The worker recorded the Patient it resolved in the EHR on the message and on its delivered ledger entry.
+    const record = await adapter.services.store.get(ids[0] ?? '');
+    patientRef = record?.patientRef ?? '';
+    expect(patientRef).toMatch(/^Patient\/[A-Za-z0-9.-]+$/);
+    const sandboxPatient = await adapter.sandbox?.repository.readReference<Patient>({ reference: patientRef });
+    expect(sandboxPatient?.identifier?.[0]?.value).toBe(first.patient.nhsNumber);
+    for (const id of ids) {
+      const delivery = (await adapter.services.ledger.timeline(id)).find((e) => e.type === 'delivered');
+      expect(delivery?.fields.patient).toBe(patientRef);
     }
     // The second version updated what the first created.
     expect(written.get(ids[1] ?? '')?.some((r) => r.status.startsWith('200'))).toBe(true);
