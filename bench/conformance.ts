@@ -4,10 +4,8 @@
  * the one-off cost of building the checker and of its first check. Prints the figures and writes them to
  * bench/results/ as JSON. Rounds per profile: BENCH_CONFORMANCE_ROUNDS (default 200).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { machineInfo, writeResults } from './report';
 import type { Resource } from '@medplum/fhirtypes';
 import { createConformanceChecker, loadCompiledResources } from '../src/conformance';
 
@@ -75,24 +73,14 @@ function main(): void {
 
   const results = {
     date: new Date().toISOString(),
-    machine: {
-      cpus: cpus().length,
-      cpuModel: cpus()[0]?.model ?? 'unknown',
-      memoryGiB: Math.round(totalmem() / 2 ** 30),
-      node: process.version,
-    },
+    machine: machineInfo(),
     roundsPerProfile: ROUNDS,
     checkerBuildMs: round(buildMs),
     firstCheckMs: { example: first.id ?? '', ms: round(firstCheckMs) },
     meanMsPerResourceAcrossProfiles: round(overallMean),
     perProfile,
   };
-  const dir = join(__dirname, '..', '..', 'bench', 'results');
-  mkdirSync(dir, { recursive: true });
-  const file = join(dir, `conformance-${results.date.replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
-  console.log(JSON.stringify(results, null, 2));
-  console.log(`written to ${file}`);
+  writeResults('conformance', results);
 }
 
 main();

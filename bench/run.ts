@@ -5,9 +5,7 @@
  * writes them to bench/results/ as JSON. Sizes: BENCH_MESSAGES (default 2000), BENCH_CONCURRENCY (default 32).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { machineInfo, writeResults } from './report';
 import { Redis } from 'ioredis';
 import { parseConfig } from '../src/config/load';
 import type { InboundMessage } from '../src/messages/schemas';
@@ -137,12 +135,7 @@ async function main(): Promise<void> {
 
   const results = {
     date: new Date().toISOString(),
-    machine: {
-      cpus: cpus().length,
-      cpuModel: cpus()[0]?.model ?? 'unknown',
-      memoryGiB: Math.round(totalmem() / 2 ** 30),
-      node: process.version,
-    },
+    machine: machineInfo(),
     messages: MESSAGES,
     concurrency: CONCURRENCY,
     intake: {
@@ -171,12 +164,7 @@ async function main(): Promise<void> {
   } while (cursor !== '0');
   await redis.quit();
 
-  const dir = join(__dirname, '..', '..', 'bench', 'results');
-  mkdirSync(dir, { recursive: true });
-  const file = join(dir, `bench-${results.date.replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
-  console.log(JSON.stringify(results, null, 2));
-  console.log(`written to ${file}`);
+  writeResults('bench', results);
   process.exit(0);
 }
 
