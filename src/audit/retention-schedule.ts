@@ -3,6 +3,7 @@
  * processes may run it at once safely: each message's purge is an atomic script that does nothing the second time.
  */
 import type { Logger } from '../observability/logger';
+import { runPeriodically } from '../runtime/periodic';
 import type { AuditLedger } from './ledger';
 import type { PurgeReport, RetentionPolicy } from './retention';
 import { purgeExpired } from './retention';
@@ -29,30 +30,18 @@ export function startRetentionPurge(options: {
     }
     return report;
   };
-  let running = false;
-  const tick = (): void => {
-    if (running) {
-      return;
-    }
-    running = true;
-    runOnce()
-      .catch((error: unknown) => {
-        options.logger.warn({ err: error }, 'retention purge failed; will try again');
-      })
-      .finally(() => {
-        running = false;
-      });
-  };
-  const timer = setInterval(tick, options.intervalMs);
-  timer.unref();
-  // A first run soon after start, so a restart does not delay the purge by a whole interval.
-  const first = setTimeout(tick, Math.min(options.intervalMs, 5000));
-  first.unref();
+  const schedule = runPeriodically(runOnce, {
+    intervalMs: options.intervalMs,
+    // A first run soon after start, so a restart does not delay the purge by a whole interval.
+    firstRunMs: Math.min(options.intervalMs, 5000),
+    onError: (error) => {
+      options.logger.warn({ err: error }, 'retention purge failed; will try again');
+    },
+  });
   return {
     runOnce,
     stop: () => {
-      clearInterval(timer);
-      clearTimeout(first);
+      schedule.stop();
     },
   };
 }

@@ -7,6 +7,7 @@ import type { Redis } from 'ioredis';
 import type { DeliveryDeps } from '../delivery/deliver-message';
 import type { Endpoint } from '../delivery/endpoints';
 import type { Logger } from '../observability/logger';
+import { runPeriodically } from '../runtime/periodic';
 import type { MessageStore } from '../messages/store';
 import type { Metrics } from '../observability/metrics';
 import type { DeliveryJobData } from './names';
@@ -161,25 +162,16 @@ export function startOutboxSweeper(options: {
     }
     return count;
   };
-  let running = false;
-  const timer = setInterval(() => {
-    if (running) {
-      return;
-    }
-    running = true;
-    sweepOnce()
-      .catch((error: unknown) => {
-        options.logger.warn({ err: error }, 'outbox sweep failed; will try again');
-      })
-      .finally(() => {
-        running = false;
-      });
-  }, options.intervalMs);
-  timer.unref();
+  const schedule = runPeriodically(sweepOnce, {
+    intervalMs: options.intervalMs,
+    onError: (error) => {
+      options.logger.warn({ err: error }, 'outbox sweep failed; will try again');
+    },
+  });
   return {
     sweepOnce,
     stop: () => {
-      clearInterval(timer);
+      schedule.stop();
     },
   };
 }
