@@ -19,7 +19,7 @@ export function escapeHtml(text: string): string {
     .replaceAll("'", '&#39;');
 }
 
-type Value = Html | string | number | boolean | undefined | null | readonly Value[];
+export type Value = Html | string | number | boolean | undefined | null | readonly Value[];
 
 function render(value: Value): string {
   if (value === undefined || value === null || value === false) {
@@ -36,6 +36,42 @@ function render(value: Value): string {
 
 export function html(strings: TemplateStringsArray, ...values: Value[]): Html {
   return new Html(strings.reduce((out, part, i) => out + part + (i < values.length ? render(values[i]) : ''), ''));
+}
+
+export interface TableOptions {
+  readonly id?: string;
+  /** Read by screen readers; hidden on screen, where the heading above the table says the same. */
+  readonly caption: string;
+  readonly headers: readonly string[];
+  /** One array of cell contents per row, in header order. */
+  readonly rows: readonly (readonly Value[])[];
+  readonly describedBy?: string;
+}
+
+/** An NHS design system table with a caption and column headers, so every table reads the same way. */
+export function table(options: TableOptions): Html {
+  return html`<table
+    class="nhsuk-table"
+    ${options.id !== undefined ? html`id="${options.id}"` : ''}
+    ${options.describedBy !== undefined ? html`aria-describedby="${options.describedBy}"` : ''}
+  >
+    <caption class="nhsuk-table__caption nhsuk-u-visually-hidden">
+      ${options.caption}
+    </caption>
+    <thead class="nhsuk-table__head">
+      <tr class="nhsuk-table__row">
+        ${options.headers.map((header) => html`<th scope="col" class="nhsuk-table__header">${header}</th>`)}
+      </tr>
+    </thead>
+    <tbody class="nhsuk-table__body">
+      ${options.rows.map(
+        (cells) =>
+          html`<tr class="nhsuk-table__row">
+            ${cells.map((cell) => html`<td class="nhsuk-table__cell">${cell}</td>`)}
+          </tr>`,
+      )}
+    </tbody>
+  </table>`;
 }
 
 const NAV: readonly [string, string][] = [

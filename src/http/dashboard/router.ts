@@ -18,7 +18,7 @@ import type { AuditRouteDeps } from '../routes/audit';
 import { audited } from '../routes/audit';
 import { messageQuery, queryTarget, reconciliationQuery } from '../routes/audit-query';
 import type { Html } from './html';
-import { errorSummary, html, page, textInput } from './html';
+import { errorSummary, html, page, table, textInput } from './html';
 
 const NHSUK_DIST = join(dirname(require.resolve('nhsuk-frontend/package.json')), 'dist', 'nhsuk');
 
@@ -47,36 +47,20 @@ function messagesTable(result: SearchResult, query: Record<string, string>): Htm
   return html`<p class="nhsuk-body" id="result-count">
       ${result.total} messages found (page ${result.page} of ${pages})
     </p>
-    <table class="nhsuk-table" aria-describedby="result-count">
-      <caption class="nhsuk-table__caption nhsuk-u-visually-hidden">
-        Messages, newest first
-      </caption>
-      <thead class="nhsuk-table__head">
-        <tr class="nhsuk-table__row">
-          <th scope="col" class="nhsuk-table__header">Received</th>
-          <th scope="col" class="nhsuk-table__header">Message</th>
-          <th scope="col" class="nhsuk-table__header">Kind</th>
-          <th scope="col" class="nhsuk-table__header">Practice</th>
-          <th scope="col" class="nhsuk-table__header">Source record</th>
-          <th scope="col" class="nhsuk-table__header">Status</th>
-          <th scope="col" class="nhsuk-table__header">Last error</th>
-        </tr>
-      </thead>
-      <tbody class="nhsuk-table__body">
-        ${result.items.map(
-          (m) =>
-            html`<tr class="nhsuk-table__row">
-              <td class="nhsuk-table__cell">${m.receivedAt}</td>
-              <td class="nhsuk-table__cell"><a href="/audit/messages/${m.messageId}">${m.messageId}</a></td>
-              <td class="nhsuk-table__cell">${m.kind}</td>
-              <td class="nhsuk-table__cell">${m.practice}</td>
-              <td class="nhsuk-table__cell">${m.recordId} v${m.recordVersion}</td>
-              <td class="nhsuk-table__cell">${statusTag(m.status)}</td>
-              <td class="nhsuk-table__cell">${m.lastError ?? ''}</td>
-            </tr>`,
-        )}
-      </tbody>
-    </table>
+    ${table({
+      caption: 'Messages, newest first',
+      describedBy: 'result-count',
+      headers: ['Received', 'Message', 'Kind', 'Practice', 'Source record', 'Status', 'Last error'],
+      rows: result.items.map((m) => [
+        m.receivedAt,
+        html`<a href="/audit/messages/${m.messageId}">${m.messageId}</a>`,
+        m.kind,
+        m.practice,
+        `${m.recordId} v${m.recordVersion}`,
+        statusTag(m.status),
+        m.lastError ?? '',
+      ]),
+    })}
     <nav class="nhsuk-pagination" role="navigation" aria-label="Pagination">
       <ul class="nhsuk-list nhsuk-pagination__list">
         ${result.page > 1 ? html`<li class="nhsuk-pagination-item--previous"><a class="nhsuk-pagination__link nhsuk-pagination__link--prev" href="${link(result.page - 1)}">Previous page</a></li>` : ''}
@@ -100,61 +84,33 @@ function reconciliationView(report: ReconciliationReport): Html {
     ${
       report.undelivered.length === 0
         ? html`<p class="nhsuk-body">Every message received in this period reached the GP record.</p>`
-        : html`<table class="nhsuk-table" id="undelivered">
-            <caption class="nhsuk-table__caption nhsuk-u-visually-hidden">
-              Messages not delivered
-            </caption>
-            <thead class="nhsuk-table__head">
-              <tr class="nhsuk-table__row">
-                <th scope="col" class="nhsuk-table__header">Message</th>
-                <th scope="col" class="nhsuk-table__header">State</th>
-                <th scope="col" class="nhsuk-table__header">Source record</th>
-                <th scope="col" class="nhsuk-table__header">Reason</th>
-              </tr>
-            </thead>
-            <tbody class="nhsuk-table__body">
-              ${report.undelivered.map(
-                (u) =>
-                  html`<tr class="nhsuk-table__row">
-                    <td class="nhsuk-table__cell"><a href="/audit/messages/${u.messageId}">${u.messageId}</a></td>
-                    <td class="nhsuk-table__cell">${statusTag(u.state)}</td>
-                    <td class="nhsuk-table__cell">${u.recordId} v${u.recordVersion}</td>
-                    <td class="nhsuk-table__cell">${u.reason ?? ''}</td>
-                  </tr>`,
-              )}
-            </tbody>
-          </table>`
+        : table({
+            id: 'undelivered',
+            caption: 'Messages not delivered',
+            headers: ['Message', 'State', 'Source record', 'Reason'],
+            rows: report.undelivered.map((u) => [
+              html`<a href="/audit/messages/${u.messageId}">${u.messageId}</a>`,
+              statusTag(u.state),
+              `${u.recordId} v${u.recordVersion}`,
+              u.reason ?? '',
+            ]),
+          })
     }
     <h2 class="nhsuk-heading-m">Refused at the API (${report.rejected.length})</h2>
     ${
       report.rejected.length === 0
         ? html`<p class="nhsuk-body">No submission for this practice was refused in this period.</p>`
-        : html`<table class="nhsuk-table" id="rejected">
-            <caption class="nhsuk-table__caption nhsuk-u-visually-hidden">
-              Submissions refused at the API
-            </caption>
-            <thead class="nhsuk-table__head">
-              <tr class="nhsuk-table__row">
-                <th scope="col" class="nhsuk-table__header">When</th>
-                <th scope="col" class="nhsuk-table__header">Kind</th>
-                <th scope="col" class="nhsuk-table__header">Source record</th>
-                <th scope="col" class="nhsuk-table__header">Reasons</th>
-              </tr>
-            </thead>
-            <tbody class="nhsuk-table__body">
-              ${report.rejected.map(
-                (r) =>
-                  html`<tr class="nhsuk-table__row">
-                    <td class="nhsuk-table__cell">${r.at}</td>
-                    <td class="nhsuk-table__cell">${r.kind}</td>
-                    <td class="nhsuk-table__cell">
-                      ${r.recordId ?? ''}${r.recordVersion === undefined ? '' : ` v${String(r.recordVersion)}`}
-                    </td>
-                    <td class="nhsuk-table__cell">${rejectionReasonText(r)}</td>
-                  </tr>`,
-              )}
-            </tbody>
-          </table>`
+        : table({
+            id: 'rejected',
+            caption: 'Submissions refused at the API',
+            headers: ['When', 'Kind', 'Source record', 'Reasons'],
+            rows: report.rejected.map((r) => [
+              r.at,
+              r.kind,
+              `${r.recordId ?? ''}${r.recordVersion === undefined ? '' : ` v${String(r.recordVersion)}`}`,
+              rejectionReasonText(r),
+            ]),
+          })
     }
     <h2 class="nhsuk-heading-m">Gaps in record versions (${report.gaps.length})</h2>
     ${
