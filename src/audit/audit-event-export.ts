@@ -47,7 +47,6 @@ export async function auditEventExport(
             event,
             ...(received !== undefined ? { received } : {}),
             ...(resources !== undefined ? { resources } : {}),
-            ...(received?.fields.requestId !== undefined ? { requestId: received.fields.requestId } : {}),
           },
           site,
         ),

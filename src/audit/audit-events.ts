@@ -47,8 +47,6 @@ export interface DeliveryFacts {
   readonly received?: LedgerEntry;
   /** The resources the EHR wrote, with their HTTP status (201 created, 200 updated), from the message record. */
   readonly resources?: readonly WrittenResource[];
-  /** The X-Request-Id the message came in with, if recorded. */
-  readonly requestId?: string;
 }
 
 type Interaction = 'create' | 'update';
@@ -188,7 +186,8 @@ function baseEvent(
 
 /** The AuditEvents for one `delivered` or `failed` ledger entry (none for other types). */
 export function auditEventsFor(facts: DeliveryFacts, site: AuditEventSite): AuditEvent[] {
-  const common = [...transactionEntity(facts.requestId), patientEntity(facts, site)];
+  // The audited transaction is the adapter's request to the EHR: the X-Request-Id of that attempt.
+  const common = [...transactionEntity(facts.event.fields.requestId), patientEntity(facts, site)];
   if (facts.event.type === 'failed') {
     const status = Number(facts.event.fields.httpStatus ?? '0');
     const event = baseEvent(facts, site, 'create', 'f');

@@ -26,6 +26,8 @@ export interface Rejection {
   readonly issues: readonly OperationOutcomeIssue[];
   /** For a 409: the message already accepted with the same identity. */
   readonly conflictWith?: string;
+  /** The refused request's X-Request-Id. */
+  readonly requestId?: string;
   readonly at: Date;
 }
 
@@ -63,6 +65,7 @@ export function rejectionEntry(rejection: Rejection): Record<string, string> {
     at: rejection.at.toISOString(),
     kind: rejection.kind,
     client: rejection.client,
+    ...(rejection.requestId !== undefined ? { requestId: rejection.requestId } : {}),
     httpStatus: String(rejection.httpStatus),
     ...(practice !== undefined ? { practice } : {}),
     ...sourceIds(rejection.body),

@@ -83,6 +83,8 @@ async function deliverUnderLease(messageId: string, deps: DeliveryDeps): Promise
     return { kind: 'settled', reason: 'message not found' };
   }
   const attempt = claim.attempts;
+  // One id per attempt, sent to the EHR on each of its requests and kept in the ledger, to match both sides' logs.
+  const requestId = `${messageId}.${attempt}`;
   const endpoint = deps.endpoints.get(record.endpointId);
   let result: AttemptResult;
   if (endpoint === undefined) {
@@ -91,7 +93,7 @@ async function deliverUnderLease(messageId: string, deps: DeliveryDeps): Promise
   } else {
     try {
       result = await attemptDelivery(record.message, {
-        client: endpoint.client,
+        client: endpoint.client.withRequestId(requestId),
         conformance: deps.conformance,
         now: deps.now,
       });
@@ -109,6 +111,7 @@ async function deliverUnderLease(messageId: string, deps: DeliveryDeps): Promise
     endpoint: record.endpointId,
     practice: record.practice,
     attempt: String(attempt),
+    requestId,
     latencyMs: String(now.getTime() - started.getTime()),
     at: now.toISOString(),
   };

@@ -34,6 +34,8 @@ export interface FhirClientOptions {
   readonly tokens?: AccessTokenSource;
   readonly timeoutMs: number;
   readonly userAgent?: string;
+  /** Sent as X-Request-Id on every request, so the EHR's logs and the audit ledger name the same exchange. */
+  readonly requestId?: string;
 }
 
 export class FhirClient {
@@ -41,6 +43,11 @@ export class FhirClient {
 
   constructor(private readonly options: FhirClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+  }
+
+  /** The same client (same auth and token cache) sending `X-Request-Id: <requestId>` on each request. */
+  withRequestId(requestId: string): FhirClient {
+    return new FhirClient({ ...this.options, requestId });
   }
 
   /**
@@ -82,6 +89,9 @@ export class FhirClient {
     }
     if (authorization !== undefined) {
       headers.authorization = authorization;
+    }
+    if (this.options.requestId !== undefined) {
+      headers['x-request-id'] = this.options.requestId;
     }
     const started = performance.now();
     let response: Response;

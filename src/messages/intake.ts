@@ -25,6 +25,8 @@ export interface IntakeDeps {
 export interface IntakeMeta {
   readonly clientId: string;
   readonly idempotencyKey?: string;
+  /** The accepting request's X-Request-Id, kept in the `received` ledger entry. */
+  readonly requestId?: string;
 }
 
 export type IntakeResult =
@@ -96,6 +98,7 @@ export async function acceptMessage(
       contentHash: contentHash(message.body),
       idempotencyKey: idempotencyKey(kind, message.body.source, meta.clientId, meta.idempotencyKey),
       clientId: meta.clientId,
+      ...(meta.requestId !== undefined ? { requestId: meta.requestId } : {}),
       endpointId: endpoint.config.id,
       now,
     });

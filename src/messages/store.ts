@@ -20,6 +20,8 @@ export interface NewMessage {
   readonly contentHash: string;
   readonly idempotencyKey: string;
   readonly clientId: string;
+  /** X-Request-Id of the accepting request, for the `received` ledger entry. */
+  readonly requestId?: string;
   readonly endpointId: string;
   readonly now: Date;
 }
@@ -122,6 +124,7 @@ export class MessageStore {
       practice,
       endpoint: input.endpointId,
       client: input.clientId,
+      ...(input.requestId !== undefined ? { requestId: input.requestId } : {}),
       sourceSystem: source.system,
       recordId: source.recordId,
       recordVersion: String(source.recordVersion),

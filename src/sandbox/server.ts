@@ -236,6 +236,7 @@ function requestLogging(logger: Logger): express.RequestHandler {
         method: req.method,
         path: req.originalUrl.split('?')[0],
         status: res.statusCode,
+        requestId: req.get('x-request-id'),
         durationMs: Number(process.hrtime.bigint() - started) / 1e6,
       };
       if (res.statusCode >= 500) {

@@ -32,6 +32,15 @@ export interface IngestRouteDeps extends IntakeDeps {
   readonly ledger: AuditLedger;
 }
 
+/**
+ * The request's X-Request-Id (set or echoed by the app), when it is one printable token of at most 128 characters:
+ * a client-chosen value goes into the ledger only if it cannot carry free text.
+ */
+function requestIdOf(res: Response): string | undefined {
+  const value = res.getHeader('x-request-id');
+  return typeof value === 'string' && /^[\x21-\x7e]{1,128}$/.test(value) ? value : undefined;
+}
+
 export function ingestRouter(deps: IngestRouteDeps): Router {
   const router = express.Router();
   const parseJson = express.json({ limit: deps.bodyLimitBytes, type: JSON_TYPES, strict: false });
@@ -52,6 +61,7 @@ export function ingestRouter(deps: IngestRouteDeps): Router {
           throw httpError(400, 'invalid', 'Idempotency-Key must be 1 to 255 characters', 'Idempotency-Key');
         }
         const clientId = String(res.locals.clientId);
+        const requestId = requestIdOf(res);
         // A rejection that cannot be recorded (Redis down) is logged; the client still gets its answer.
         const rejected = async (
           httpStatus: RejectionStatus,
@@ -68,6 +78,7 @@ export function ingestRouter(deps: IngestRouteDeps): Router {
             issues,
             at,
             ...(conflictWith !== undefined ? { conflictWith } : {}),
+            ...(requestId !== undefined ? { requestId } : {}),
           }).catch((error: unknown) => {
             deps.logger.warn({ err: error, kind, httpStatus }, 'rejection not recorded in the audit ledger');
           });
@@ -75,7 +86,11 @@ export function ingestRouter(deps: IngestRouteDeps): Router {
         const result = await acceptMessage(
           kind,
           req.body,
-          { clientId, ...(header !== undefined ? { idempotencyKey: header } : {}) },
+          {
+            clientId,
+            ...(header !== undefined ? { idempotencyKey: header } : {}),
+            ...(requestId !== undefined ? { requestId } : {}),
+          },
           deps,
         );
         switch (result.kind) {
