@@ -3,16 +3,38 @@
  * variables, validated by the schema and frozen. Everything else receives the Config object explicitly.
  */
 import { readFileSync } from 'node:fs';
+import type { z } from 'zod';
 
+import { PrivateKeyError, loadPrivateKey } from './private-key';
 import type { Config } from './schema';
 import { configSchema } from './schema';
 
+/** Each problem is one line naming the setting; a single problem makes a one-line message. */
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
-    super(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+    super(
+      problems.length === 1
+        ? `Invalid configuration: ${problems.join('')}`
+        : `Invalid configuration:\n  ${problems.join('\n  ')}`,
+    );
     this.name = 'ConfigError';
   }
 }
+
+/** The environment variable behind each auth setting of the one-endpoint shortcut (FHIR_BASE_URL). */
+const SHORTCUT_VARIABLES: Readonly<Record<string, string>> = {
+  'endpoints.0.baseUrl': 'FHIR_BASE_URL',
+  'endpoints.0.id': 'FHIR_ENDPOINT_ID',
+  'endpoints.0.auth.token': 'FHIR_BEARER_TOKEN',
+  'endpoints.0.auth.tokenUrl': 'FHIR_TOKEN_URL',
+  'endpoints.0.auth.clientId': 'FHIR_CLIENT_ID',
+  'endpoints.0.auth.clientSecret': 'FHIR_CLIENT_SECRET',
+  'endpoints.0.auth.scope': 'FHIR_SCOPE',
+  'endpoints.0.auth.privateKeyFile': 'FHIR_CLIENT_PRIVATE_KEY_FILE',
+  'endpoints.0.auth.privateKeyEnv': 'FHIR_CLIENT_PRIVATE_KEY',
+  'endpoints.0.auth.keyId': 'FHIR_CLIENT_KEY_ID',
+  'endpoints.0.auth.algorithm': 'FHIR_CLIENT_KEY_ALG',
+};
 
 type Env = Readonly<Record<string, string | undefined>>;
 type Json = Record<string, unknown>;
@@ -40,6 +62,38 @@ function parseApiKeys(value: string): Record<string, string> {
     keys[pair.slice(0, colon)] = pair.slice(colon + 1);
   }
   return keys;
+}
+
+/**
+ * OAuth 2.0 client credentials for the one-endpoint shortcut: a private key (FHIR_CLIENT_PRIVATE_KEY_FILE, or the
+ * PEM itself in FHIR_CLIENT_PRIVATE_KEY) selects private_key_jwt, otherwise FHIR_CLIENT_SECRET is used.
+ */
+function shortcutClientCredentials(env: Env, tokenUrl: string): Json {
+  const optional = (name: string, value: string | undefined): Json => (value !== undefined ? { [name]: value } : {});
+  const withKey = env.FHIR_CLIENT_PRIVATE_KEY_FILE !== undefined || env.FHIR_CLIENT_PRIVATE_KEY !== undefined;
+  return {
+    type: 'client-credentials',
+    tokenUrl,
+    clientId: env.FHIR_CLIENT_ID,
+    ...optional('scope', env.FHIR_SCOPE),
+    ...(withKey
+      ? {
+          clientAuthentication: 'private_key_jwt',
+          ...optional('privateKeyFile', env.FHIR_CLIENT_PRIVATE_KEY_FILE),
+          ...(env.FHIR_CLIENT_PRIVATE_KEY !== undefined ? { privateKeyEnv: 'FHIR_CLIENT_PRIVATE_KEY' } : {}),
+          keyId: env.FHIR_CLIENT_KEY_ID,
+          ...optional('algorithm', env.FHIR_CLIENT_KEY_ALG),
+        }
+      : { clientSecret: env.FHIR_CLIENT_SECRET }),
+  };
+}
+
+/** A yes/no variable (true/false, 1/0, yes/no, on/off); anything else is left for the schema to reject by name. */
+function envFlag(value: string): boolean | string {
+  const flag = { true: true, '1': true, yes: true, on: true, false: false, '0': false, no: false, off: false }[
+    value.trim().toLowerCase()
+  ];
+  return flag ?? value;
 }
 
 /** The environment variables the adapter reads, applied over the file's values. */
@@ -71,6 +125,9 @@ function applyEnv(raw: Json, env: Env): void {
   if (env.AUDIT_RETENTION_DAYS !== undefined) {
     section(raw, 'audit').retentionDays = Number(env.AUDIT_RETENTION_DAYS);
   }
+  if (env.AUDIT_PURGE_FAILED !== undefined) {
+    section(raw, 'audit').purgeFailed = envFlag(env.AUDIT_PURGE_FAILED);
+  }
   if (env.REDIS_URL !== undefined) {
     redis.url = env.REDIS_URL;
   }
@@ -91,17 +148,7 @@ function applyEnv(raw: Json, env: Env): void {
         baseUrl: env.FHIR_BASE_URL,
         practices: ['*'],
         ...(env.FHIR_BEARER_TOKEN !== undefined ? { auth: { type: 'bearer', token: env.FHIR_BEARER_TOKEN } } : {}),
-        ...(env.FHIR_TOKEN_URL !== undefined
-          ? {
-              auth: {
-                type: 'client-credentials',
-                tokenUrl: env.FHIR_TOKEN_URL,
-                clientId: env.FHIR_CLIENT_ID,
-                clientSecret: env.FHIR_CLIENT_SECRET,
-                ...(env.FHIR_SCOPE !== undefined ? { scope: env.FHIR_SCOPE } : {}),
-              },
-            }
-          : {}),
+        ...(env.FHIR_TOKEN_URL !== undefined ? { auth: shortcutClientCredentials(env, env.FHIR_TOKEN_URL) } : {}),
       },
     ];
   }
@@ -130,14 +177,39 @@ export function loadConfig(env: Env = process.env): Config {
     }
   }
   applyEnv(raw, env);
-  return parseConfig(raw);
+  try {
+    return parseConfig(raw, env);
+  } catch (error) {
+    if (error instanceof ConfigError && env.FHIR_BASE_URL !== undefined && env.CONFIG_FILE === undefined) {
+      throw new ConfigError(error.problems.map((problem) => withVariableName(problem)));
+    }
+    throw error;
+  }
 }
 
-/** Validates a raw configuration object (from a file, a test or the environment) and freezes the result. */
-export function parseConfig(raw: unknown): Config {
+/** "endpoints.0.auth.clientId: …" becomes "FHIR_CLIENT_ID (endpoints.0.auth.clientId): …". */
+function withVariableName(problem: string): string {
+  const colon = problem.indexOf(': ');
+  const path = colon < 0 ? '' : problem.slice(0, colon);
+  const variable = SHORTCUT_VARIABLES[path];
+  return variable === undefined ? problem : `${variable} (${path})${problem.slice(colon)}`;
+}
+
+/** Zod's text, except that a missing setting says so plainly. */
+function problemText(issue: z.core.$ZodIssue): string {
+  return issue.code === 'invalid_type' && issue.message.endsWith('received undefined') ? 'is required' : issue.message;
+}
+
+/**
+ * Validates a raw configuration object (from a file, a test or the environment) and freezes the result. Private
+ * keys the endpoints name are loaded from `env` or disk here too, so a missing or unusable key stops start-up.
+ */
+export function parseConfig(raw: unknown, env: Env = process.env): Config {
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`));
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${problemText(issue)}`),
+    );
   }
   const config = parsed.data;
   const ids = new Set<string>();
@@ -146,6 +218,22 @@ export function parseConfig(raw: unknown): Config {
       throw new ConfigError([`endpoints: the id "${endpoint.id}" is used twice`]);
     }
     ids.add(endpoint.id);
+  }
+  const keyProblems: string[] = [];
+  config.endpoints.forEach((endpoint, index) => {
+    if (endpoint.auth.type === 'client-credentials' && endpoint.auth.clientAuthentication === 'private_key_jwt') {
+      try {
+        loadPrivateKey(endpoint.auth, `endpoints.${index}.auth`, env);
+      } catch (error) {
+        if (!(error instanceof PrivateKeyError)) {
+          throw error;
+        }
+        keyProblems.push(error.message);
+      }
+    }
+  });
+  if (keyProblems.length > 0) {
+    throw new ConfigError(keyProblems);
   }
   return deepFreeze(config);
 }

@@ -4,23 +4,71 @@
  */
 import { z } from 'zod';
 
+import { ASSERTION_ALGORITHMS } from '../delivery/client-assertion';
+
 export const endpointAuthSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('none') }),
   z.strictObject({ type: z.literal('bearer'), token: z.string().min(1) }),
   /**
    * OAuth 2.0 client credentials grant (RFC 6749 §4.4): the adapter fetches an access token from the EHR's token
    * endpoint, caches it until shortly before it expires, and fetches a new one when the EHR answers 401 or 403.
+   * The client proves who it is with a secret (client_secret_basic/_post) or, as SMART Backend Services and NHS
+   * services require, with a JWT signed by its private key (private_key_jwt).
    */
-  z.strictObject({
-    type: z.literal('client-credentials'),
-    tokenUrl: z.url(),
-    clientId: z.string().min(1),
-    clientSecret: z.string().min(1),
-    /** Space-separated scopes to ask for, e.g. "system/ServiceRequest.write system/Patient.read". */
-    scope: z.string().min(1).optional(),
-    /** How the client authenticates to the token endpoint: HTTP Basic (the RFC's default) or form fields. */
-    clientAuthentication: z.enum(['client_secret_basic', 'client_secret_post']).default('client_secret_basic'),
-  }),
+  z
+    .strictObject({
+      type: z.literal('client-credentials'),
+      tokenUrl: z.url(),
+      clientId: z.string().min(1),
+      /** For client_secret_basic and client_secret_post. */
+      clientSecret: z.string().min(1).optional(),
+      /** Space-separated scopes to ask for, e.g. "system/ServiceRequest.write system/Patient.read". */
+      scope: z.string().min(1).optional(),
+      /** How the client authenticates to the token endpoint: HTTP Basic (the RFC's default), form fields, or a signed JWT. */
+      clientAuthentication: z
+        .enum(['client_secret_basic', 'client_secret_post', 'private_key_jwt'])
+        .default('client_secret_basic'),
+      /** private_key_jwt: a PEM file holding the private key (RSA for RS384, EC P-384 for ES384). */
+      privateKeyFile: z.string().min(1).optional(),
+      /** private_key_jwt: the name of an environment variable holding the PEM private key, instead of a file. */
+      privateKeyEnv: z
+        .string()
+        .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be the name of an environment variable')
+        .optional(),
+      /** private_key_jwt: the `kid` of the public key registered with the EHR (in its JWKS). */
+      keyId: z.string().min(1).optional(),
+      /** private_key_jwt: signing algorithm; by default RS384 for an RSA key, ES384 for a P-384 key. */
+      algorithm: z.enum(ASSERTION_ALGORITHMS).optional(),
+    })
+    .superRefine((auth, ctx) => {
+      const problem = (path: string, message: string): void => {
+        ctx.addIssue({ code: 'custom', path: [path], message });
+      };
+      const method = auth.clientAuthentication;
+      if (method === 'private_key_jwt') {
+        if (auth.privateKeyFile === undefined && auth.privateKeyEnv === undefined) {
+          problem('privateKeyFile', 'private_key_jwt needs privateKeyFile (or privateKeyEnv)');
+        }
+        if (auth.privateKeyFile !== undefined && auth.privateKeyEnv !== undefined) {
+          problem('privateKeyEnv', 'give either privateKeyFile or privateKeyEnv, not both');
+        }
+        if (auth.keyId === undefined) {
+          problem('keyId', 'private_key_jwt needs keyId, the kid of the public key registered with the EHR');
+        }
+        if (auth.clientSecret !== undefined) {
+          problem('clientSecret', 'is not used with private_key_jwt; remove it');
+        }
+        return;
+      }
+      if (auth.clientSecret === undefined) {
+        problem('clientSecret', `${method} needs clientSecret (or set clientAuthentication to private_key_jwt)`);
+      }
+      for (const key of ['privateKeyFile', 'privateKeyEnv', 'keyId', 'algorithm'] as const) {
+        if (auth[key] !== undefined) {
+          problem(key, `is only used with clientAuthentication private_key_jwt, not ${method}`);
+        }
+      }
+    }),
 ]);
 
 export const retryPolicySchema = z.strictObject({
@@ -98,7 +146,20 @@ export const configSchema = z.strictObject({
        */
       oauth: z
         .strictObject({
-          clients: z.record(z.string().min(1), z.string().min(8)),
+          clients: z.record(z.string().min(1), z.string().min(8)).default({}),
+          /**
+           * Clients that authenticate with signed JWT assertions (private_key_jwt), client id → their registered
+           * public key: a PEM file with the kid it is known by, or a JWKS file.
+           */
+          keyClients: z
+            .record(
+              z.string().min(1),
+              z.union([
+                z.strictObject({ publicKeyFile: z.string().min(1), keyId: z.string().min(1) }),
+                z.strictObject({ jwksFile: z.string().min(1) }),
+              ]),
+            )
+            .default({}),
           tokenLifetimeSeconds: z.int().min(1).default(300),
         })
         .optional(),

@@ -1,9 +1,12 @@
 /**
  * Access tokens for an EHR that uses the OAuth 2.0 client credentials grant: fetches a token from the token
  * endpoint, keeps it until shortly before it expires, and shares one request among all callers that need a token
- * at the same moment. Neither the client secret nor a token ever appears in an error message.
+ * at the same moment. The client authenticates with a secret or a signed JWT assertion; neither the secret, the
+ * assertion nor a token ever appears in an error message.
  */
 import { retryAfterMs } from './classify';
+import type { ClientAssertionKey } from './client-assertion';
+import { CLIENT_ASSERTION_TYPE, signClientAssertion } from './client-assertion';
 
 /** Where the FHIR client gets its bearer tokens; `invalidate` drops a token the EHR refused. */
 export interface AccessTokenSource {
@@ -30,13 +33,25 @@ export class AccessTokenError extends Error {
   }
 }
 
-export interface ClientCredentials {
+interface ClientIdentity {
   readonly tokenUrl: string;
   readonly clientId: string;
-  readonly clientSecret: string;
   readonly scope?: string | undefined;
-  readonly clientAuthentication: 'client_secret_basic' | 'client_secret_post';
 }
+
+/** A shared secret, sent as HTTP Basic credentials or as form fields. */
+export interface SecretClientCredentials extends ClientIdentity {
+  readonly clientAuthentication: 'client_secret_basic' | 'client_secret_post';
+  readonly clientSecret: string;
+}
+
+/** A private key that signs a fresh JWT client assertion for every token request (SMART Backend Services). */
+export interface KeyClientCredentials extends ClientIdentity {
+  readonly clientAuthentication: 'private_key_jwt';
+  readonly key: ClientAssertionKey;
+}
+
+export type ClientCredentials = SecretClientCredentials | KeyClientCredentials;
 
 export interface TokenSourceOptions {
   readonly timeoutMs: number;
@@ -75,6 +90,10 @@ export function clientCredentialsTokenSource(
   const now = options.now ?? Date.now;
   let cached: CachedToken | undefined;
   let pending: Promise<string> | undefined;
+  const whatToCheck =
+    credentials.clientAuthentication === 'private_key_jwt'
+      ? 'client id, key id, the public key registered with the EHR, and scope'
+      : 'client id, secret and scope';
 
   async function fetchToken(): Promise<string> {
     const form = new URLSearchParams({ grant_type: 'client_credentials' });
@@ -85,7 +104,11 @@ export function clientCredentialsTokenSource(
       accept: 'application/json',
       'content-type': 'application/x-www-form-urlencoded',
     };
-    if (credentials.clientAuthentication === 'client_secret_basic') {
+    if (credentials.clientAuthentication === 'private_key_jwt') {
+      const assertion = await signClientAssertion(credentials.key, credentials.clientId, credentials.tokenUrl, now());
+      form.set('client_assertion_type', CLIENT_ASSERTION_TYPE);
+      form.set('client_assertion', assertion);
+    } else if (credentials.clientAuthentication === 'client_secret_basic') {
       const pair = `${formUrlEncoded(credentials.clientId)}:${formUrlEncoded(credentials.clientSecret)}`;
       headers.authorization = `Basic ${Buffer.from(pair).toString('base64')}`;
     } else {
@@ -123,7 +146,7 @@ export function clientCredentialsTokenSource(
       const what = `the token endpoint ${credentials.tokenUrl} answered HTTP ${status}${detail !== '' ? ` (${detail})` : ''}`;
       const transient = status === 408 || status === 429 || status >= 500;
       throw new AccessTokenError(
-        transient ? what : `${what}: check the endpoint's client id, secret and scope`,
+        transient ? what : `${what}: check the endpoint's ${whatToCheck}`,
         !transient,
         status,
         transient ? retryAfterMs(response.headers.get('retry-after'), new Date(now())) : undefined,

@@ -1,8 +1,9 @@
 /**
  * The registry of target EHR endpoints: which endpoint serves which GP practice, and one FHIR client per endpoint.
  */
-import type { EndpointConfig } from '../config/schema';
-import type { AccessTokenSource } from './access-token';
+import { loadPrivateKey } from '../config/private-key';
+import type { EndpointAuth, EndpointConfig } from '../config/schema';
+import type { AccessTokenSource, ClientCredentials } from './access-token';
 import { clientCredentialsTokenSource } from './access-token';
 import { FhirClient } from './fhir-client';
 
@@ -26,11 +27,29 @@ export interface RegistryOptions {
   readonly sandboxBaseUrl?: string;
 }
 
+type ClientCredentialsAuth = Extract<EndpointAuth, { type: 'client-credentials' }>;
+
+/** The token source's view of validated settings; the private key is read here, once, when the adapter starts. */
+function clientCredentials(auth: ClientCredentialsAuth, path: string): ClientCredentials {
+  const identity = { tokenUrl: auth.tokenUrl, clientId: auth.clientId, scope: auth.scope };
+  if (auth.clientAuthentication === 'private_key_jwt') {
+    if (auth.keyId === undefined) {
+      throw new Error(`${path}.keyId: private_key_jwt needs keyId`);
+    }
+    const { privateKey, algorithm } = loadPrivateKey(auth, path);
+    return { ...identity, clientAuthentication: 'private_key_jwt', key: { privateKey, keyId: auth.keyId, algorithm } };
+  }
+  if (auth.clientSecret === undefined) {
+    throw new Error(`${path}.clientSecret: ${auth.clientAuthentication} needs clientSecret`);
+  }
+  return { ...identity, clientAuthentication: auth.clientAuthentication, clientSecret: auth.clientSecret };
+}
+
 export function createEndpointRegistry(
   configs: readonly EndpointConfig[],
   options: RegistryOptions = {},
 ): EndpointRegistry {
-  const all = configs.map((config): Endpoint => {
+  const all = configs.map((config, index): Endpoint => {
     let baseUrl = config.baseUrl;
     if (baseUrl === 'sandbox') {
       if (options.sandboxBaseUrl === undefined) {
@@ -40,7 +59,9 @@ export function createEndpointRegistry(
     }
     const timeoutMs = config.retry.requestTimeoutMs;
     const tokens =
-      config.auth.type === 'client-credentials' ? clientCredentialsTokenSource(config.auth, { timeoutMs }) : undefined;
+      config.auth.type === 'client-credentials'
+        ? clientCredentialsTokenSource(clientCredentials(config.auth, `endpoints.${index}.auth`), { timeoutMs })
+        : undefined;
     return {
       config,
       baseUrl,

@@ -1,20 +1,25 @@
 /**
  * An optional OAuth 2.0 authorisation server for the sandbox EHR, so practice IT and tests can exercise an EHR
- * that demands bearer tokens: a client credentials token endpoint (RFC 6749 §4.4, client_secret_basic or
- * client_secret_post), SMART's discovery document, and a check on every FHIR request except the
+ * that demands bearer tokens: a client credentials token endpoint (RFC 6749 §4.4, client_secret_basic,
+ * client_secret_post or private_key_jwt as in SMART Backend Services), SMART's discovery document, and a check on every FHIR request except the
  * CapabilityStatement. Controls let a test revoke tokens, deny a client, or take the token endpoint down.
  */
 import { randomBytes } from 'node:crypto';
 import type { OperationOutcome } from '@medplum/fhirtypes';
-import type { RequestHandler, Router } from 'express';
+import type { Request, RequestHandler, Router } from 'express';
 import express from 'express';
+import { CLIENT_ASSERTION_TYPE } from '../delivery/client-assertion';
 import { sameSecret } from '../http/auth';
+import type { KeyClientRegistration } from './client-assertions';
+import { createClientAssertionVerifier } from './client-assertions';
 
 export const TOKEN_PATH = '/auth/token';
 
 export interface SandboxOAuthOptions {
   /** Registered clients: client id → client secret. */
   readonly clients: Readonly<Record<string, string>>;
+  /** Clients that authenticate with signed JWT assertions (private_key_jwt): client id → their public keys. */
+  readonly keyClients?: Readonly<Record<string, KeyClientRegistration>> | undefined;
   /** expires_in of issued tokens. */
   readonly tokenLifetimeSeconds?: number;
 }
@@ -59,15 +64,50 @@ function presentedClient(
   return typeof id === 'string' && typeof secret === 'string' ? { id, secret } : undefined;
 }
 
+/** The token endpoint's own URL as the client addressed it, which an assertion's aud must equal. */
+function tokenUrlOf(req: Request): string {
+  return `${req.protocol}://${req.get('host') ?? 'localhost'}${TOKEN_PATH}`;
+}
+
 export function createSandboxOAuth(options: SandboxOAuthOptions): SandboxOAuth {
   const lifetimeSeconds = options.tokenLifetimeSeconds ?? 300;
   const tokens = new Map<string, IssuedToken>();
   const denied = new Set<string>();
   let outage: { status: number; retryAfterSeconds?: number | undefined } | undefined;
   let issuedCount = 0;
+  const assertions = createClientAssertionVerifier(options.keyClients ?? {});
 
   const routes = express.Router();
-  routes.post(TOKEN_PATH, express.urlencoded({ extended: false, limit: '16kb' }), (req, res) => {
+  /** The client a token request authenticates as: by signed assertion, or by id and secret. */
+  async function authenticatedClient(
+    authorization: string | undefined,
+    form: Record<string, unknown>,
+    tokenUrl: string,
+  ): Promise<string | { refused: string }> {
+    const { client_assertion: assertion, client_assertion_type: assertionType, client_id: formClientId } = form;
+    if (assertion !== undefined || assertionType !== undefined) {
+      if (assertionType !== CLIENT_ASSERTION_TYPE || typeof assertion !== 'string') {
+        return { refused: `client_assertion_type must be ${CLIENT_ASSERTION_TYPE}` };
+      }
+      const checked = await assertions.verify(assertion, tokenUrl);
+      if ('refused' in checked) {
+        return checked;
+      }
+      // RFC 7523 §3: a client_id sent alongside must name the same client as the assertion.
+      if (formClientId !== undefined && formClientId !== checked.clientId) {
+        return { refused: 'client_id does not match the client assertion' };
+      }
+      return checked.clientId;
+    }
+    const client = presentedClient(authorization, form);
+    const secret = client === undefined ? undefined : options.clients[client.id];
+    if (client === undefined || secret === undefined || !sameSecret(secret, client.secret)) {
+      return { refused: 'unknown client or wrong secret' };
+    }
+    return client.id;
+  }
+
+  routes.post(TOKEN_PATH, express.urlencoded({ extended: false, limit: '16kb' }), async (req, res) => {
     res.setHeader('Cache-Control', 'no-store');
     if (outage !== undefined) {
       if (outage.retryAfterSeconds !== undefined) {
@@ -77,11 +117,10 @@ export function createSandboxOAuth(options: SandboxOAuthOptions): SandboxOAuth {
       return;
     }
     const form = (req.body ?? {}) as Record<string, unknown>;
-    const client = presentedClient(req.get('authorization'), form);
-    const secret = client === undefined ? undefined : options.clients[client.id];
-    if (client === undefined || secret === undefined || !sameSecret(secret, client.secret)) {
+    const clientId = await authenticatedClient(req.get('authorization'), form, tokenUrlOf(req));
+    if (typeof clientId !== 'string') {
       res.setHeader('WWW-Authenticate', 'Basic realm="sandbox"');
-      res.status(401).json({ error: 'invalid_client', error_description: 'unknown client or wrong secret' });
+      res.status(401).json({ error: 'invalid_client', error_description: clientId.refused });
       return;
     }
     if (form.grant_type !== 'client_credentials') {
@@ -89,18 +128,18 @@ export function createSandboxOAuth(options: SandboxOAuthOptions): SandboxOAuth {
       return;
     }
     const token = randomBytes(32).toString('base64url');
-    tokens.set(token, { clientId: client.id, expiresAt: Date.now() + lifetimeSeconds * 1000 });
+    tokens.set(token, { clientId, expiresAt: Date.now() + lifetimeSeconds * 1000 });
     issuedCount += 1;
     const scope = typeof form.scope === 'string' ? form.scope : 'system/*.*';
     res.json({ access_token: token, token_type: 'Bearer', expires_in: lifetimeSeconds, scope });
   });
   routes.get('/.well-known/smart-configuration', (req, res) => {
-    const base = `${req.protocol}://${req.get('host') ?? 'localhost'}`;
     res.json({
-      token_endpoint: `${base}${TOKEN_PATH}`,
+      token_endpoint: tokenUrlOf(req),
       grant_types_supported: ['client_credentials'],
-      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
-      capabilities: ['client-confidential-symmetric'],
+      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
+      token_endpoint_auth_signing_alg_values_supported: ['RS384', 'ES384'],
+      capabilities: ['client-confidential-symmetric', 'client-confidential-asymmetric'],
     });
   });
 
