@@ -20,7 +20,9 @@ import { getJson } from '../support/adapter';
 import { goalDoc, referralDoc } from '../support/fixtures';
 import type { FaultProxy } from './fault-proxy';
 import { startFaultProxy } from './fault-proxy';
-import { AdapterProcess, PrivateRedis, buildAdapter, freePort } from './processes';
+import type { PrivateRedis } from '../support/private-redis';
+import { DURABLE_REDIS_ARGS, createPrivateRedis, freePort } from '../support/private-redis';
+import { AdapterProcess, buildAdapter } from './processes';
 
 jest.setTimeout(480_000);
 
@@ -153,13 +155,12 @@ let harness: Harness | undefined;
 beforeAll(async () => {
   const work = mkdtempSync(join(tmpdir(), 'spfa-faults-'));
   started.work = work;
-  const [main, redisPort, apiPort] = await Promise.all([buildAdapter(), freePort(), freePort()]);
+  const [main, apiPort] = await Promise.all([buildAdapter(), freePort()]);
   started.build = join(main, '..', '..');
   progress(`built ${main}`);
-  const redis = new PrivateRedis(redisPort, join(work, 'redis'));
+  const redis = await createPrivateRedis({ args: DURABLE_REDIS_ARGS, dir: join(work, 'redis') });
   started.redis = redis;
-  await redis.start();
-  progress(`redis on ${redisPort}`);
+  progress(`redis on ${redis.port}`);
   const healthy = await startSandbox({ port: 0 });
   const flakyEhr = await startSandbox({ port: 0 });
   started.sandboxes.push(healthy, flakyEhr);

@@ -1,32 +1,16 @@
 /**
  * Real processes for the fault suite: the compiled adapter (built into a private directory so parallel builds do
- * not collide), adapter roles spawned as child processes, and a private redis-server with AOF on its own port and
- * data directory, so it can be killed and restarted without touching anyone else's Redis.
+ * not collide) and adapter roles spawned as child processes that can be killed at will. The private redis-server
+ * comes from test/support/private-redis.
  */
 import type { ChildProcess } from 'node:child_process';
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createWriteStream, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import { eventually } from '../support/adapter';
 
 const ROOT = join(__dirname, '..', '..');
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => {
-        resolve(port);
-      });
-    });
-  });
-}
 
 /**
  * Compiles the adapter into node_modules/.cache (inside the project, so it still finds package.json and the
@@ -56,65 +40,6 @@ async function waitExit(child: ChildProcess): Promise<void> {
       resolve();
     });
   });
-}
-
-export class PrivateRedis {
-  private child: ChildProcess | undefined;
-  readonly url: string;
-
-  constructor(
-    readonly port: number,
-    readonly dir: string,
-  ) {
-    this.url = `redis://127.0.0.1:${port}`;
-    mkdirSync(dir, { recursive: true });
-  }
-
-  /** The production durability settings documented in docs/delivery-guarantees.md. */
-  static readonly DURABLE_ARGS = [
-    '--appendonly',
-    'yes',
-    '--appendfsync',
-    'always',
-    '--maxmemory-policy',
-    'noeviction',
-    '--save',
-    '',
-  ];
-
-  async start(extra: readonly string[] = []): Promise<void> {
-    this.child = spawn(
-      'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, ...PrivateRedis.DURABLE_ARGS, ...extra],
-      { stdio: ['ignore', 'ignore', 'ignore'] },
-    );
-    await eventually(
-      async () => {
-        const probe = new Redis(this.url, { maxRetriesPerRequest: 0, lazyConnect: true, retryStrategy: () => null });
-        probe.on('error', () => undefined);
-        try {
-          await probe.connect();
-          // Still loading the AOF answers -LOADING; wait until it really serves.
-          await probe.ping();
-          return true;
-        } finally {
-          probe.disconnect();
-        }
-      },
-      20_000,
-      `redis-server on port ${this.port}`,
-    );
-  }
-
-  async kill(): Promise<void> {
-    const child = this.child;
-    if (child === undefined) {
-      return;
-    }
-    child.kill('SIGKILL');
-    await waitExit(child);
-    this.child = undefined;
-  }
 }
 
 export class AdapterProcess {

@@ -10,7 +10,8 @@ import { Redis } from 'ioredis';
 import type { TestAdapter } from '../support/adapter';
 import { postJson, startTestAdapter } from '../support/adapter';
 import { referralDoc } from '../support/fixtures';
-import { PrivateRedis, freePort } from './processes';
+import type { PrivateRedis } from '../support/private-redis';
+import { DURABLE_REDIS_ARGS, createPrivateRedis, freePort } from '../support/private-redis';
 
 let work: string | undefined;
 let redis: PrivateRedis | undefined;
@@ -19,8 +20,7 @@ let adapter: TestAdapter | undefined;
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'spfa-redis-durability-'));
-  redis = new PrivateRedis(await freePort(), join(work, 'redis'));
-  await redis.start();
+  redis = await createPrivateRedis({ args: DURABLE_REDIS_ARGS, dir: join(work, 'redis') });
   admin = new Redis(redis.url, { maxRetriesPerRequest: 1 });
   adapter = await startTestAdapter({
     name: 'redis-durability',

@@ -4,7 +4,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,7 +29,9 @@ export async function freePort(): Promise<number> {
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
       const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => { resolve(port); });
+      server.close(() => {
+        resolve(port);
+      });
     });
   });
 }
@@ -52,9 +54,22 @@ async function waitUntilAnswering(url: string, timeoutMs: number): Promise<void>
   throw new Error(`private redis at ${url} did not start`);
 }
 
-export async function createPrivateRedis(extraArgs: readonly string[] = []): Promise<PrivateRedis> {
+/** The production durability settings documented in docs/delivery-guarantees.md. */
+export const DURABLE_REDIS_ARGS: readonly string[] = ['--appendonly', 'yes', '--appendfsync', 'always'];
+
+export interface PrivateRedisOptions {
+  /** Extra redis-server arguments, e.g. DURABLE_REDIS_ARGS or a tiny --maxmemory. */
+  readonly args?: readonly string[];
+  /** Data directory; a fresh temporary one (deleted by destroy) when not given. */
+  readonly dir?: string;
+}
+
+export async function createPrivateRedis(options: PrivateRedisOptions = {}): Promise<PrivateRedis> {
+  const extraArgs = options.args ?? [];
   const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'spfa-redis-'));
+  const ownDir = options.dir === undefined;
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'spfa-redis-'));
+  mkdirSync(dir, { recursive: true });
   const url = `redis://127.0.0.1:${port}`;
   let child: ChildProcess | undefined;
   const stopChild = async (signal: NodeJS.Signals): Promise<void> => {
@@ -64,7 +79,9 @@ export async function createPrivateRedis(extraArgs: readonly string[] = []): Pro
       return;
     }
     await new Promise<void>((resolve) => {
-      running.once('exit', () => { resolve(); });
+      running.once('exit', () => {
+        resolve();
+      });
       running.kill(signal);
     });
   };
@@ -90,14 +107,17 @@ export async function createPrivateRedis(extraArgs: readonly string[] = []): Pro
         ],
         { stdio: 'ignore' },
       );
-      await waitUntilAnswering(url, 10_000);
+      // A restart replays the AOF first (answering -LOADING), so allow time for that.
+      await waitUntilAnswering(url, 20_000);
     },
     async kill() {
       await stopChild('SIGKILL');
     },
     async destroy() {
       await stopChild('SIGTERM');
-      rmSync(dir, { recursive: true, force: true });
+      if (ownDir) {
+        rmSync(dir, { recursive: true, force: true });
+      }
     },
   };
   await handle.start();
