@@ -88,6 +88,35 @@ export const retryPolicySchema = z.strictObject({
   requestTimeoutMs: z.int().min(100).default(30_000),
 });
 
+export const auditForwardingSchema = z
+  .strictObject({
+    send: z.enum(['none', 'ehr', 'repository']).default('none'),
+    /** FHIR R4 base URL of the audit repository (send: repository). */
+    repositoryUrl: z.url().optional(),
+    /** How the adapter authenticates to the audit repository; the same shapes as an endpoint's auth. */
+    auth: endpointAuthSchema.optional(),
+  })
+  .superRefine((forwarding, ctx) => {
+    if (forwarding.send === 'repository' && forwarding.repositoryUrl === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['repositoryUrl'],
+        message: 'send "repository" needs repositoryUrl, the FHIR base URL of the audit repository',
+      });
+    }
+    if (forwarding.send !== 'repository') {
+      for (const key of ['repositoryUrl', 'auth'] as const) {
+        if (forwarding[key] !== undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [key],
+            message: `is only used with send "repository", not "${forwarding.send}"`,
+          });
+        }
+      }
+    }
+  });
+
 export const endpointSchema = z.strictObject({
   /** Short name used in queue names, metrics and the ledger (letters, digits, - and _). */
   id: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/),
@@ -101,6 +130,11 @@ export const endpointSchema = z.strictObject({
   /** Most requests per second this endpoint allows. */
   maxRequestsPerSecond: z.number().positive().max(10_000).default(50),
   retry: retryPolicySchema.prefault({}),
+  /**
+   * Where the IHE BALP AuditEvents of this endpoint's deliveries are also written: nowhere (the ledger and its
+   * exports only), the EHR itself, or a separate FHIR audit repository with its own URL and credentials.
+   */
+  auditEvents: auditForwardingSchema.prefault({}),
 });
 
 export const configSchema = z.strictObject({
@@ -202,6 +236,8 @@ export const configSchema = z.strictObject({
         .int()
         .min(1000)
         .default(60 * 60 * 1000),
+      /** How often a worker hands recorded deliveries to the AuditEvent forwarding queues (endpoints' auditEvents). */
+      forwardSweepMs: z.int().min(100).default(2000),
     })
     .prefault({}),
   log: z
@@ -213,3 +249,4 @@ export type Config = z.infer<typeof configSchema>;
 export type EndpointConfig = z.infer<typeof endpointSchema>;
 export type RetryPolicy = z.infer<typeof retryPolicySchema>;
 export type EndpointAuth = z.infer<typeof endpointAuthSchema>;
+export type AuditForwarding = z.infer<typeof auditForwardingSchema>;
