@@ -6,13 +6,15 @@
 import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
 import type {
   ConnectionMessage,
+  ConnectionStatus,
+  GoalStatus,
   InboundMessage,
   Readiness,
   ReferralMessage,
   ReferralStatus,
   SupportPlanMessage,
 } from './schemas';
-import { REFERRAL_STATUSES } from './schemas';
+import { CONNECTION_STATUSES, GOAL_STATUSES, REFERRAL_STATUSES } from './schemas';
 import { invalidIssue } from './issues';
 
 /** How far ahead of our clock a sender's timestamp may be before it counts as "in the future". */
@@ -85,8 +87,69 @@ export function recordStatusOf(message: InboundMessage): string | undefined {
   }
 }
 
-function isReferralStatus(value: string): value is ReferralStatus {
-  return (REFERRAL_STATUSES as readonly string[]).includes(value);
+/**
+ * Why moving a goal from one status to another makes no sense, or undefined when it does. `proposed` comes only
+ * before a goal is agreed, so nothing goes back to it. An outcome (achieved, not-achieved) is never turned into
+ * `cancelled`, which means dropped before any outcome: that would hide a result the GP has already seen. Any
+ * ended goal may be reopened (→ active) because people try again and because it is how a wrongly recorded ending
+ * is put right, and a review may revise an outcome (not-achieved → achieved, or a cancelled goal met after all).
+ */
+export function goalTransitionProblem(from: GoalStatus, to: GoalStatus): string | undefined {
+  if (from === to) {
+    return undefined;
+  }
+  if (to === 'proposed') {
+    return `the goal is already ${from}; it cannot go back to proposed (a goal is proposed only before it is agreed)`;
+  }
+  if (to === 'cancelled' && (from === 'achieved' || from === 'not-achieved')) {
+    return `the goal is already ${from}; an outcome cannot be cancelled (reopen the goal as active first if it continues)`;
+  }
+  return undefined;
+}
+
+/**
+ * Why moving a connection from one status to another makes no sense, or undefined when it does. Attendance is a
+ * fact: an attended connection keeps that status (if the person stops going or tries elsewhere, that is a new
+ * connection). A referral made on the person's behalf cannot become a mere suggestion again; if it will not go
+ * ahead it is declined or not possible. Declined and not-possible connections may be taken up again (the person
+ * changes their mind, a barrier is removed), so they may move to any status.
+ */
+export function connectionTransitionProblem(from: ConnectionStatus, to: ConnectionStatus): string | undefined {
+  if (from === to) {
+    return undefined;
+  }
+  if (from === 'attended') {
+    return `the connection is already attended; it cannot become ${to} (record a new connection instead)`;
+  }
+  if (from === 'referred' && to === 'suggested') {
+    return 'the referral to this organisation has been made; it cannot go back to suggested (use declined or not-possible if it will not go ahead)';
+  }
+  return undefined;
+}
+
+function isOneOf<T extends string>(values: readonly T[], value: string): value is T {
+  return (values as readonly string[]).includes(value);
+}
+
+/** The reason a kind's status cannot follow the previous one, or undefined (also for an unknown previous status). */
+function transitionProblem(message: InboundMessage, previousStatus: string): string | undefined {
+  switch (message.kind) {
+    case 'referral':
+      return isOneOf(REFERRAL_STATUSES, previousStatus)
+        ? referralTransitionProblem(previousStatus, message.body.status)
+        : undefined;
+    case 'goal':
+      return isOneOf(GOAL_STATUSES, previousStatus)
+        ? goalTransitionProblem(previousStatus, message.body.status)
+        : undefined;
+    case 'connection':
+      return isOneOf(CONNECTION_STATUSES, previousStatus)
+        ? connectionTransitionProblem(previousStatus, message.body.status)
+        : undefined;
+    case 'outcome-note':
+    case 'support-plan':
+      return undefined;
+  }
 }
 
 /**
@@ -97,10 +160,7 @@ export function statusTransitionIssue(
   message: InboundMessage,
   previousStatus: string,
 ): OperationOutcomeIssue | undefined {
-  if (message.kind !== 'referral' || !isReferralStatus(previousStatus)) {
-    return undefined;
-  }
-  const problem = referralTransitionProblem(previousStatus, message.body.status);
+  const problem = transitionProblem(message, previousStatus);
   return problem === undefined ? undefined : invalidIssue(['status'], problem, 'business-rule');
 }
 
