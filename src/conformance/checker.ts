@@ -20,6 +20,7 @@ import type {
   StructureDefinition,
 } from '@medplum/fhirtypes';
 import { ensureFhirDefinitionsLoaded } from '../sandbox/fhir-definitions';
+import { expandSlicedContentReferences } from './content-references';
 import { PROJECT_CANONICAL, loadCompiledResources } from './resources';
 import type { CompiledResources } from './resources';
 import { createTerminology } from './terminology';
@@ -206,8 +207,9 @@ class Checker implements ConformanceChecker {
 
   constructor(compiled: CompiledResources) {
     ensureFhirDefinitionsLoaded();
-    indexStructureDefinitionBundle([...compiled.structureDefinitions]);
-    for (const sd of compiled.structureDefinitions) {
+    const structureDefinitions = compiled.structureDefinitions.map(expandSlicedContentReferences);
+    indexStructureDefinitionBundle(structureDefinitions);
+    for (const sd of structureDefinitions) {
       if (!sd.url) {
         continue;
       }

@@ -1,6 +1,7 @@
 // The conformance checker against the committed compiled profiles: examples pass, each kind of defect is reported
 // with the expression of the offending element.
 import type {
+  CarePlan,
   Goal,
   Observation,
   OperationOutcomeIssue,
@@ -154,8 +155,63 @@ describe('defects', () => {
       coding: [{ system: 'http://terminology.hl7.org/CodeSystem/provenance-participant-type', code: 'writer' }],
     };
     const issues = checker.check(provenance);
-    expect(expressions(issues)).toEqual(['Provenance.activity.coding[0]', 'Provenance.agent[0].type.coding[0]']);
-    expect(issues.map((i) => i.code)).toEqual(['code-invalid', 'code-invalid']);
+    // With its type changed the agent is no longer the author, so the author slice is missing too.
+    expect(expressions(issues)).toEqual([
+      'Provenance.agent',
+      'Provenance.activity.coding[0]',
+      'Provenance.agent[0].type.coding[0]',
+    ]);
+    expect(issues.map((i) => i.code)).toEqual(['structure', 'code-invalid', 'code-invalid']);
+  });
+
+  it('reports a Provenance without its author or its assembler agent', () => {
+    for (const role of ['author', 'assembler']) {
+      const provenance = example('sp-provenance-example') as Provenance;
+      provenance.agent = provenance.agent.filter((a) => a.type?.coding?.[0]?.code !== role);
+      provenance.agent.push({ type: { text: 'someone else' }, who: { type: 'Organization', display: 'Other' } });
+      const issues = checker.check(provenance);
+      expect(issues).toEqual([
+        expect.objectContaining({
+          severity: 'error',
+          expression: ['Provenance.agent'],
+          details: { text: expect.stringContaining(`slice '${role}'`) as unknown },
+        }),
+      ]);
+    }
+  });
+
+  it('reports an author agent that is not a person, or acts for no organisation', () => {
+    const provenance = example('sp-provenance-example') as Provenance;
+    const author = provenance.agent[0];
+    if (!author) {
+      throw new Error('example lost its author');
+    }
+    author.who = { type: 'Device', display: 'sp-fhir-adapter' };
+    delete author.onBehalfOf;
+    expect(expressions(checker.check(provenance))).toEqual([
+      'Provenance.agent[0].who.type',
+      'Provenance.agent[0].onBehalfOf',
+    ]);
+  });
+
+  it('reports a support plan without the personalised care and support plan category, but allows others beside it', () => {
+    const plan = example('sp-support-plan-example') as CarePlan;
+    const planCategory = plan.category?.[0];
+    if (!planCategory) {
+      throw new Error('example lost its category');
+    }
+    plan.category = [
+      { coding: [{ system: 'https://sp-fhir-adapter.org/fhir/CodeSystem/sp-concepts', code: 'episode-summary' }] },
+    ];
+    expect(checker.check(plan)).toEqual([
+      expect.objectContaining({
+        severity: 'error',
+        expression: ['CarePlan.category'],
+        details: { text: expect.stringContaining("slice 'supportPlan'") as unknown },
+      }),
+    ]);
+    plan.category = [{ text: 'Social prescribing' }, planCategory];
+    expect(checker.check(plan)).toEqual([]);
   });
 
   it('accepts the Provenance codes the adapter writes, and (extensible) codes from other systems', () => {

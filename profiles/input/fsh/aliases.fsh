@@ -4,6 +4,7 @@ Alias: $ucum = http://unitsofmeasure.org
 Alias: $obs-category = http://terminology.hl7.org/CodeSystem/observation-category
 Alias: $sp = https://sp-fhir-adapter.org/fhir/CodeSystem/sp-concepts
 Alias: $nhs-number = https://fhir.nhs.uk/Id/nhs-number
+Alias: $provenance-participant = http://terminology.hl7.org/CodeSystem/provenance-participant-type
 
 // Applied to every definitional resource. The date is fixed (not the build day) so that compiling the same
 // FSH twice gives byte-identical JSON; change it when the profiles are released.

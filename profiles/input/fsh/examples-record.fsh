@@ -183,7 +183,7 @@ Usage: #example
 * insert SPExampleSourceRecord(plan-7001)
 * status = #active
 * intent = #plan
-* category = $sp#personalised-care-support-plan "Personalised care and support plan"
+* category[supportPlan] = $sp#personalised-care-support-plan "Personalised care and support plan"
 * title = "Personalised care and support plan"
 * insert SPExamplePatient(subject)
 * period.start = "2026-01-19T10:00:00Z"
@@ -213,15 +213,15 @@ Usage: #example
 * occurredDateTime = "2026-01-05T10:30:00Z"
 * recorded = "2026-01-05T10:31:02Z"
 * activity = http://terminology.hl7.org/CodeSystem/v3-DataOperation#CREATE "create"
-* agent[0].type = http://terminology.hl7.org/CodeSystem/provenance-participant-type#author "Author"
-* insert SPExampleLinkWorker(agent[0].who)
-* agent[0].onBehalfOf.identifier.system = "https://fhir.nhs.uk/Id/ods-organization-code"
-* agent[0].onBehalfOf.identifier.value = "RX9LW"
-* agent[0].onBehalfOf.type = "Organization"
-* agent[0].onBehalfOf.display = "Teesside Social Prescribing Service"
-* agent[1].type = http://terminology.hl7.org/CodeSystem/provenance-participant-type#assembler "Assembler"
-* agent[1].who.type = "Device"
-* agent[1].who.display = "sp-fhir-adapter"
+* agent[author].type = http://terminology.hl7.org/CodeSystem/provenance-participant-type#author "Author"
+* insert SPExampleLinkWorker(agent[author].who)
+* agent[author].onBehalfOf.identifier.system = "https://fhir.nhs.uk/Id/ods-organization-code"
+* agent[author].onBehalfOf.identifier.value = "RX9LW"
+* agent[author].onBehalfOf.type = "Organization"
+* agent[author].onBehalfOf.display = "Teesside Social Prescribing Service"
+* agent[assembler].type = http://terminology.hl7.org/CodeSystem/provenance-participant-type#assembler "Assembler"
+* agent[assembler].who.type = "Device"
+* agent[assembler].who.display = "sp-fhir-adapter"
 * entity.role = #source
 * entity.what.identifier.system = "https://sp-fhir-adapter.org/fhir/Id/source-record/example-system"
 * entity.what.identifier.value = "referral-1001"

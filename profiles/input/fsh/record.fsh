@@ -249,7 +249,12 @@ Description: "The plan agreed between the person and their link worker: the need
 * identifier 1..*
 * intent = #plan
 * category 1..*
-* category ^short = "Always includes sp-concepts#personalised-care-support-plan"
+* category ^slicing.discriminator.type = #pattern
+* category ^slicing.discriminator.path = "$this"
+* category ^slicing.rules = #open
+* category ^slicing.description = "Slice on the category code."
+* category contains supportPlan 1..1
+* category[supportPlan] = $sp#personalised-care-support-plan
 * subject only Reference(Patient)
 * created 1..1
 * author 1..1
@@ -272,12 +277,20 @@ Description: "One delivery of a source record to the EHR: the resources written,
 * occurred[x] only dateTime
 * activity 1..1
 * activity from SPProvenanceActivityVS (extensible)
-// Not sliced: Provenance.entity.agent reuses the agent definition, which validators handle poorly when sliced.
-// The mapper always writes the author (link worker, on behalf of their organisation) and the assembler (this
-// adapter, as a Device).
 * agent 2..*
 * agent.type 1..1
 * agent.type from SPProvenanceAgentTypeVS (extensible)
 * agent.who only Reference(Practitioner or PractitionerRole or Organization or Device)
+* agent ^slicing.discriminator.type = #pattern
+* agent ^slicing.discriminator.path = "type"
+* agent ^slicing.rules = #open
+* agent ^slicing.description = "Slice on the agent's role in the delivery."
+* agent contains author 1..1 and assembler 1..1
+* agent[author].type = $provenance-participant#author
+* agent[author].who only Reference(Practitioner or PractitionerRole)
+* agent[author].onBehalfOf 1..1
+* agent[author].onBehalfOf only Reference(Organization)
+* agent[assembler].type = $provenance-participant#assembler
+* agent[assembler].who only Reference(Device)
 * entity 1..*
 * entity.role = #source
