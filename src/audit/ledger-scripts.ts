@@ -19,6 +19,22 @@ return append_ledger(KEYS[1], KEYS[2], fields, at)
 `);
 
 /**
+ * Appends an entry unless one was already appended under the same marker, so work that may run twice (a retried
+ * job) is recorded once. KEYS: ledger, ledger head, marker hash. ARGV: marker field, event time in ms ('' for
+ * none), then the entry's field/value pairs. Returns the new entry's stream id, or false when already recorded.
+ */
+export const APPEND_ONCE = new LuaScript(`${LUA_APPEND_LEDGER}
+if redis.call('HEXISTS', KEYS[3], ARGV[1]) == 1 then return false end
+local fields = {}
+for i = 3, #ARGV do fields[#fields + 1] = ARGV[i] end
+local at = nil
+if ARGV[2] ~= '' then at = ARGV[2] end
+local id = append_ledger(KEYS[1], KEYS[2], fields, at)
+redis.call('HSET', KEYS[3], ARGV[1], id)
+return id
+`);
+
+/**
  * Replaces a settled message's body with its non-personal envelope and drops the EHR's OperationOutcome (which
  * can echo submitted values), keeping every other field and the ledger.
  * KEYS: message, ledger, ledger head, retained index.

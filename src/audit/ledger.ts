@@ -6,7 +6,7 @@ import type { Redis } from 'ioredis';
 import type { MessageKeys } from '../messages/keys';
 import type { LedgerIndexKeys } from './ledger-keys';
 import { ledgerIndexKeys } from './ledger-keys';
-import { APPEND_ENTRY } from './ledger-scripts';
+import { APPEND_ENTRY, APPEND_ONCE } from './ledger-scripts';
 
 /** Event types in the ledger. Other modules may add more; readers treat unknown types as informational. */
 export const LEDGER_EVENT_TYPES = [
@@ -19,6 +19,8 @@ export const LEDGER_EVENT_TYPES = [
   'replayed',
   'purged',
   'audit-access',
+  'audit-forwarded',
+  'audit-forward-failed',
 ] as const;
 
 export interface LedgerEntry {
@@ -87,6 +89,24 @@ export class AuditLedger {
         [at === undefined ? '' : String(at.getTime()), ...flat],
       ),
     );
+  }
+
+  /**
+   * Appends an entry unless one was already recorded under `marker` in the hash `markerKey` (atomically), for work
+   * that may run more than once. Returns the entry's stream id, or undefined when it was already recorded.
+   */
+  async appendOnce(
+    markerKey: string,
+    marker: string,
+    fields: Readonly<Record<string, string>>,
+  ): Promise<string | undefined> {
+    const flat = Object.entries(fields).flatMap(([name, value]) => [name, value]);
+    const id = await APPEND_ONCE.run(
+      this.redis,
+      [this.keys.ledger, this.keys.ledgerHead, markerKey],
+      [marker, '', ...flat],
+    );
+    return typeof id === 'string' ? id : undefined;
   }
 
   async head(): Promise<LedgerHead> {

@@ -3,6 +3,7 @@
  * delivered, back to queued with the time of the next attempt, or to failed with the reason and OperationOutcome.
  * Each result is one atomic store transition with its ledger entry.
  */
+import { auditForwardOutboxKey } from '../audit/forward-keys';
 import type { Logger } from '../observability/logger';
 import type { MessageStore } from '../messages/store';
 import type { ConformanceCheck } from './attempt';
@@ -21,6 +22,15 @@ export interface DeliveryDeps {
   readonly now: () => Date;
   readonly random: () => number;
   readonly leases: RecordLeases;
+}
+
+/**
+ * When the endpoint sends its AuditEvents somewhere, the delivered or failed transition also puts the attempt in
+ * the forwarding hand-off set, atomically with its ledger entry, so no crash can lose the forward.
+ */
+function auditHandOff(deps: DeliveryDeps, endpointId: string): { readonly handOffTo?: string } {
+  const send = deps.endpoints.get(endpointId)?.config.auditEvents.send ?? 'none';
+  return send === 'none' ? {} : { handOffTo: auditForwardOutboxKey(deps.store.keys.prefix) };
 }
 
 /** How long to wait before trying again when another delivery of the same record holds its lease. */
@@ -120,6 +130,7 @@ async function deliverUnderLease(messageId: string, deps: DeliveryDeps): Promise
       await store.transition(messageId, {
         status: 'delivered',
         now,
+        ...auditHandOff(deps, record.endpointId),
         changes: {
           deliveredAt: now.toISOString(),
           resources: result.resources,
@@ -190,6 +201,7 @@ async function fail(
   await deps.store.transition(messageId, {
     status: 'failed',
     now: deps.now(),
+    ...auditHandOff(deps, common.endpoint ?? ''),
     changes: {
       lastError: reason,
       outcome: outcome ?? null,

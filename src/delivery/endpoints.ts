@@ -45,6 +45,26 @@ function clientCredentials(auth: ClientCredentialsAuth, path: string): ClientCre
   return { ...identity, clientAuthentication: auth.clientAuthentication, clientSecret: auth.clientSecret };
 }
 
+/**
+ * A FHIR client for a base URL and auth settings (with its OAuth 2.0 token source for client-credentials); `path`
+ * names the settings in start-up errors. Used for the EHR endpoints and for audit repositories.
+ */
+export function fhirClientFor(
+  baseUrl: string,
+  auth: EndpointAuth,
+  timeoutMs: number,
+  path: string,
+): { readonly client: FhirClient; readonly tokens?: AccessTokenSource } {
+  const tokens =
+    auth.type === 'client-credentials'
+      ? clientCredentialsTokenSource(clientCredentials(auth, path), { timeoutMs })
+      : undefined;
+  return {
+    client: new FhirClient({ baseUrl, auth, timeoutMs, ...(tokens !== undefined ? { tokens } : {}) }),
+    ...(tokens !== undefined ? { tokens } : {}),
+  };
+}
+
 export function createEndpointRegistry(
   configs: readonly EndpointConfig[],
   options: RegistryOptions = {},
@@ -57,21 +77,10 @@ export function createEndpointRegistry(
       }
       baseUrl = options.sandboxBaseUrl;
     }
-    const timeoutMs = config.retry.requestTimeoutMs;
-    const tokens =
-      config.auth.type === 'client-credentials'
-        ? clientCredentialsTokenSource(clientCredentials(config.auth, `endpoints.${index}.auth`), { timeoutMs })
-        : undefined;
     return {
       config,
       baseUrl,
-      client: new FhirClient({
-        baseUrl,
-        auth: config.auth,
-        timeoutMs,
-        ...(tokens !== undefined ? { tokens } : {}),
-      }),
-      ...(tokens !== undefined ? { tokens } : {}),
+      ...fhirClientFor(baseUrl, config.auth, config.retry.requestTimeoutMs, `endpoints.${index}.auth`),
     };
   });
   const byPractice = new Map<string, Endpoint>();

@@ -45,7 +45,8 @@ return { 1, id }
 
 /**
  * Moves a message to a new state if it is in one of the allowed states.
- * KEYS: message, ledger, ledger head
+ * KEYS: message, ledger, ledger head, optionally a hand-off sorted set that gets "<id>.<attempts>" (scored by now)
+ *       along with the ledger entry
  * ARGV: status index prefix, new status ('' keeps it), allowed current statuses (space separated, '' = any),
  *       now (ms), increment attempts ('1' or '0'), number of hash fields N, N field/value pairs (an empty value
  *       deletes the field), then the ledger entry's field/value pairs (none: no ledger entry).
@@ -77,6 +78,8 @@ if #ARGV >= 7 + n then
   local ledger = {}
   for i = 7 + n, #ARGV do ledger[#ledger + 1] = ARGV[i] end
   append_ledger(KEYS[2], KEYS[3], ledger)
+  -- A hand-off set (KEYS[4]) receives '<id>.<attempts>' with the entry, so follow-up work on it is never lost.
+  if KEYS[4] then redis.call('ZADD', KEYS[4], ARGV[4], id .. '.' .. attempts) end
 end
 return { 'ok', current, attempts }
 `);

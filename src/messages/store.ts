@@ -57,6 +57,11 @@ export interface Transition {
   readonly incrementAttempts?: boolean;
   readonly changes?: RecordChanges;
   readonly ledger?: LedgerFields;
+  /**
+   * A sorted set that receives `<messageId>.<attempt>` in the same atomic step as the ledger entry: a durable
+   * hand-off to follow-up work (such as forwarding AuditEvents) that a crash cannot lose.
+   */
+  readonly handOffTo?: string;
   readonly now: Date;
 }
 
@@ -178,7 +183,12 @@ export class MessageStore {
     const ledger = change.ledger === undefined ? [] : flatten(change.ledger);
     const reply = (await TRANSITION_MESSAGE.run(
       this.redis,
-      [this.keys.message(id), this.keys.ledger, this.keys.ledgerHead],
+      [
+        this.keys.message(id),
+        this.keys.ledger,
+        this.keys.ledgerHead,
+        ...(change.handOffTo !== undefined && ledger.length > 0 ? [change.handOffTo] : []),
+      ],
       [
         this.keys.statusIndexPrefix,
         change.status ?? '',

@@ -12,6 +12,10 @@ import { isOpen } from '../http/auth';
 import type { Logger } from '../observability/logger';
 import type { OutboxSweeper, WorkerPool } from '../queue/workers';
 import { startDeliveryWorkers, startOutboxSweeper } from '../queue/workers';
+import { hostname } from 'node:os';
+import { auditEventSite } from '../audit/audit-events';
+import type { AuditForwarding } from '../audit/forward-worker';
+import { startAuditForwarding } from '../audit/forward-worker';
 import type { RetentionSchedule } from '../audit/retention-schedule';
 import { startRetentionPurge } from '../audit/retention-schedule';
 import type { RunningSandbox } from '../sandbox';
@@ -98,6 +102,7 @@ export async function runAdapter(config: Config, roles: Roles, logger: Logger): 
   let pool: WorkerPool | undefined;
   let sweeper: OutboxSweeper | undefined;
   let retention: RetentionSchedule | undefined;
+  let auditForwarding: AuditForwarding | undefined;
   if (roles.worker) {
     pool = startDeliveryWorkers({
       connection: services.workerRedis,
@@ -117,6 +122,21 @@ export async function runAdapter(config: Config, roles: Roles, logger: Logger): 
       now: services.now,
     });
     logger.info({ endpoints: services.endpoints.all.map((e) => e.config.id) }, 'delivery workers started');
+    auditForwarding = startAuditForwarding({
+      redis: services.redis,
+      workerRedis: services.workerRedis,
+      redisPrefix: config.redis.prefix,
+      endpoints: services.endpoints,
+      ledger: services.ledger,
+      site: auditEventSite({
+        version: packageVersion(),
+        address: config.http.publicUrl ?? hostname(),
+        endpoints: services.endpoints,
+      }),
+      sweepMs: config.audit.forwardSweepMs,
+      logger,
+      now: services.now,
+    });
     const { retentionDays, purgeFailed, purgeIntervalMs } = config.audit;
     if (retentionDays !== undefined) {
       retention = startRetentionPurge({
@@ -145,6 +165,7 @@ export async function runAdapter(config: Config, roles: Roles, logger: Logger): 
       retention?.stop();
       // Waits for in-flight deliveries to finish; an unfinished job's lock lapses and another worker takes it.
       await pool?.close(config.worker.shutdownGraceMs);
+      await auditForwarding?.close();
       await services.close();
       await sandbox?.close();
     })();

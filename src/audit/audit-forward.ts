@@ -1,0 +1,228 @@
+/**
+ * Forwards one delivery's IHE BALP AuditEvents to the endpoint's audit target (its EHR or a separate FHIR audit
+ * repository) and records the result in the ledger. The events are rebuilt from the ledger, and each is written
+ * with `PUT AuditEvent/<id>` under an id derived from the ledger entry's chain hash, so running a job twice never
+ * makes a second copy.
+ */
+import { createHash } from 'node:crypto';
+import type { AuditEvent, AuditEventEntity, Reference } from '@medplum/fhirtypes';
+import type { RetryPolicy } from '../config/schema';
+import { classifyStatus, retryAfterMs } from '../delivery/classify';
+import type { FhirClient, FhirResponse } from '../delivery/fhir-client';
+import { EhrUnreachableError } from '../delivery/fhir-client';
+import { AccessTokenError } from '../delivery/access-token';
+import { retryDelayMs, wouldExceedMaxAge } from '../delivery/retry-policy';
+import type { AuditEventSite } from './audit-events';
+import { auditEventExport } from './audit-event-export';
+import { auditForwardRecordedKey } from './forward-keys';
+import type { AuditLedger, LedgerEntry } from './ledger';
+
+/** Where one endpoint's AuditEvents go. */
+export interface AuditTarget {
+  readonly endpointId: string;
+  readonly kind: 'ehr' | 'repository';
+  readonly baseUrl: string;
+  readonly client: FhirClient;
+  /** The endpoint's retry policy: backoff, cap and maximum age (counted from the delivery's ledger entry). */
+  readonly retry: RetryPolicy;
+}
+
+export interface AuditForwardDeps {
+  readonly ledger: AuditLedger;
+  readonly site: AuditEventSite;
+  /** The audit target of an endpoint, or undefined when it sends its AuditEvents nowhere. */
+  target(endpointId: string): AuditTarget | undefined;
+  readonly now: () => Date;
+  readonly random: () => number;
+}
+
+/** One delivery attempt whose AuditEvents are forwarded (its `delivered` or `failed` entry). */
+export interface AuditForwardRequest {
+  readonly messageId: string;
+  readonly attempt: number;
+  /** How many times this forward has been tried before, for the backoff. */
+  readonly previousTries: number;
+}
+
+export type AuditForwardResult =
+  | { readonly kind: 'forwarded'; readonly ids: readonly string[] }
+  | { readonly kind: 'skipped'; readonly reason: string }
+  | { readonly kind: 'retry'; readonly reason: string; readonly delayMs: number }
+  | { readonly kind: 'failed'; readonly reason: string };
+
+/**
+ * A UUID (RFC 9562 version 8, name-based on SHA-256) from the ledger entry's chain hash and which of its events
+ * this is: the same delivery always gives the same AuditEvent id, and no two deliveries share one.
+ */
+export function auditEventUuid(entryHash: string, part: string): string {
+  const hex = createHash('sha256').update(`${entryHash}:${part}`).digest('hex').slice(0, 32).split('');
+  hex[12] = '8';
+  hex[16] = ((Number.parseInt(hex[16] ?? '0', 16) & 0x3) | 0x8).toString(16);
+  const h = hex.join('');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
+
+/** `Patient/1` → `<endpoint base>/Patient/1`: a repository holds no EHR resources, so it needs absolute references. */
+function absolute(reference: Reference | undefined, base: string | undefined): Reference | undefined {
+  const text = reference?.reference;
+  if (reference === undefined || text === undefined || base === undefined || /^[a-z]+:/i.test(text)) {
+    return reference;
+  }
+  return { ...reference, reference: `${base.replace(/\/+$/, '')}/${text}` };
+}
+
+/** The event as the target receives it: its deterministic id, and absolute references for a repository. */
+function forTarget(event: AuditEvent, entry: LedgerEntry, target: AuditTarget, site: AuditEventSite): AuditEvent {
+  const part = event.id?.split('-').at(-1) ?? '';
+  const id = auditEventUuid(entry.hash, part);
+  if (target.kind === 'ehr') {
+    return { ...event, id };
+  }
+  const base = site.endpointUrl(entry.fields.endpoint ?? '');
+  const entity = event.entity?.map((e): AuditEventEntity => {
+    const what = absolute(e.what, base);
+    return what === undefined ? e : { ...e, what };
+  });
+  return { ...event, id, ...(entity !== undefined ? { entity } : {}) };
+}
+
+type WriteOutcome =
+  | { readonly ok: true; readonly status: number }
+  | { readonly ok: false; readonly retry: boolean; readonly reason: string; readonly retryAfterMs?: number };
+
+function answer(response: FhirResponse, what: string, now: Date): WriteOutcome {
+  const verdict = classifyStatus(response.status);
+  if (verdict === 'ok') {
+    return { ok: true, status: response.status };
+  }
+  const wait = retryAfterMs(response.headers.get('retry-after'), now);
+  return {
+    ok: false,
+    retry: verdict === 'retry',
+    reason: `${what}: HTTP ${response.status}`,
+    ...(wait !== undefined ? { retryAfterMs: wait } : {}),
+  };
+}
+
+/**
+ * Writes one AuditEvent unless the target already holds it. The read first keeps a second run from adding a
+ * version (some audit repositories refuse updates to AuditEvents); a target that does not let the adapter read
+ * AuditEvents (a 4xx other than 404/410) is simply written to, which is still idempotent.
+ */
+async function writeOnce(target: AuditTarget, event: AuditEvent, now: () => Date): Promise<WriteOutcome> {
+  const path = `AuditEvent/${event.id ?? ''}`;
+  try {
+    const existing = await target.client.request('GET', path);
+    if (existing.status === 200) {
+      return { ok: true, status: 200 };
+    }
+    if (classifyStatus(existing.status) === 'retry') {
+      return answer(existing, `reading ${path}`, now());
+    }
+    return answer(await target.client.request('PUT', path, event), `writing ${path}`, now());
+  } catch (error) {
+    if (error instanceof EhrUnreachableError) {
+      return { ok: false, retry: true, reason: `${path}: ${error.message}` };
+    }
+    if (error instanceof AccessTokenError) {
+      return {
+        ok: false,
+        retry: !error.permanent,
+        reason: `${path}: ${error.message}`,
+        ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
+      };
+    }
+    throw error;
+  }
+}
+
+/** The delivery's ledger entry for the attempt, and whether its forwarding is already recorded. */
+function findDelivery(
+  timeline: readonly LedgerEntry[],
+  attempt: string,
+): { readonly entry: LedgerEntry | undefined; readonly recorded: boolean } {
+  const sameAttempt = timeline.filter((e) => e.fields.attempt === attempt);
+  return {
+    entry: sameAttempt.find((e) => e.type === 'delivered' || e.type === 'failed'),
+    recorded: sameAttempt.some((e) => e.type === 'audit-forwarded' || e.type === 'audit-forward-failed'),
+  };
+}
+
+async function record(
+  deps: AuditForwardDeps,
+  request: AuditForwardRequest,
+  fields: Readonly<Record<string, string>>,
+): Promise<void> {
+  await deps.ledger.appendOnce(
+    auditForwardRecordedKey(deps.ledger.keys.prefix),
+    `${request.messageId}.${String(request.attempt)}`,
+    { ...fields, at: deps.now().toISOString() },
+  );
+}
+
+export async function forwardAuditEvents(
+  request: AuditForwardRequest,
+  deps: AuditForwardDeps,
+): Promise<AuditForwardResult> {
+  const attempt = String(request.attempt);
+  const { entry, recorded } = findDelivery(await deps.ledger.timeline(request.messageId), attempt);
+  if (entry === undefined) {
+    return { kind: 'skipped', reason: 'the ledger has no delivered or failed entry for this attempt' };
+  }
+  if (recorded) {
+    return { kind: 'skipped', reason: 'already recorded' };
+  }
+  const endpointId = entry.fields.endpoint ?? '';
+  const target = deps.target(endpointId);
+  if (target === undefined) {
+    return { kind: 'skipped', reason: `endpoint "${endpointId}" sends no AuditEvents` };
+  }
+  const bundle = await auditEventExport(deps.ledger, [entry], deps.site, deps.now());
+  const events = (bundle.entry ?? []).flatMap((e) =>
+    e.resource === undefined ? [] : [forTarget(e.resource, entry, target, deps.site)],
+  );
+  const common = {
+    type: '',
+    messageId: request.messageId,
+    endpoint: endpointId,
+    attempt,
+    target: target.kind,
+    targetUrl: target.baseUrl,
+  };
+  const statuses: number[] = [];
+  for (const event of events) {
+    const outcome = await writeOnce(target, event, deps.now);
+    if (outcome.ok) {
+      statuses.push(outcome.status);
+      continue;
+    }
+    const tries = request.previousTries + 1;
+    const delayMs = retryDelayMs(tries, target.retry, deps.random(), outcome.retryAfterMs);
+    const since = new Date(entry.fields.at ?? deps.now().toISOString());
+    if (outcome.retry && !wouldExceedMaxAge(since, deps.now(), delayMs, target.retry)) {
+      return { kind: 'retry', reason: outcome.reason, delayMs };
+    }
+    const reason = outcome.retry
+      ? `gave up after ${String(tries)} tries: the delivery's maximum age was reached; last error: ${outcome.reason}`
+      : outcome.reason;
+    await record(deps, request, {
+      ...common,
+      type: 'audit-forward-failed',
+      ...(statuses.length > 0 ? { written: events.slice(0, statuses.length).map(idOf).join(' ') } : {}),
+      reason,
+    });
+    return { kind: 'failed', reason };
+  }
+  const ids = events.map(idOf);
+  await record(deps, request, {
+    ...common,
+    type: 'audit-forwarded',
+    auditEvents: ids.join(' '),
+    httpStatus: statuses.join(' '),
+  });
+  return { kind: 'forwarded', ids };
+}
+
+function idOf(event: AuditEvent): string {
+  return `AuditEvent/${event.id ?? ''}`;
+}
