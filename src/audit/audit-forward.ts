@@ -5,12 +5,13 @@
  * makes a second copy.
  */
 import { createHash } from 'node:crypto';
-import type { AuditEvent, AuditEventEntity, Reference } from '@medplum/fhirtypes';
+import type { AuditEvent, AuditEventEntity, Reference, Resource } from '@medplum/fhirtypes';
 import type { RetryPolicy } from '../config/schema';
 import { classifyStatus, retryAfterMs } from '../delivery/classify';
 import type { FhirClient, FhirResponse } from '../delivery/fhir-client';
 import { EhrUnreachableError } from '../delivery/fhir-client';
 import { AccessTokenError } from '../delivery/access-token';
+import { summariseOutcome } from '../delivery/outcome';
 import { retryDelayMs, wouldExceedMaxAge } from '../delivery/retry-policy';
 import type { AuditEventSite } from './audit-events';
 import { auditEventExport } from './audit-event-export';
@@ -96,10 +97,12 @@ function answer(response: FhirResponse, what: string, now: Date): WriteOutcome {
     return { ok: true, status: response.status };
   }
   const wait = retryAfterMs(response.headers.get('retry-after'), now);
+  const body = response.body as Resource | undefined;
+  const summary = body?.resourceType === 'OperationOutcome' ? summariseOutcome(body) : '';
   return {
     ok: false,
     retry: verdict === 'retry',
-    reason: `${what}: HTTP ${response.status}`,
+    reason: `${what}: HTTP ${String(response.status)}${summary !== '' ? ` (${summary})` : ''}`,
     ...(wait !== undefined ? { retryAfterMs: wait } : {}),
   };
 }

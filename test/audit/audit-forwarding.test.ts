@@ -297,3 +297,62 @@ describe('forwarding to a separate audit repository that is down at first', () =
     expect(await verifyLedger(adapter.services.ledger, new Date())).toMatchObject({ ok: true });
   }, 90_000);
 });
+
+describe('a repository that refuses the adapter', () => {
+  let adapter: TestAdapter;
+  let repository: RunningSandbox;
+
+  beforeAll(async () => {
+    // The repository demands tokens from its own token endpoint; a static bearer token is refused with 401.
+    repository = await startSandbox({ port: 0, seed: false, oauth: { clients: { auditor: 'auditor-secret' } } });
+    adapter = await startTestAdapter({
+      name: 'audit-fwd-refused',
+      config: {
+        endpoints: [
+          {
+            id: 'sandbox',
+            baseUrl: 'sandbox',
+            practices: ['*'],
+            retry: FAST_RETRY,
+            auditEvents: {
+              send: 'repository',
+              repositoryUrl: repository.baseUrl,
+              auth: { type: 'bearer', token: 'not-a-token-it-issued' },
+            },
+          },
+        ],
+        audit: { forwardSweepMs: 200 },
+      },
+    });
+  });
+
+  afterAll(async () => {
+    await adapter.close();
+    await repository.close();
+  });
+
+  test('a permanent 4xx is recorded as audit-forward-failed with the reason, once, and not retried', async () => {
+    const messageId = await submit(adapter, referralDoc());
+    const failed = await eventually(
+      async () => (await timeline(adapter, messageId)).find((e) => e.type === 'audit-forward-failed'),
+      30_000,
+      'audit-forward-failed',
+    );
+    expect(failed.fields).toMatchObject({ target: 'repository', endpoint: 'sandbox', attempt: '1' });
+    expect(failed.fields.reason).toMatch(/^writing AuditEvent\/[0-9a-f-]{36}: HTTP 401/);
+    expect(failed.fields.reason).not.toContain('not-a-token-it-issued');
+    const queue = new Queue(auditForwardQueueName('sandbox'), {
+      connection: adapter.services.redis,
+      prefix: queuePrefix(adapter.prefix),
+    });
+    try {
+      const job = await queue.getJob(auditForwardJobId(messageId, 1));
+      expect(await job?.getState()).toBe('failed');
+      expect(job?.attemptsMade).toBe(1);
+    } finally {
+      await queue.close();
+    }
+    expect((await timeline(adapter, messageId)).filter((e) => e.type.startsWith('audit-forward'))).toHaveLength(1);
+    expect(await verifyLedger(adapter.services.ledger, new Date())).toMatchObject({ ok: true });
+  }, 60_000);
+});
