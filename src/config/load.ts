@@ -220,10 +220,17 @@ export function parseConfig(raw: unknown, env: Env = process.env): Config {
     ids.add(endpoint.id);
   }
   const keyProblems: string[] = [];
-  config.endpoints.forEach((endpoint, index) => {
-    if (endpoint.auth.type === 'client-credentials' && endpoint.auth.clientAuthentication === 'private_key_jwt') {
+  // Every private key an endpoint or its audit repository names is loaded now, so a bad one stops start-up.
+  const authSettings = config.endpoints.flatMap((endpoint, index) => [
+    { auth: endpoint.auth, path: `endpoints.${index}.auth` },
+    ...(endpoint.auditEvents.auth !== undefined
+      ? [{ auth: endpoint.auditEvents.auth, path: `endpoints.${index}.auditEvents.auth` }]
+      : []),
+  ]);
+  for (const { auth, path } of authSettings) {
+    if (auth.type === 'client-credentials' && auth.clientAuthentication === 'private_key_jwt') {
       try {
-        loadPrivateKey(endpoint.auth, `endpoints.${index}.auth`, env);
+        loadPrivateKey(auth, path, env);
       } catch (error) {
         if (!(error instanceof PrivateKeyError)) {
           throw error;
@@ -231,7 +238,7 @@ export function parseConfig(raw: unknown, env: Env = process.env): Config {
         keyProblems.push(error.message);
       }
     }
-  });
+  }
   if (keyProblems.length > 0) {
     throw new ConfigError(keyProblems);
   }

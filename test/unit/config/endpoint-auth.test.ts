@@ -172,3 +172,24 @@ test('the environment shortcut names its variables, and a PEM in FHIR_CLIENT_PRI
     'FHIR_CLIENT_ID (endpoints.0.auth.clientId): ',
   );
 });
+
+test('an audit repository whose private key cannot be read stops start-up too, naming its setting', () => {
+  const message = failure(() =>
+    parseConfig({
+      endpoints: [
+        {
+          id: 'ehr',
+          baseUrl: 'https://ehr.example.org/fhir',
+          practices: ['*'],
+          auditEvents: {
+            send: 'repository',
+            repositoryUrl: 'https://audit.example.org/fhir',
+            auth: { ...keyAuth, privateKeyFile: join(dir, 'missing.pem') },
+          },
+        },
+      ],
+    }),
+  );
+  expect(message).toContain('endpoints.0.auditEvents.auth.privateKeyFile');
+  expect(message).toContain('ENOENT');
+});
