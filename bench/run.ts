@@ -15,6 +15,7 @@ import { SANDBOX_PATIENTS, startSandbox } from '../src/sandbox';
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 2000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
+const SINGLE_MESSAGES = Number(process.env.BENCH_SINGLE ?? 50);
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 interface Latencies {
@@ -129,8 +130,35 @@ async function main(): Promise<void> {
   const drainSeconds = (performance.now() - drainStart) / 1000;
   const records = await Promise.all(ids.slice(0, 500).map(async (id) => store.get(id)));
   const endToEnd = records.map((r) => (r?.deliveredAt ? Date.parse(r.deliveredAt) - Date.parse(r.receivedAt) : 0));
-  const rss = process.memoryUsage().rss;
   await workers.stop();
+
+  // Phase 3: one message at a time on an idle adapter, the link worker's everyday case: how long from the 202
+  // until the record is in the EHR.
+  const idle = await runAdapter(config, { api: true, worker: true, sandbox: false }, silentLogger());
+  const single: number[] = [];
+  for (let i = 0; i < SINGLE_MESSAGES; i += 1) {
+    const doc = referral(MESSAGES + i, run);
+    const started = performance.now();
+    const response = await fetch(`${idle.apiUrl ?? ''}${doc.path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(doc.body),
+    });
+    const { messageId } = (await response.json()) as { messageId: string };
+    for (;;) {
+      const record = await idle.services.store.get(messageId);
+      if (record?.status === 'delivered') {
+        break;
+      }
+      if (record?.status === 'failed') {
+        throw new Error(`message ${messageId} failed during the benchmark`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    single.push(performance.now() - started);
+  }
+  const rss = process.memoryUsage().rss;
+  await idle.stop();
   await sandbox.close();
 
   const results = {
@@ -147,6 +175,11 @@ async function main(): Promise<void> {
       drainSeconds: Math.round(drainSeconds * 10) / 10,
       acceptedToDeliveredMs: percentiles(endToEnd),
       note: 'phase 2 drains a backlog built in phase 1, so accepted-to-delivered includes queueing time',
+    },
+    singleMessage: {
+      count: SINGLE_MESSAGES,
+      postToDeliveredMs: percentiles(single),
+      note: 'one message at a time on an idle adapter: from the POST until the store says delivered (polled every 5 ms)',
     },
     memory: {
       processRssMiB: Math.round(rss / 2 ** 20),
