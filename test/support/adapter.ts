@@ -4,6 +4,7 @@
  */
 import type { Config } from '../../src/config/schema';
 import { parseConfig } from '../../src/config/load';
+import type { Logger } from '../../src/observability/logger';
 import { silentLogger } from '../../src/observability/logger';
 import type { Roles, RunningAdapter } from '../../src/runtime/run';
 import { runAdapter } from '../../src/runtime/run';
@@ -25,6 +26,8 @@ export interface TestAdapterOptions {
   /** Raw config overrides (merged over test defaults). */
   readonly config?: Record<string, unknown>;
   readonly roles?: Roles;
+  /** The logger the adapter writes to; silent unless a test reads what is logged. */
+  readonly logger?: Logger;
 }
 
 export async function startTestAdapter(options: TestAdapterOptions): Promise<TestAdapter> {
@@ -38,7 +41,11 @@ export async function startTestAdapter(options: TestAdapterOptions): Promise<Tes
     log: { level: 'silent' },
     ...options.config,
   });
-  const adapter = await runAdapter(config, options.roles ?? { api: true, worker: true, sandbox: true }, silentLogger());
+  const adapter = await runAdapter(
+    config,
+    options.roles ?? { api: true, worker: true, sandbox: true },
+    options.logger ?? silentLogger(),
+  );
   if (adapter.apiUrl === undefined && (options.roles?.api ?? true)) {
     throw new Error('the API did not start');
   }
@@ -72,8 +79,11 @@ export async function postJson(
   };
 }
 
-export async function getJson(url: string): Promise<{ status: number; body: Record<string, unknown> }> {
-  const response = await fetch(url, { headers: { accept: 'application/json' } });
+export async function getJson(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await fetch(url, { headers: { accept: 'application/json', ...headers } });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
@@ -105,10 +115,11 @@ export async function waitForStatus(
   messageId: string,
   statuses: readonly string[],
   timeoutMs = 15_000,
+  headers: Record<string, string> = {},
 ): Promise<Record<string, unknown>> {
   return eventually(
     async () => {
-      const { body } = await getJson(`${apiUrl}/v1/messages/${messageId}`);
+      const { body } = await getJson(`${apiUrl}/v1/messages/${messageId}`, headers);
       return statuses.includes(String(body.status)) ? body : undefined;
     },
     timeoutMs,
