@@ -5,10 +5,9 @@
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 
 export interface PrivateRedis {
   readonly url: string;
@@ -36,22 +35,41 @@ export async function freePort(): Promise<number> {
   });
 }
 
-async function waitUntilAnswering(url: string, timeoutMs: number): Promise<void> {
+/** One raw PING over TCP: no client library, so nothing is left behind (timers, reconnects) after a check. */
+async function answersPing(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    let reply = '';
+    const finish = (ok: boolean): void => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(1000, () => {
+      finish(false);
+    });
+    socket.on('error', () => {
+      finish(false);
+    });
+    socket.on('connect', () => socket.write('PING\r\n'));
+    socket.on('data', (chunk: Buffer) => {
+      reply += chunk.toString('utf8');
+      // "-LOADING" while a restart replays the AOF: not ready yet.
+      if (reply.includes('\r\n')) {
+        finish(reply.startsWith('+PONG'));
+      }
+    });
+  });
+}
+
+async function waitUntilAnswering(port: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    redis.on('error', () => undefined);
-    try {
-      await redis.connect();
-      await redis.ping();
+    if (await answersPing(port)) {
       return;
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    } finally {
-      redis.disconnect();
     }
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  throw new Error(`private redis at ${url} did not start`);
+  throw new Error(`private redis on port ${port} did not start`);
 }
 
 /** The production durability settings documented in docs/delivery-guarantees.md. */
@@ -108,7 +126,7 @@ export async function createPrivateRedis(options: PrivateRedisOptions = {}): Pro
         { stdio: 'ignore' },
       );
       // A restart replays the AOF first (answering -LOADING), so allow time for that.
-      await waitUntilAnswering(url, 20_000);
+      await waitUntilAnswering(port, 20_000);
     },
     async kill() {
       await stopChild('SIGKILL');
