@@ -4,7 +4,7 @@
  * at the same moment. The client authenticates with a secret or a signed JWT assertion; neither the secret, the
  * assertion nor a token ever appears in an error message.
  */
-import { retryAfterMs } from './classify';
+import { classifyStatus, isTimeout, retryAfterMs } from './classify';
 import type { ClientAssertionKey } from './client-assertion';
 import { CLIENT_ASSERTION_TYPE, signClientAssertion } from './client-assertion';
 
@@ -126,9 +126,8 @@ export function clientCredentialsTokenSource(
       });
       text = await response.text();
     } catch (error) {
-      const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
       throw new AccessTokenError(
-        timedOut
+        isTimeout(error)
           ? `the token endpoint ${credentials.tokenUrl} did not answer before the request timeout`
           : `could not reach the token endpoint ${credentials.tokenUrl}`,
         false,
@@ -141,10 +140,11 @@ export function clientCredentialsTokenSource(
       body = undefined;
     }
     const status = response.status;
-    if (status < 200 || status >= 300) {
+    const verdict = classifyStatus(status);
+    if (verdict !== 'ok') {
       const detail = oauthError(body);
       const what = `the token endpoint ${credentials.tokenUrl} answered HTTP ${status}${detail !== '' ? ` (${detail})` : ''}`;
-      const transient = status === 408 || status === 429 || status >= 500;
+      const transient = verdict === 'retry';
       throw new AccessTokenError(
         transient ? what : `${what}: check the endpoint's ${whatToCheck}`,
         !transient,

@@ -38,3 +38,8 @@ export function retryAfterMs(header: string | null, now: Date): number | undefin
   const at = /^[A-Za-z]{3}/.test(trimmed) ? Date.parse(trimmed) : Number.NaN;
   return Number.isNaN(at) ? undefined : Math.max(0, at - now.getTime());
 }
+
+/** True when fetch gave up because its AbortSignal timed out (or was aborted), rather than failing to connect. */
+export function isTimeout(error: unknown): boolean {
+  return error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
+}

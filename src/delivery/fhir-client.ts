@@ -6,6 +6,7 @@
 import type { Bundle, Resource } from '@medplum/fhirtypes';
 import type { EndpointAuth } from '../config/schema';
 import type { AccessTokenSource } from './access-token';
+import { isTimeout } from './classify';
 
 export interface FhirResponse {
   readonly status: number;
@@ -142,10 +143,10 @@ function parseBody(text: string): unknown {
 }
 
 function describeFetchError(error: unknown): string {
+  if (isTimeout(error)) {
+    return 'the EHR did not answer before the request timeout';
+  }
   if (error instanceof Error) {
-    if (error.name === 'TimeoutError' || error.name === 'AbortError') {
-      return 'the EHR did not answer before the request timeout';
-    }
     const cause = (error as Error & { cause?: unknown }).cause;
     if (cause instanceof Error) {
       const code = (cause as Error & { code?: string }).code;
