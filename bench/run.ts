@@ -187,14 +187,11 @@ async function main(): Promise<void> {
     },
   };
   // Leave nothing behind in Redis.
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) {
-      await redis.unlink(...keys);
+  for await (const keys of redis.scanStream({ match: `${prefix}:*`, count: 1000 })) {
+    if ((keys as string[]).length > 0) {
+      await redis.unlink(...(keys as string[]));
     }
-  } while (cursor !== '0');
+  }
   await redis.quit();
 
   writeResults('bench', results);

@@ -11,22 +11,23 @@ export function uniquePrefix(name: string): string {
   return `test-${name}-${randomBytes(4).toString('hex')}`;
 }
 
+/** Every key under the prefix, via ioredis's SCAN stream (never KEYS, which blocks Redis). */
+async function keysUnder(redis: Redis, prefix: string): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const batch of redis.scanStream({ match: `${prefix}:*`, count: 1000 })) {
+    keys.push(...(batch as string[]));
+  }
+  return keys;
+}
+
 export async function deleteKeys(prefix: string, url = TEST_REDIS_URL): Promise<number> {
   const redis = new Redis(url, { maxRetriesPerRequest: 1 });
-  let deleted = 0;
   try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) {
-        deleted += await redis.unlink(...keys);
-      }
-    } while (cursor !== '0');
+    const keys = await keysUnder(redis, prefix);
+    return keys.length > 0 ? await redis.unlink(...keys) : 0;
   } finally {
     await redis.quit();
   }
-  return deleted;
 }
 
 /** Keys under the prefix other than the audit ledger's (stream, head, indexes), which refused requests also write. */
@@ -37,14 +38,8 @@ export async function countStateKeys(prefix: string, url = TEST_REDIS_URL): Prom
 export async function countKeys(prefix: string, url = TEST_REDIS_URL, except?: string): Promise<number> {
   const redis = new Redis(url, { maxRetriesPerRequest: 1 });
   try {
-    let count = 0;
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      count += except === undefined ? keys.length : keys.filter((key) => !key.startsWith(except)).length;
-    } while (cursor !== '0');
-    return count;
+    const keys = await keysUnder(redis, prefix);
+    return except === undefined ? keys.length : keys.filter((key) => !key.startsWith(except)).length;
   } finally {
     await redis.quit();
   }
