@@ -3,6 +3,7 @@
  * parsed into a typed view that keeps the stored field order, which the chain hash depends on.
  */
 import type { Redis } from 'ioredis';
+import { fieldPairs } from '../redis/lua-script';
 import type { MessageKeys } from '../messages/keys';
 import type { LedgerIndexKeys } from './ledger-keys';
 import { ledgerIndexKeys } from './ledger-keys';
@@ -81,12 +82,11 @@ export class AuditLedger {
 
   /** Appends an entry that comes with no message state change. `at` also scores it in the indexes. */
   async append(fields: Readonly<Record<string, string>>, at?: Date): Promise<string> {
-    const flat = Object.entries(fields).flatMap(([name, value]) => [name, value]);
     return String(
       await APPEND_ENTRY.run(
         this.redis,
         [this.keys.ledger, this.keys.ledgerHead],
-        [at === undefined ? '' : String(at.getTime()), ...flat],
+        [at === undefined ? '' : String(at.getTime()), ...fieldPairs(fields)],
       ),
     );
   }
@@ -100,11 +100,10 @@ export class AuditLedger {
     marker: string,
     fields: Readonly<Record<string, string>>,
   ): Promise<string | undefined> {
-    const flat = Object.entries(fields).flatMap(([name, value]) => [name, value]);
     const id = await APPEND_ONCE.run(
       this.redis,
       [this.keys.ledger, this.keys.ledgerHead, markerKey],
-      [marker, '', ...flat],
+      [marker, '', ...fieldPairs(fields)],
     );
     return typeof id === 'string' ? id : undefined;
   }

@@ -5,6 +5,7 @@
  */
 import type { OperationOutcome } from '@medplum/fhirtypes';
 import type { Redis } from 'ioredis';
+import { fieldPairs } from '../redis/lua-script';
 import type { MessageKeys } from './keys';
 import type { MessageRecord, MessageStatus, WrittenResource } from './record';
 import { recordStatusOf } from './domain-rules';
@@ -70,10 +71,6 @@ export type TransitionResult =
   | { readonly ok: false; readonly reason: 'missing' }
   | { readonly ok: false; readonly reason: 'conflict'; readonly currentStatus: MessageStatus };
 
-function flatten(fields: Readonly<Record<string, string>>): string[] {
-  return Object.entries(fields).flatMap(([name, value]) => [name, value]);
-}
-
 function serialiseChanges(changes: RecordChanges, now: Date): string[] {
   const out: Record<string, string> = { updatedAt: now.toISOString() };
   for (const [name, value] of Object.entries(changes) as [keyof RecordChanges, unknown][]) {
@@ -82,7 +79,7 @@ function serialiseChanges(changes: RecordChanges, now: Date): string[] {
     }
     out[name] = value === null ? '' : typeof value === 'string' ? value : JSON.stringify(value);
   }
-  return flatten(out);
+  return fieldPairs(out);
 }
 
 export interface MessageStoreOptions {
@@ -104,7 +101,7 @@ export class MessageStore {
     const source = message.body.source;
     const patientKey = await this.options.patientKey?.(message.body.patient.nhsNumber);
     const recordStatus = recordStatusOf(message);
-    const fields = flatten({
+    const fields = fieldPairs({
       id,
       kind: message.kind,
       status: 'queued',
@@ -121,7 +118,7 @@ export class MessageStore {
       updatedAt: receivedAt,
       attempts: '0',
     });
-    const ledger = flatten({
+    const ledger = fieldPairs({
       type: 'received',
       at: receivedAt,
       messageId: id,
@@ -180,7 +177,7 @@ export class MessageStore {
 
   async transition(id: string, change: Transition): Promise<TransitionResult> {
     const fields = serialiseChanges(change.changes ?? {}, change.now);
-    const ledger = change.ledger === undefined ? [] : flatten(change.ledger);
+    const ledger = change.ledger === undefined ? [] : fieldPairs(change.ledger);
     const reply = (await TRANSITION_MESSAGE.run(
       this.redis,
       [

@@ -23,3 +23,8 @@ export class LuaScript {
     }
   }
 }
+
+/** `{a: '1', b: '2'}` → `['a', '1', 'b', '2']`: the field/value pairs a script reads from its ARGV. */
+export function fieldPairs(fields: Readonly<Record<string, string>>): string[] {
+  return Object.entries(fields).flatMap(([name, value]) => [name, value]);
+}
