@@ -1,7 +1,58 @@
-// Lint rules: typescript-eslint strict + type-checked, formatting left to Prettier.
+// Lint rules: typescript-eslint strict + type-checked, formatting left to Prettier, and the layer rule that keeps
+// every import in src/ pointing down the architecture (ARCHITECTURE.md).
 import eslint from '@eslint/js';
 import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
+
+// Each folder of src/ and its layer. A file may import its own folder and folders of lower layers only; folders of
+// the same layer stay independent of each other.
+const LAYERS = {
+  lib: 1,
+  messages: 1,
+  observability: 1,
+  config: 2,
+  mapping: 2,
+  conformance: 2,
+  store: 2,
+  sandbox: 2,
+  delivery: 3,
+  audit: 4,
+  queue: 5,
+  app: 6,
+  http: 7,
+  cli: 7,
+  runtime: 8,
+};
+
+// Packages that belong to one layer: Redis data is the store's (BullMQ's own keys the queue's), BullMQ the queue's.
+const OWNED_PACKAGES = {
+  ioredis: ['store', 'queue'],
+  bullmq: ['queue'],
+};
+
+function layerRule(folder) {
+  const forbidden = Object.entries(LAYERS)
+    .filter(([other, layer]) => other !== folder && layer >= LAYERS[folder])
+    .map(([other]) => other);
+  const packages = Object.entries(OWNED_PACKAGES)
+    .filter(([, owners]) => !owners.includes(folder))
+    .map(([name]) => ({ name, message: `only ${OWNED_PACKAGES[name].join('/ and ')}/ may use ${name}` }));
+  return {
+    files: [`src/${folder}/**/*.ts`],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: packages,
+          patterns: forbidden.map((other) => ({
+            group: [`**/${other}`, `**/${other}/**`],
+            message: `${folder}/ (layer ${LAYERS[folder]}) may not import ${other}/ (layer ${LAYERS[other]}): imports point down only, see ARCHITECTURE.md`,
+          })),
+        },
+      ],
+    },
+  };
+}
 
 export default tseslint.config(
   {
@@ -35,6 +86,7 @@ export default tseslint.config(
       'no-console': 'error',
     },
   },
+  ...Object.keys(LAYERS).map(layerRule),
   {
     files: ['test/**/*.ts', 'bench/**/*.ts'],
     rules: {

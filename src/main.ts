@@ -15,7 +15,7 @@ import type { Logger } from './observability/logger';
 import { createLogger } from './observability/logger';
 import type { Roles } from './runtime/run';
 import { runAdapter } from './runtime/run';
-import { packageVersion } from './runtime/version';
+import { packageVersion } from './lib/version';
 import { startSandbox } from './sandbox';
 
 function fail(message: string): never {

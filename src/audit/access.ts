@@ -2,8 +2,8 @@
  * Access to audit data is itself audited: every search, view, export and verification appends an `audit-access`
  * entry naming who did what, when. An NHS number in a query is recorded as its keyed hash, never as the number.
  */
-import type { AuditLedger } from './ledger';
-import type { PatientKeyer } from './patient-key';
+import type { AuditLedger } from '../store/ledger';
+import type { PatientKeyer } from '../store/patient-key';
 
 export type AuditAction = 'search' | 'view' | 'reconcile' | 'export' | 'verify';
 

@@ -7,7 +7,7 @@ import type { AuditEvent, Bundle } from '@medplum/fhirtypes';
 import type { WrittenResource } from '../messages/record';
 import type { AuditEventSite } from './audit-events';
 import { auditEventBundle, auditEventsFor } from './audit-events';
-import type { AuditLedger, LedgerEntry } from './ledger';
+import type { AuditLedger, LedgerEntry } from '../store/ledger';
 
 const BATCH = 500;
 

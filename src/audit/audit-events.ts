@@ -6,7 +6,7 @@
  */
 import type { AuditEvent, AuditEventAgent, AuditEventEntity, Bundle, Coding } from '@medplum/fhirtypes';
 import type { WrittenResource } from '../messages/record';
-import type { LedgerEntry } from './ledger';
+import type { LedgerEntry } from '../store/ledger';
 
 const BALP = 'https://profiles.ihe.net/ITI/BALP/StructureDefinition/IHE.BasicAudit';
 const DCM = 'http://dicom.nema.org/resources/ontology/DCM';

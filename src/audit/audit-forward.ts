@@ -15,8 +15,8 @@ import { summariseOutcome } from '../delivery/outcome';
 import { retryDelayMs, wouldExceedMaxAge } from '../delivery/retry-policy';
 import type { AuditEventSite } from './audit-events';
 import { auditEventExport } from './audit-event-export';
-import { auditForwardRecordedKey } from './forward-keys';
-import type { AuditLedger, LedgerEntry } from './ledger';
+import { auditForwardRecordedKey } from '../store/forward-keys';
+import type { AuditLedger, LedgerEntry } from '../store/ledger';
 
 /** Where one endpoint's AuditEvents go. */
 export interface AuditTarget {

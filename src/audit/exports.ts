@@ -3,7 +3,7 @@
  * spreadsheets and tools. CSV columns are fixed so files from different periods line up.
  */
 import { stringify } from 'csv-stringify/sync';
-import type { LedgerEntry } from './ledger';
+import type { LedgerEntry } from '../store/ledger';
 import type { ReconciliationReport, RejectedSubmission } from './reconcile';
 
 export const LEDGER_CSV_COLUMNS = [

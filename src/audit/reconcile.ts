@@ -4,8 +4,8 @@
  * pending, which were replayed, the list of everything undelivered with its last reason, the submissions the API
  * refused for the practice with their reasons, and the gaps in each source record's version numbers.
  */
-import type { AuditLedger, LedgerEntry } from './ledger';
-import type { RejectionReason } from './rejections';
+import type { AuditLedger, LedgerEntry } from '../store/ledger';
+import type { RejectionReason } from '../store/ledger';
 
 export type FinalState = 'pending' | 'delivered' | 'failed' | 'superseded';
 

@@ -3,8 +3,8 @@
  * processes may run it at once safely: each message's purge is an atomic script that does nothing the second time.
  */
 import type { Logger } from '../observability/logger';
-import { runPeriodically } from '../runtime/periodic';
-import type { AuditLedger } from './ledger';
+import { runPeriodically } from '../lib/periodic';
+import type { AuditLedger } from '../store/ledger';
 import type { PurgeReport, RetentionPolicy } from './retention';
 import { purgeExpired } from './retention';
 

@@ -5,8 +5,8 @@
  * the same atomic step (ledger-scripts.ts), so the chain keeps verifying and the timeline shows when and why.
  */
 import type { MessageStatus } from '../messages/record';
-import type { AuditLedger } from './ledger';
-import { PURGE_BODY } from './ledger-scripts';
+import type { AuditLedger } from '../store/ledger';
+import { PURGE_BODY } from '../store/ledger-scripts';
 
 export interface RetentionPolicy {
   readonly retentionDays: number;

@@ -5,8 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { MessageStatus } from '../messages/record';
-import type { AuditLedger } from './ledger';
-import type { PatientKeyer } from './patient-key';
+import type { AuditLedger } from '../store/ledger';
+import type { PatientKeyer } from '../store/patient-key';
 
 export interface MessageQuery {
   readonly messageId?: string;

@@ -10,21 +10,21 @@ import type { Command } from 'commander';
 import type { AuditAction } from '../audit/access';
 import { recordAccess } from '../audit/access';
 import { ledgerCsv, ledgerNdjson } from '../audit/exports';
-import type { LedgerEntry } from '../audit/ledger';
-import { AuditLedger } from '../audit/ledger';
-import type { PatientKeyer } from '../audit/patient-key';
+import type { LedgerEntry } from '../store/ledger';
+import { AuditLedger } from '../store/ledger';
+import type { PatientKeyer } from '../store/patient-key';
 import type { RetentionPolicy } from '../audit/retention';
 import { purgeExpired } from '../audit/retention';
 import { hostname } from 'node:os';
 import { auditEventExport } from '../audit/audit-event-export';
 import { auditEventSite } from '../audit/audit-events';
 import { createEndpointRegistry } from '../delivery/endpoints';
-import { packageVersion } from '../runtime/version';
+import { packageVersion } from '../lib/version';
 import { verifyLedger } from '../audit/verify';
 import type { Config } from '../config/schema';
-import { patientKeyer } from '../audit/patient-key';
-import { messageKeys } from '../messages/keys';
-import { closeRedis, createRedis } from '../redis/connection';
+import { patientKeyer } from '../store/patient-key';
+import { messageKeys } from '../store/keys';
+import { closeRedis, createRedis } from '../store/connection';
 
 export interface AuditCliContext {
   readonly ledger: AuditLedger;

@@ -7,7 +7,7 @@ import { createPrivateKey } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 
-import type { AssertionAlgorithm } from '../delivery/client-assertion';
+import type { AssertionAlgorithm } from '../lib/client-assertion';
 
 type Env = Readonly<Record<string, string | undefined>>;
 

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 
-import { ASSERTION_ALGORITHMS } from '../delivery/client-assertion';
+import { ASSERTION_ALGORITHMS } from '../lib/client-assertion';
 
 export const endpointAuthSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('none') }),

@@ -27,7 +27,7 @@ import type {
   Resource,
   StructureDefinition,
 } from '@medplum/fhirtypes';
-import { ensureFhirDefinitionsLoaded } from '../sandbox/fhir-definitions';
+import { ensureFhirDefinitionsLoaded } from '../lib/fhir-definitions';
 import { expandSlicedContentReferences } from './content-references';
 import { PROJECT_CANONICAL, loadCompiledResources } from './resources';
 import type { CompiledResources } from './resources';

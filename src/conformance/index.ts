@@ -4,13 +4,7 @@
  */
 export { createConformanceChecker, referenceTargetType } from './checker';
 export type { ConformanceChecker } from './checker';
-export {
-  PROJECT_CANONICAL,
-  compiledResourcesDir,
-  findPackageRoot,
-  loadCompiledResources,
-  readCompiledResources,
-} from './resources';
+export { PROJECT_CANONICAL, compiledResourcesDir, loadCompiledResources, readCompiledResources } from './resources';
 export type { CompiledResources } from './resources';
 export { createTerminology } from './terminology';
 export type { Membership, Terminology } from './terminology';

@@ -2,14 +2,13 @@
  * Loads the project's compiled conformance resources (profiles, extensions, value sets, code systems and
  * examples) from profiles/fsh-generated/resources. The JSON is committed, so run time never needs SUSHI.
  */
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { CodeSystem, Resource, StructureDefinition, ValueSet } from '@medplum/fhirtypes';
+import { findPackageRoot } from '../lib/package-root';
 
 /** Canonical base of everything the project defines. */
 export const PROJECT_CANONICAL = 'https://sp-fhir-adapter.org/fhir';
-
-const PACKAGE_NAME = 'sp-fhir-adapter';
 
 export interface CompiledResources {
   readonly structureDefinitions: readonly StructureDefinition[];
@@ -17,30 +16,6 @@ export interface CompiledResources {
   readonly codeSystems: readonly CodeSystem[];
   /** Example instances (anything that is not a definition). */
   readonly examples: readonly Resource[];
-}
-
-/**
- * The folder holding the project's package.json. Found by walking up from this file, so the same code works from
- * src/ (under Jest) and from dist/src/ (compiled), wherever the project is installed.
- */
-export function findPackageRoot(start: string = __dirname): string {
-  let dir = start;
-  for (;;) {
-    const candidate = path.join(dir, 'package.json');
-    if (existsSync(candidate) && readPackageName(candidate) === PACKAGE_NAME) {
-      return dir;
-    }
-    const parent = path.dirname(dir);
-    if (parent === dir) {
-      throw new Error(`cannot find the ${PACKAGE_NAME} package root above ${start}`);
-    }
-    dir = parent;
-  }
-}
-
-function readPackageName(file: string): string | undefined {
-  const parsed = JSON.parse(readFileSync(file, 'utf8')) as { name?: unknown };
-  return typeof parsed.name === 'string' ? parsed.name : undefined;
 }
 
 /** Where `npm run profiles` writes the compiled JSON. */

@@ -5,8 +5,8 @@
  * assertion nor a token ever appears in an error message.
  */
 import { classifyStatus, isTimeout, retryAfterMs } from './classify';
-import type { ClientAssertionKey } from './client-assertion';
-import { CLIENT_ASSERTION_TYPE, signClientAssertion } from './client-assertion';
+import type { ClientAssertionKey } from '../lib/client-assertion';
+import { CLIENT_ASSERTION_TYPE, signClientAssertion } from '../lib/client-assertion';
 
 /** Where the FHIR client gets its bearer tokens; `invalidate` drops a token the EHR refused. */
 export interface AccessTokenSource {

@@ -3,13 +3,13 @@
  * delivered, back to queued with the time of the next attempt, or to failed with the reason and OperationOutcome.
  * Each result is one atomic store transition with its ledger entry.
  */
-import { auditForwardOutboxKey } from '../audit/forward-keys';
+import { auditForwardOutboxKey } from '../store/forward-keys';
 import type { Logger } from '../observability/logger';
-import type { MessageStore } from '../messages/store';
+import type { MessageStore } from '../store/message-store';
 import type { ConformanceCheck } from './attempt';
 import { attemptDelivery } from './attempt';
 import type { EndpointRegistry } from './endpoints';
-import type { RecordLeases } from './record-lease';
+import type { RecordLeases } from '../store/record-lease';
 import type { AttemptResult } from './outcome';
 import { outcomeOf, summariseOutcome } from './outcome';
 import { retryDelayMs, wouldExceedMaxAge } from './retry-policy';

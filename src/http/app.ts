@@ -5,10 +5,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Express, Request } from 'express';
 import express from 'express';
-import type { Redis } from 'ioredis';
-import type { IntakeDeps } from '../messages/intake';
+import type { IntakeDeps } from '../app/intake';
 import type { Metrics } from '../observability/metrics';
-import { checkRedisReadiness } from '../runtime/redis-readiness';
+import type { RedisConnection } from '../store/connection';
+import { checkRedisReadiness } from '../store/readiness';
 import type { KeyRing } from './auth';
 import { requireRole } from './auth';
 import { errorHandler, httpError } from './errors';
@@ -18,12 +18,12 @@ import { messagesRouter } from './routes/messages';
 import { adminMessagesRouter } from './routes/admin-messages';
 import { auditRouter } from './routes/audit';
 import { dashboardRouter } from './dashboard/router';
-import type { AuditLedger } from '../audit/ledger';
-import type { PatientKeyer } from '../audit/patient-key';
+import type { AuditLedger } from '../store/ledger';
+import type { PatientKeyer } from '../store/patient-key';
 
 export interface AppDeps extends IntakeDeps {
   readonly metrics: Metrics;
-  readonly redis: Redis;
+  readonly redis: RedisConnection;
   readonly http: {
     readonly bodyLimitBytes: number;
     readonly apiKeys: Readonly<Record<string, string>>;

@@ -5,8 +5,8 @@
  * link-worker system's key can never list practice-wide work or read the audit trail. With no keys configured at
  * all the API is open, which suits a developer's machine and nothing else; the start-up log says so.
  */
-import { timingSafeEqual } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
+import { sameSecret } from '../lib/secrets';
 import { HttpError, issue, outcome } from './errors';
 
 export const ANONYMOUS_CLIENT = 'anonymous';
@@ -22,12 +22,6 @@ const ROLE_SETTING: Readonly<Record<ClientRole, string>> = {
   admin: 'http.adminKeys, ADMIN_API_KEYS',
   auditor: 'audit.apiKeys, AUDIT_API_KEYS',
 };
-
-export function sameSecret(a: string, b: string): boolean {
-  const left = Buffer.from(a);
-  const right = Buffer.from(b);
-  return left.length === right.length && timingSafeEqual(left, right);
-}
 
 /** True when no key of any role is configured: the API runs open. */
 export function isOpen(ring: KeyRing): boolean {

@@ -4,7 +4,7 @@
  */
 import type { OperationOutcome, OperationOutcomeIssue } from '@medplum/fhirtypes';
 import type { ErrorRequestHandler, Response } from 'express';
-import { StoreUnavailableError } from '../messages/intake';
+import { StoreUnavailableError } from '../app/intake';
 import type { Logger } from '../observability/logger';
 
 export class HttpError extends Error {

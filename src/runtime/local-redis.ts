@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from '../observability/logger';
-import { closeRedis, createRedis, waitForRedis } from '../redis/connection';
+import { closeRedis, createRedis, waitForRedis } from '../store/connection';
 
 export const NO_REDIS_HINT =
   'No Redis answered at %URL%. Start one (`docker compose up -d redis`, or `apt-get install redis-server` then ' +

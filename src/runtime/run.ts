@@ -14,17 +14,17 @@ import type { OutboxSweeper, WorkerPool } from '../queue/workers';
 import { startDeliveryWorkers, startOutboxSweeper } from '../queue/workers';
 import { hostname } from 'node:os';
 import { auditEventSite } from '../audit/audit-events';
-import type { AuditForwarding } from '../audit/forward-worker';
-import { startAuditForwarding } from '../audit/forward-worker';
+import type { AuditForwarding } from '../queue/audit-forward-worker';
+import { startAuditForwarding } from '../queue/audit-forward-worker';
 import type { RetentionSchedule } from '../audit/retention-schedule';
 import { startRetentionPurge } from '../audit/retention-schedule';
 import type { RunningSandbox } from '../sandbox';
 import { startSandbox } from '../sandbox';
-import { waitForRedis } from '../redis/connection';
+import { waitForRedis } from '../store/connection';
 import { ensureRedis } from './local-redis';
 import type { Services } from './services';
 import { createServices } from './services';
-import { packageVersion } from './version';
+import { packageVersion } from '../lib/version';
 
 export interface Roles {
   readonly api: boolean;

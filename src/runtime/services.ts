@@ -3,33 +3,33 @@
  * queues, conformance checker, metrics) from the configuration, and closes them in the right order.
  */
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import type { Config } from '../config/schema';
 import { createConformanceChecker } from '../conformance';
 import type { ConformanceCheck } from '../delivery/attempt';
 import type { DeliveryDeps } from '../delivery/deliver-message';
 import type { EndpointRegistry } from '../delivery/endpoints';
-import { createRecordLeases } from '../delivery/record-lease';
+import { createRecordLeases } from '../store/record-lease';
 import { createEndpointRegistry } from '../delivery/endpoints';
-import { AuditLedger } from '../audit/ledger';
-import type { PatientKeyer } from '../audit/patient-key';
-import { patientKeyer } from '../audit/patient-key';
-import { messageKeys } from '../messages/keys';
-import { MessageStore } from '../messages/store';
+import { AuditLedger } from '../store/ledger';
+import type { PatientKeyer } from '../store/patient-key';
+import { patientKeyer } from '../store/patient-key';
+import { messageKeys } from '../store/keys';
+import { MessageStore } from '../store/message-store';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import { createMetrics } from '../observability/metrics';
 import { DeliveryQueues } from '../queue/producer';
-import { closeRedis, createRedis } from '../redis/connection';
+import type { RedisConnection } from '../store/connection';
+import { closeRedis, createRedis } from '../store/connection';
 
 export interface Services {
   readonly config: Config;
   readonly logger: Logger;
   readonly metrics: Metrics;
   /** Fails fast when Redis is down: used by the API and the store. */
-  readonly redis: Redis;
+  readonly redis: RedisConnection;
   /** Waits and reconnects: used by BullMQ workers. */
-  readonly workerRedis: Redis;
+  readonly workerRedis: RedisConnection;
   readonly store: MessageStore;
   /** The hash-chained audit ledger, its indexes and the NHS number keyed hash that searches it. */
   readonly ledger: AuditLedger;

@@ -9,7 +9,7 @@ import type {
   CapabilityStatementRestResourceInteraction,
   ResourceType,
 } from '@medplum/fhirtypes';
-import { ensureFhirDefinitionsLoaded } from './fhir-definitions';
+import { ensureFhirDefinitionsLoaded } from '../lib/fhir-definitions';
 
 const TYPE_INTERACTIONS: readonly CapabilityStatementRestResourceInteraction['code'][] = [
   'read',

@@ -2,7 +2,7 @@
  * The embedded sandbox EHR: a FHIR R4 server over HTTP, seeded with synthetic patients, that stands in for a GP
  * practice's EHR in `npm start`, the integration tests and the benchmark.
  */
-export { ensureFhirDefinitionsLoaded, narrowIdentifierSearchTypes } from './fhir-definitions';
+export { ensureFhirDefinitionsLoaded, narrowIdentifierSearchTypes } from '../lib/fhir-definitions';
 export { ValidatingMemoryRepository } from './validating-repository';
 export {
   NHS_NUMBER_SYSTEM,

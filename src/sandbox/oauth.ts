@@ -8,8 +8,8 @@ import { randomBytes } from 'node:crypto';
 import type { OperationOutcome } from '@medplum/fhirtypes';
 import type { Request, RequestHandler, Router } from 'express';
 import express from 'express';
-import { CLIENT_ASSERTION_TYPE } from '../delivery/client-assertion';
-import { sameSecret } from '../http/auth';
+import { CLIENT_ASSERTION_TYPE } from '../lib/client-assertion';
+import { sameSecret } from '../lib/secrets';
 import type { KeyClientRegistration } from './client-assertions';
 import { createClientAssertionVerifier } from './client-assertions';
 

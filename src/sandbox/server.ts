@@ -27,7 +27,7 @@ import type { Logger } from '../observability/logger';
 import { silentLogger } from '../observability/logger';
 import { addFullUrls, checkTransaction, completeBatchResponse } from './bundles';
 import { buildCapabilityStatement } from './capability-statement';
-import { ensureFhirDefinitionsLoaded } from './fhir-definitions';
+import { ensureFhirDefinitionsLoaded } from '../lib/fhir-definitions';
 import type { SandboxOAuth, SandboxOAuthOptions } from './oauth';
 import { createSandboxOAuth } from './oauth';
 import { seedSandbox } from './seed-patients';

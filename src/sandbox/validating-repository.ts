@@ -17,7 +17,7 @@ import {
 import type { CreateResourceOptions, DeleteResourceOptions, UpdateResourceOptions } from '@medplum/fhir-router';
 import { MemoryRepository } from '@medplum/fhir-router';
 import type { Bundle, BundleEntry, OperationOutcome, Resource } from '@medplum/fhirtypes';
-import { narrowIdentifierSearchTypes } from './fhir-definitions';
+import { narrowIdentifierSearchTypes } from '../lib/fhir-definitions';
 import { IdentifierIndex } from './identifier-index';
 
 /** How to put the store back as it was before one write of a failed transaction. */

@@ -8,9 +8,9 @@
 import { PassThrough } from 'node:stream';
 import { validateResource } from '@medplum/core';
 import type { AuditEvent, Bundle, Patient } from '@medplum/fhirtypes';
-import { patientKeyer } from '../../src/audit/patient-key';
+import { patientKeyer } from '../../src/store/patient-key';
 import { exportCommand, fhirExporter } from '../../src/cli/audit';
-import { ensureFhirDefinitionsLoaded } from '../../src/sandbox/fhir-definitions';
+import { ensureFhirDefinitionsLoaded } from '../../src/lib/fhir-definitions';
 import type { TestAdapter } from '../support/adapter';
 import { eventually, postJson, startTestAdapter } from '../support/adapter';
 import { referralDoc } from '../support/fixtures';

@@ -11,21 +11,21 @@ import { Queue } from 'bullmq';
 import type { AuditForwardDeps } from '../../src/audit/audit-forward';
 import { forwardAuditEvents } from '../../src/audit/audit-forward';
 import { auditEventSite } from '../../src/audit/audit-events';
-import { auditForwardOutboxKey } from '../../src/audit/forward-keys';
-import type { AuditForwarding } from '../../src/audit/forward-worker';
+import { auditForwardOutboxKey } from '../../src/store/forward-keys';
+import type { AuditForwarding } from '../../src/queue/audit-forward-worker';
 import {
   auditForwardJobId,
   auditForwardQueueName,
   auditTargets,
   startAuditForwarding,
-} from '../../src/audit/forward-worker';
-import type { LedgerEntry } from '../../src/audit/ledger';
+} from '../../src/queue/audit-forward-worker';
+import type { LedgerEntry } from '../../src/store/ledger';
 import { verifyLedger } from '../../src/audit/verify';
 import { silentLogger } from '../../src/observability/logger';
 import { queuePrefix } from '../../src/queue/names';
 import type { RunningSandbox } from '../../src/sandbox';
 import { startSandbox } from '../../src/sandbox';
-import { ensureFhirDefinitionsLoaded } from '../../src/sandbox/fhir-definitions';
+import { ensureFhirDefinitionsLoaded } from '../../src/lib/fhir-definitions';
 import type { TestAdapter } from '../support/adapter';
 import { FAST_RETRY, eventually, postJson, startTestAdapter, waitForStatus } from '../support/adapter';
 import { referralDoc } from '../support/fixtures';

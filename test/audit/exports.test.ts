@@ -4,8 +4,8 @@
  * and their figures compared with the JSON API's; the NDJSON ledger's pairs recompute every hash and link.
  */
 import { parse } from 'csv-parse/sync';
-import { entryHash } from '../../src/audit/canonical';
-import { GENESIS_HASH } from '../../src/audit/ledger-lua';
+import { entryHash } from '../../src/store/canonical';
+import { GENESIS_HASH } from '../../src/store/ledger-lua';
 import type { TestAdapter } from '../support/adapter';
 import { eventually, postJson, startTestAdapter } from '../support/adapter';
 import { referralDoc } from '../support/fixtures';

@@ -5,11 +5,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { AuditLedger } from '../../src/audit/ledger';
+import { AuditLedger } from '../../src/store/ledger';
 import { verifyLedger } from '../../src/audit/verify';
-import { entryHash } from '../../src/audit/canonical';
-import { messageKeys } from '../../src/messages/keys';
-import { MessageStore } from '../../src/messages/store';
+import { entryHash } from '../../src/store/canonical';
+import { messageKeys } from '../../src/store/keys';
+import { MessageStore } from '../../src/store/message-store';
 import { validateInbound } from '../../src/messages/validate';
 import type { InboundMessage } from '../../src/messages/schemas';
 import { referralDoc } from '../support/fixtures';

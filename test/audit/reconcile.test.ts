@@ -6,15 +6,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { AuditLedger } from '../../src/audit/ledger';
-import { patientKeyer } from '../../src/audit/patient-key';
+import { AuditLedger } from '../../src/store/ledger';
+import { patientKeyer } from '../../src/store/patient-key';
 import { missingVersions, reconcile } from '../../src/audit/reconcile';
-import { recordRejection } from '../../src/audit/rejections';
+import { recordRejection } from '../../src/app/rejections';
 import { MessageSearch } from '../../src/audit/search';
 import { verifyLedger } from '../../src/audit/verify';
-import { messageKeys } from '../../src/messages/keys';
+import { messageKeys } from '../../src/store/keys';
 import type { InboundMessage } from '../../src/messages/schemas';
-import { MessageStore } from '../../src/messages/store';
+import { MessageStore } from '../../src/store/message-store';
 import { validateInbound } from '../../src/messages/validate';
 import { referralDoc } from '../support/fixtures';
 import { TEST_REDIS_URL, deleteKeys, uniquePrefix } from '../support/redis';

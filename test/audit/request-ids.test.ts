@@ -5,7 +5,7 @@
  * names as its transaction entity.
  */
 import type { AuditEvent, Bundle } from '@medplum/fhirtypes';
-import type { LedgerEntry } from '../../src/audit/ledger';
+import type { LedgerEntry } from '../../src/store/ledger';
 import { createLogger } from '../../src/observability/logger';
 import type { RunningSandbox } from '../../src/sandbox';
 import { startSandbox } from '../../src/sandbox';

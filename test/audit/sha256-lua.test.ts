@@ -4,7 +4,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { LUA_SHA256 } from '../../src/audit/sha256-lua';
+import { LUA_SHA256 } from '../../src/store/sha256-lua';
 import { TEST_REDIS_URL } from '../support/redis';
 
 const SCRIPT = `${LUA_SHA256}\nreturn sha256_hex(ARGV[1])`;

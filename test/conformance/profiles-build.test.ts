@@ -5,7 +5,8 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { compiledResourcesDir, findPackageRoot } from '../../src/conformance';
+import { compiledResourcesDir } from '../../src/conformance';
+import { findPackageRoot } from '../../src/lib/package-root';
 
 const run = promisify(execFile);
 const root = findPackageRoot();

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { SignJWT } from 'jose';
 
 import { AccessTokenError, clientCredentialsTokenSource } from '../../src/delivery/access-token';
-import { ASSERTION_LIFETIME_S, CLIENT_ASSERTION_TYPE, signClientAssertion } from '../../src/delivery/client-assertion';
+import { ASSERTION_LIFETIME_S, CLIENT_ASSERTION_TYPE, signClientAssertion } from '../../src/lib/client-assertion';
 import type { RunningSandbox } from '../../src/sandbox';
 import { TOKEN_PATH, startSandbox } from '../../src/sandbox';
 import type { TestAdapter } from '../support/adapter';

@@ -5,7 +5,7 @@
  * loading).
  */
 import { Redis } from 'ioredis';
-import { readinessFromInfo } from '../../src/runtime/redis-readiness';
+import { readinessFromInfo } from '../../src/store/readiness';
 import type { TestAdapter } from '../support/adapter';
 import { eventually, startTestAdapter } from '../support/adapter';
 import type { PrivateRedis } from '../support/private-redis';

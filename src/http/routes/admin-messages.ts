@@ -7,10 +7,10 @@
 import type { Router } from 'express';
 import express from 'express';
 import { z } from 'zod';
-import { StoreUnavailableError } from '../../messages/intake';
+import { StoreUnavailableError } from '../../app/intake';
 import { MESSAGE_STATUSES } from '../../messages/record';
-import type { MessageFilter, ReplayDeps } from '../../queue/replay';
-import { findMessages, replayMatching, replayMessage } from '../../queue/replay';
+import type { MessageFilter, ReplayDeps } from '../../app/replay';
+import { findMessages, replayMatching, replayMessage } from '../../app/replay';
 import { HttpError, httpError, issue, outcome } from '../errors';
 import { messageView } from './messages';
 

@@ -5,11 +5,11 @@
 import type { Request, Response, Router } from 'express';
 import express from 'express';
 import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
-import type { AuditLedger } from '../../audit/ledger';
-import type { RejectionStatus } from '../../audit/rejections';
-import { recordRejection } from '../../audit/rejections';
-import type { IntakeDeps } from '../../messages/intake';
-import { acceptMessage } from '../../messages/intake';
+import type { AuditLedger } from '../../store/ledger';
+import type { RejectionStatus } from '../../app/rejections';
+import { recordRejection } from '../../app/rejections';
+import type { IntakeDeps } from '../../app/intake';
+import { acceptMessage } from '../../app/intake';
 import type { MessageKind } from '../../messages/schemas';
 import type { Metrics } from '../../observability/metrics';
 import { HttpError, httpError, issue, outcome, sendOutcome } from '../errors';

@@ -5,8 +5,8 @@
 import type { Router } from 'express';
 import express from 'express';
 import type { MessageRecord } from '../../messages/record';
-import type { MessageStore } from '../../messages/store';
-import { StoreUnavailableError } from '../../messages/intake';
+import type { MessageStore } from '../../store/message-store';
+import { StoreUnavailableError } from '../../app/intake';
 import { httpError } from '../errors';
 
 export interface MessageView {

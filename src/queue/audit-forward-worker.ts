@@ -9,15 +9,15 @@ import type { Redis } from 'ioredis';
 import type { EndpointRegistry } from '../delivery/endpoints';
 import { fhirClientFor } from '../delivery/endpoints';
 import type { Logger } from '../observability/logger';
-import { RetryLaterError, deliveryBackoff } from '../queue/processor';
-import { UNBOUNDED_ATTEMPTS } from '../queue/producer';
-import { queuePrefix } from '../queue/names';
-import { runPeriodically } from '../runtime/periodic';
-import type { AuditEventSite } from './audit-events';
-import type { AuditForwardResult, AuditTarget } from './audit-forward';
-import { forwardAuditEvents } from './audit-forward';
-import { auditForwardOutboxKey } from './forward-keys';
-import type { AuditLedger } from './ledger';
+import { RetryLaterError, deliveryBackoff } from './processor';
+import { UNBOUNDED_ATTEMPTS } from './producer';
+import { queuePrefix } from './names';
+import { runPeriodically } from '../lib/periodic';
+import type { AuditEventSite } from '../audit/audit-events';
+import type { AuditForwardResult, AuditTarget } from '../audit/audit-forward';
+import { forwardAuditEvents } from '../audit/audit-forward';
+import { auditForwardOutboxKey } from '../store/forward-keys';
+import type { AuditLedger } from '../store/ledger';
 
 /** Job data: ids only, the events are rebuilt from the ledger. */
 export interface AuditForwardJobData {

@@ -7,11 +7,11 @@ import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
 import type { EndpointRegistry } from '../delivery/endpoints';
 import type { Logger } from '../observability/logger';
 import type { DeliveryQueues } from '../queue/producer';
-import { contentHash, idempotencyKey } from './identity';
-import { statusTransitionIssue } from './domain-rules';
-import type { InboundMessage, MessageKind } from './schemas';
-import type { MessageStore } from './store';
-import { validateInbound } from './validate';
+import { contentHash, idempotencyKey } from '../messages/identity';
+import { statusTransitionIssue } from '../messages/domain-rules';
+import type { InboundMessage, MessageKind } from '../messages/schemas';
+import type { MessageStore } from '../store/message-store';
+import { validateInbound } from '../messages/validate';
 
 export interface IntakeDeps {
   readonly store: MessageStore;

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { MessageKind } from '../messages/schemas';
 import { sha256Hex } from '../messages/identity';
-import { LuaScript } from '../redis/lua-script';
+import { LuaScript } from './lua-script';
 
 /** Deletes the lease only if it is still ours (it may have lapsed and been taken by another worker). */
 const RELEASE = new LuaScript(`

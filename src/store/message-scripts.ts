@@ -2,8 +2,8 @@
  * The Lua scripts behind the message store. Each one changes a message, its indexes and the audit ledger in one
  * atomic step, so a crash or a lost connection can never leave a half-written message behind.
  */
-import { LUA_APPEND_LEDGER } from '../audit/ledger-lua';
-import { LuaScript } from '../redis/lua-script';
+import { LUA_APPEND_LEDGER } from './ledger-lua';
+import { LuaScript } from './lua-script';
 
 /**
  * Creates a message unless its idempotency key is taken, and records its version (and the record's status, from

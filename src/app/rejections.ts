@@ -6,16 +6,11 @@
  */
 import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
 import { GP_PRACTICE_ODS, sourceSchema } from '../messages/schemas';
-import type { AuditLedger } from './ledger';
+import type { AuditLedger, RejectionReason } from '../store/ledger';
+
+export type { RejectionReason };
 
 export type RejectionStatus = 400 | 409 | 422;
-
-export interface RejectionReason {
-  /** JSON path of the offending field (`$this` for the whole body). */
-  readonly path: string;
-  /** FHIR issue type code, e.g. invalid, required, duplicate, not-supported. */
-  readonly code: string;
-}
 
 export interface Rejection {
   readonly kind: string;

@@ -3,7 +3,7 @@
  * (rejections, audit access, verification runs) and purging a message body under the retention policy, which
  * changes the message and appends its `purged` entry in one atomic step.
  */
-import { LuaScript } from '../redis/lua-script';
+import { LuaScript } from './lua-script';
 import { LUA_APPEND_LEDGER } from './ledger-lua';
 
 /**

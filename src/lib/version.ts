@@ -3,7 +3,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { findPackageRoot } from '../conformance';
+import { findPackageRoot } from './package-root';
 
 let cached: string | undefined;
 

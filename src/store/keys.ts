@@ -2,7 +2,7 @@
  * Redis key names for message records and their indexes, all under one configurable prefix so tests (and
  * several deployments sharing one Redis) never see each other's data.
  */
-import type { MessageStatus } from './record';
+import type { MessageStatus } from '../messages/record';
 
 export interface MessageKeys {
   readonly prefix: string;

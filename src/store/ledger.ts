@@ -3,8 +3,8 @@
  * parsed into a typed view that keeps the stored field order, which the chain hash depends on.
  */
 import type { Redis } from 'ioredis';
-import { fieldPairs } from '../redis/lua-script';
-import type { MessageKeys } from '../messages/keys';
+import { fieldPairs } from './lua-script';
+import type { MessageKeys } from './keys';
 import type { LedgerIndexKeys } from './ledger-keys';
 import { ledgerIndexKeys } from './ledger-keys';
 import { APPEND_ENTRY, APPEND_ONCE } from './ledger-scripts';
@@ -23,6 +23,14 @@ export const LEDGER_EVENT_TYPES = [
   'audit-forwarded',
   'audit-forward-failed',
 ] as const;
+
+/** One reason a submission was refused, as a `rejected` entry records it: where, and what kind of problem. */
+export interface RejectionReason {
+  /** JSON path of the offending field (`$this` for the whole body). */
+  readonly path: string;
+  /** FHIR issue type code, e.g. invalid, required, duplicate, not-supported. */
+  readonly code: string;
+}
 
 export interface LedgerEntry {
   /** Stream id (`<ms>-<n>`): when Redis stored the entry. */

@@ -4,8 +4,8 @@
  * replay, never deleted.
  */
 import type { MessageRecord, MessageStatus } from '../messages/record';
-import type { MessageStore } from '../messages/store';
-import type { DeliveryQueues } from './producer';
+import type { MessageStore } from '../store/message-store';
+import type { DeliveryQueues } from '../queue/producer';
 
 export interface MessageFilter {
   readonly status: MessageStatus;

@@ -5,12 +5,12 @@
  */
 import type { OperationOutcome } from '@medplum/fhirtypes';
 import type { Redis } from 'ioredis';
-import { fieldPairs } from '../redis/lua-script';
+import { fieldPairs } from './lua-script';
 import type { MessageKeys } from './keys';
-import type { MessageRecord, MessageStatus, WrittenResource } from './record';
-import { recordStatusOf } from './domain-rules';
-import type { InboundMessage, MessageKind, SourceRef } from './schemas';
-import { CREATE_MESSAGE, TRANSITION_MESSAGE } from './store-scripts';
+import type { MessageRecord, MessageStatus, WrittenResource } from '../messages/record';
+import { recordStatusOf } from '../messages/domain-rules';
+import type { InboundMessage, MessageKind, SourceRef } from '../messages/schemas';
+import { CREATE_MESSAGE, TRANSITION_MESSAGE } from './message-scripts';
 
 /** A ledger entry's fields (values are plain strings; no patient data goes here). */
 export type LedgerFields = Readonly<Record<string, string>>;

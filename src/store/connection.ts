@@ -5,6 +5,9 @@
 import { Redis } from 'ioredis';
 import type { RedisOptions } from 'ioredis';
 
+/** A connection, as the layers above the store hand it around (only store/ and queue/ use it). */
+export type RedisConnection = Redis;
+
 export type RedisRole = 'command' | 'worker';
 
 export function createRedis(url: string, role: RedisRole, extra: RedisOptions = {}): Redis {
