@@ -56,8 +56,23 @@ export function statusReasonExtension(message: ReferralMessage): Extension | und
   };
 }
 
-export function mapReferralRequest(message: ReferralMessage, ctx: MapContext): ServiceRequest {
+/**
+ * Who asked for the referral: the referring professional by name, role and organisation, or the person themselves
+ * when they referred themselves (R4 allows a Patient as requester), so a self-referral is never shown as anonymous.
+ */
+function requesterOf(message: ReferralMessage, ctx: MapContext): NonNullable<ServiceRequest['requester']> {
   const referrer = message.referrer;
+  if (referrer === undefined) {
+    return { ...ctx.patient, display: 'Self-referral' };
+  }
+  return {
+    display: [referrer.name, referrer.role, referrer.organisation.name ?? referrer.organisation.odsCode]
+      .filter((part) => part !== undefined)
+      .join(', '),
+  };
+}
+
+export function mapReferralRequest(message: ReferralMessage, ctx: MapContext): ServiceRequest {
   const statusReason = statusReasonExtension(message);
   return {
     resourceType: 'ServiceRequest',
@@ -78,11 +93,7 @@ export function mapReferralRequest(message: ReferralMessage, ctx: MapContext): S
       ? { occurrencePeriod: { start: message.referredAt, end: message.closure.closedAt } }
       : {}),
     authoredOn: message.referredAt,
-    requester: {
-      display: [referrer.name, referrer.role, referrer.organisation.name ?? referrer.organisation.odsCode]
-        .filter((part) => part !== undefined)
-        .join(', '),
-    },
+    requester: requesterOf(message, ctx),
     performer: [organisationReference(message.linkWorker.organisation), linkWorkerReference(message)],
     reasonCode: message.reasons.map(needConcept),
     ...(message.note !== undefined ? { note: [{ text: message.note, time: message.referredAt }] } : {}),

@@ -251,12 +251,49 @@ function checkConnection(issues: OperationOutcomeIssue[], connection: Connection
   checkReadiness(issues, ['readiness'], connection.readiness, now);
 }
 
+/** The oldest age a living person is taken to have: a birth date before it is a typing error. */
+export const OLDEST_PLAUSIBLE_AGE_YEARS = 120;
+
+/** The dates in a message that record something the person took part in, which cannot come before their birth. */
+function eventDates(message: InboundMessage): readonly (readonly [Path, string])[] {
+  switch (message.kind) {
+    case 'referral':
+      return [[['referredAt'], message.body.referredAt]];
+    case 'goal':
+      return [[['agreedAt'], message.body.agreedAt]];
+    case 'outcome-note':
+      return [[['contact', 'date'], message.body.contact.date]];
+    case 'support-plan':
+      return [[['agreedAt'], message.body.agreedAt]];
+    case 'connection':
+      return [[['statusAt'], message.body.statusAt]];
+  }
+}
+
+function checkBirthDate(issues: OperationOutcomeIssue[], message: InboundMessage, birthDate: string, now: Date): void {
+  const path: Path = ['patient', 'birthDate'];
+  if (Date.parse(birthDate) > now.getTime()) {
+    issues.push(invalidIssue(path, 'must not be in the future', 'value'));
+    return;
+  }
+  const earliest = new Date(now);
+  earliest.setUTCFullYear(now.getUTCFullYear() - OLDEST_PLAUSIBLE_AGE_YEARS);
+  if (birthDate < earliest.toISOString().slice(0, 10)) {
+    issues.push(invalidIssue(path, `is not plausible (more than ${OLDEST_PLAUSIBLE_AGE_YEARS} years ago)`, 'value'));
+  }
+  for (const [eventPath, value] of eventDates(message)) {
+    if (value.slice(0, 10) < birthDate) {
+      issues.push(invalidIssue(eventPath, 'must not be before the person was born (patient.birthDate)', 'value'));
+    }
+  }
+}
+
 export function checkDomainRules(message: InboundMessage, now: Date): OperationOutcomeIssue[] {
   const issues: OperationOutcomeIssue[] = [];
   const { body } = message;
   notInFuture(issues, ['source', 'sentAt'], body.source.sentAt, now);
-  if (body.patient.birthDate !== undefined && Date.parse(body.patient.birthDate) > now.getTime()) {
-    issues.push(invalidIssue(['patient', 'birthDate'], 'must not be in the future', 'value'));
+  if (body.patient.birthDate !== undefined) {
+    checkBirthDate(issues, message, body.patient.birthDate, now);
   }
   switch (message.kind) {
     case 'referral':

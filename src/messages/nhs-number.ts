@@ -29,6 +29,14 @@ export function isValidNhsNumber(input: string): boolean {
   return expected === Number(digits.charAt(9));
 }
 
+/**
+ * False for numbers that pass the check digit but are never issued: ten copies of one digit (0000000000 and
+ * 1111111111 both satisfy modulus 11). Such values are placeholders typed into a form, never a person's number.
+ */
+export function isIssuableNhsNumber(input: string): boolean {
+  return !/^(\d)\1{9}$/.test(normaliseNhsNumber(input));
+}
+
 /** "9434765919" → "******5919": enough for a person to match a record, not enough to identify a patient. */
 export function maskNhsNumber(input: string): string {
   const digits = normaliseNhsNumber(input);

@@ -4,20 +4,72 @@
  * error rather than silently dropped data.
  */
 import { z } from 'zod';
-import { isValidNhsNumber, normaliseNhsNumber } from './nhs-number';
+import { isIssuableNhsNumber, isValidNhsNumber, normaliseNhsNumber } from './nhs-number';
 
 /** ODS code of a GP practice: one letter and five digits (e.g. A81001). */
 export const GP_PRACTICE_ODS = /^[A-Z]\d{5}$/;
 /** ODS code of any organisation: three to ten upper-case letters and digits. */
 export const ORGANISATION_ODS = /^[A-Z0-9]{3,10}$/;
 
-const text = (max: number): z.ZodString => z.string().trim().min(1, 'must not be empty').max(max);
-const dateTime = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time with a time zone' });
-const date = z.iso.date({ message: 'must be an ISO 8601 date (YYYY-MM-DD)' });
+/**
+ * Control characters other than tab, line feed and carriage return (C0, DEL and C1). They have no meaning in a
+ * clinical note, and a GP system or a FHIR server may refuse them (XML cannot carry most of them at all), so they
+ * are refused here rather than stripped: the sender learns at once which field holds one.
+ */
+// eslint-disable-next-line no-control-regex
+export const CONTROL_CHARACTERS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
+
+/**
+ * The earliest year any date in a message may fall in. Social prescribing records are recent, and the oldest
+ * person alive was born after 1900; a year such as 0000 or 0099 is a sender's defect that a FHIR server would
+ * refuse or misread after the API had already accepted the message.
+ */
+export const EARLIEST_YEAR = 1900;
+
+const text = (max: number): z.ZodType<string> =>
+  z
+    .string()
+    .trim()
+    .min(1, 'must not be empty')
+    .max(max)
+    .refine((value) => !CONTROL_CHARACTERS.test(value), 'must not contain control characters');
+
+/** True unless a well-formed date starts before EARLIEST_YEAR (a malformed one is the format check's to report). */
+function plausibleYear(value: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(Date.parse(value))) {
+    return true;
+  }
+  return Number(value.slice(0, 4)) >= EARLIEST_YEAR;
+}
+
+const dateTime = z.iso
+  .datetime({ offset: true, message: 'must be an ISO 8601 date-time with a time zone' })
+  .refine(plausibleYear, `must not be before the year ${EARLIEST_YEAR}`);
+const date = z.iso
+  .date({ message: 'must be an ISO 8601 date (YYYY-MM-DD)' })
+  .refine(plausibleYear, `must not be before the year ${EARLIEST_YEAR}`);
+
+/**
+ * An https URL: no other scheme (`javascript:`, `data:` or plain `http:` have no place in a GP record), a host,
+ * and no spaces or control characters, which a URI must not contain unencoded.
+ */
+export function isHttpsUrl(value: string): boolean {
+  if (/\s/.test(value) || CONTROL_CHARACTERS.test(value)) {
+    return false;
+  }
+  try {
+    const url = new URL(value);
+    return url.protocol === 'https:' && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+const httpsUrl = (message: string): z.ZodType<string> => z.string().refine(isHttpsUrl, message);
 
 export const sourceSchema = z.strictObject({
   /** URI naming the sending system, e.g. https://casebook.example.org */
-  system: z.url({ message: 'must be an absolute URI naming the sending system' }),
+  system: httpsUrl('must be an https URL naming the sending system, e.g. https://casebook.example.org'),
   /** The record's id in the sending system. */
   recordId: z
     .string()
@@ -33,7 +85,8 @@ export const patientSchema = z.strictObject({
   nhsNumber: z
     .string()
     .transform(normaliseNhsNumber)
-    .refine(isValidNhsNumber, 'is not a valid NHS number (10 digits with a modulus 11 check digit)'),
+    .refine(isValidNhsNumber, 'is not a valid NHS number (10 digits with a modulus 11 check digit)')
+    .refine(isIssuableNhsNumber, 'is not an NHS number that is ever issued (all ten digits are the same)'),
   name: z.strictObject({ given: text(100), family: text(100) }).optional(),
   birthDate: date.optional(),
 });
@@ -120,29 +173,62 @@ export const closureSchema = z.strictObject({
   followUp: text(1000).optional(),
 });
 
-export const referralSchema = z.strictObject({
-  ...envelope,
-  status: z.enum(REFERRAL_STATUSES),
-  referredAt: dateTime,
-  referrer: z.strictObject({
-    name: text(200),
-    role: text(200).optional(),
-    organisation: organisationSchema,
-  }),
-  method: z.enum(REFERRAL_METHODS),
-  reasons: z.array(codedNeedSchema).min(1, 'at least one reason or presenting need is required').max(20),
-  urgency: z.enum(URGENCIES),
-  note: text(4000).optional(),
-  /** Required when the status is declined or withdrawn. */
-  statusReason: z
-    .strictObject({
-      code: z.enum(STATUS_REASONS),
-      text: text(1000).optional(),
-    })
-    .optional(),
-  /** The end of the episode; allowed only with status completed or withdrawn. */
-  closure: closureSchema.optional(),
-});
+/**
+ * Referral methods that need no professional referrer: the person came themselves, or by a route the sender could
+ * not name. Every other method names someone who referred, and the GP must be able to see who.
+ */
+export const METHODS_WITHOUT_REFERRER = ['self', 'other'] as const;
+
+/**
+ * The referrer is required where the method names one and refused on a self-referral. Checked on the object (and
+ * run even when other fields are wrong, so a sender sees this problem in the same answer as the rest).
+ */
+function checkReferrer(referral: { referrer?: unknown; method?: unknown }, ctx: z.RefinementCtx): void {
+  const method = referral.method;
+  const needsNone = (METHODS_WITHOUT_REFERRER as readonly unknown[]).includes(method);
+  if (referral.referrer === undefined && !needsNone) {
+    const which = typeof method === 'string' ? ` when the method is ${method}` : '';
+    ctx.addIssue({ code: 'custom', path: ['referrer'], message: `is required${which} (omit it only for self)` });
+  }
+  if (referral.referrer !== undefined && method === 'self') {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['referrer'],
+      message: 'is not allowed when the person referred themselves (method self)',
+    });
+  }
+}
+
+export const referralSchema = z
+  .strictObject({
+    ...envelope,
+    status: z.enum(REFERRAL_STATUSES),
+    referredAt: dateTime,
+    /** Who referred the person; required unless the person referred themselves (see domain-rules.ts). */
+    referrer: z
+      .strictObject({
+        name: text(200),
+        role: text(200).optional(),
+        organisation: organisationSchema,
+      })
+      .optional(),
+    method: z.enum(REFERRAL_METHODS),
+    reasons: z.array(codedNeedSchema).min(1, 'at least one reason or presenting need is required').max(20),
+    urgency: z.enum(URGENCIES),
+    note: text(4000).optional(),
+    /** Required when the status is declined or withdrawn. */
+    statusReason: z
+      .strictObject({
+        code: z.enum(STATUS_REASONS),
+        text: text(1000).optional(),
+      })
+      .optional(),
+    /** The end of the episode; allowed only with status completed or withdrawn. */
+    closure: closureSchema.optional(),
+  })
+  .superRefine(checkReferrer, {
+    when: (payload) => typeof payload.value === 'object' && payload.value !== null && !Array.isArray(payload.value),
+  });
 
 export const GOAL_STATUSES = ['proposed', 'active', 'achieved', 'not-achieved', 'cancelled'] as const;
 
@@ -305,7 +391,7 @@ export const connectionSchema = z.strictObject({
     name: text(200),
     odsCode: z.string().regex(ORGANISATION_ODS, 'must be an ODS code (3-10 upper-case letters and digits)').optional(),
     /** The organisation's public web page, so the GP can look it up. */
-    url: z.url().optional(),
+    url: httpsUrl("must be an https URL of the organisation's web page").optional(),
   }),
   service: text(300),
   /** Signposting gives the person the details; a referral is made on their behalf. */

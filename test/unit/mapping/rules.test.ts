@@ -1,7 +1,7 @@
 // Score rules, status mappings and the input rules that need more than a schema.
 import { CONNECTION_STATUS_TO_FHIR } from '../../../src/mapping/connection';
 import { GOAL_STATUS_TO_FHIR, goalPriority } from '../../../src/mapping/goal';
-import { REFERRAL_STATUS_TO_FHIR } from '../../../src/mapping/referral';
+import { REFERRAL_STATUS_TO_FHIR, mapReferralRequest } from '../../../src/mapping/referral';
 import { sum, swemwbsMetricScore } from '../../../src/mapping/scores';
 import { referralTransitionProblem } from '../../../src/messages/domain-rules';
 import { validateInbound } from '../../../src/messages/validate';
@@ -122,4 +122,21 @@ test('instrument item counts and ranges are enforced', () => {
     'measures.ucla3.items[2]',
     'measures.eq5dVas',
   ]);
+});
+
+test('a self-referral names the person as the requester, a professional referral the referrer', () => {
+  const ctx = { patient: { reference: 'Patient/p-1' }, recordedAt: '2026-11-20T12:00:00Z' };
+  const journey = fixture('a-quick-connection/01-referral.json');
+  const validated = validateInbound('referral', journey.body, NOW);
+  if (!validated.ok || validated.message.kind !== 'referral') {
+    throw new Error('the journey referral must be valid');
+  }
+  const professional = mapReferralRequest(validated.message.body, ctx);
+  expect(professional.requester?.reference).toBeUndefined();
+  expect(professional.requester?.display).toContain(validated.message.body.referrer?.name);
+
+  const selfBody = { ...validated.message.body, method: 'self' as const };
+  delete selfBody.referrer;
+  const self = mapReferralRequest(selfBody, ctx);
+  expect(self.requester).toEqual({ reference: 'Patient/p-1', display: 'Self-referral' });
 });
