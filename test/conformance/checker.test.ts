@@ -11,6 +11,9 @@ import type {
 } from '@medplum/fhirtypes';
 import { createConformanceChecker, loadCompiledResources, referenceTargetType } from '../../src/conformance';
 import type { ConformanceChecker } from '../../src/conformance';
+import { mapMessage } from '../../src/mapping';
+import { validateInbound } from '../../src/messages/validate';
+import { referralDoc } from '../support/fixtures';
 
 const compiled = loadCompiledResources();
 let checker: ConformanceChecker;
@@ -299,5 +302,28 @@ describe('referenceTargetType', () => {
     ['#contained', undefined],
   ])('%s → %s', (reference, type) => {
     expect(referenceTargetType(reference)).toBe(type);
+  });
+});
+
+describe('a self-referral', () => {
+  it('maps to a referral whose requester is the Patient and conforms', () => {
+    const doc = referralDoc({ method: 'self' });
+    delete (doc as Partial<typeof doc>).referrer;
+    const validated = validateInbound('referral', doc, new Date());
+    if (!validated.ok) {
+      throw new Error(JSON.stringify(validated.issues));
+    }
+    const resources = mapMessage(validated.message, {
+      patient: { reference: 'Patient/p-1' },
+      recordedAt: new Date().toISOString(),
+    });
+    const request = resources.find((r) => r.resourceType === 'ServiceRequest');
+    expect((request)?.requester).toEqual({
+      reference: 'Patient/p-1',
+      display: 'Self-referral',
+    });
+    for (const resource of resources) {
+      expect(expressions(checker.check(resource))).toEqual([]);
+    }
   });
 });
