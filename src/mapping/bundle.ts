@@ -1,8 +1,8 @@
 /**
  * Assembles mapped resources into one FHIR transaction Bundle. Every entry with a business identifier is a
  * conditional update keyed on it: it creates the resource the first time and updates the same resource on any
- * redelivery, so a repeated transaction never duplicates anything. A resource without one (the Provenance of
- * this delivery, which records an event rather than a fact) is created.
+ * redelivery, so a repeated transaction never duplicates anything. A resource without one but with a stable id
+ * (the Provenance, which R4 gives no identifier) is written to that id (update-as-create), for the same reason.
  */
 import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
 import { identifierUrn } from './identifiers';
@@ -22,7 +22,10 @@ export function transactionBundle(resources: readonly IdentifiedResource[]): Bun
   const entry: BundleEntry[] = resources.map((resource) => {
     const identifier = resource.identifier?.[0];
     if (identifier === undefined) {
-      return { resource, request: { method: 'POST', url: resource.resourceType } };
+      if (resource.id === undefined) {
+        throw new Error(`${resource.resourceType} has neither a business identifier nor a stable id`);
+      }
+      return { resource, request: { method: 'PUT', url: `${resource.resourceType}/${resource.id}` } };
     }
     return {
       fullUrl: identifierUrn(resource.resourceType, identifier),

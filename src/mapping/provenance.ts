@@ -1,8 +1,11 @@
 /**
- * The Provenance of one delivery: which resources it wrote, that the link worker authored them on behalf of their
- * organisation, that this adapter transmitted them, and which source record version they came from.
+ * The Provenance of one source record version: which resources it wrote, that the link worker authored them on
+ * behalf of their organisation, that this adapter transmitted them, and which source record version they came
+ * from. R4 gives Provenance no business identifier, so its id is derived from that version: every redelivery or
+ * replay writes the same Provenance again rather than adding another.
  */
 import type { Device, Provenance, Reference } from '@medplum/fhirtypes';
+import { nameBasedUuid } from '../lib/name-uuid';
 import type { InboundMessage } from '../messages/schemas';
 import type { IdentifiedResource } from './bundle';
 import { PROFILES, SYSTEMS } from './codes';
@@ -21,6 +24,12 @@ function target(resource: IdentifiedResource): Reference {
   return bundleReference(resource.resourceType, identifier);
 }
 
+/** The Provenance id of one source record version of one kind (the same on every attempt). */
+export function provenanceId(message: InboundMessage): string {
+  const { system, recordId, recordVersion } = message.body.source;
+  return nameBasedUuid(`provenance\n${message.kind}\n${system}\n${recordId}\n${recordVersion}`);
+}
+
 export function mapProvenance(
   message: InboundMessage,
   ctx: MapContext,
@@ -30,6 +39,7 @@ export function mapProvenance(
   const first = body.source.recordVersion === 1;
   return {
     resourceType: 'Provenance',
+    id: provenanceId(message),
     meta: { profile: [PROFILES.provenance] },
     target: resources.map(target),
     occurredDateTime: body.source.sentAt,

@@ -318,7 +318,7 @@ describe('a self-referral', () => {
       recordedAt: new Date().toISOString(),
     });
     const request = resources.find((r) => r.resourceType === 'ServiceRequest');
-    expect((request)?.requester).toEqual({
+    expect(request?.requester).toEqual({
       reference: 'Patient/p-1',
       display: 'Self-referral',
     });

@@ -7,7 +7,15 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
-export type FaultMode = 'pass' | 'unavailable' | 'rate-limit' | 'reset' | 'hang' | 'lose-response';
+export type FaultMode =
+  | 'pass'
+  | 'unavailable'
+  | 'rate-limit'
+  | 'reset'
+  | 'hang'
+  | 'lose-response'
+  /** Reads pass; writes (POST/PUT) are committed upstream and their answer dropped. */
+  | 'lose-write-response';
 
 export interface FaultProxy {
   /** Base URL with the upstream's path, e.g. http://127.0.0.1:4321/fhir */
@@ -15,6 +23,8 @@ export interface FaultProxy {
   mode: FaultMode;
   /** Requests seen per mode, to prove each fault was really exercised. */
   readonly seen: Readonly<Record<FaultMode, number>>;
+  /** Writes committed upstream whose answer was dropped (in lose-write-response mode). */
+  readonly lostWrites: number;
   close(): Promise<void>;
 }
 
@@ -42,6 +52,20 @@ async function forward(upstream: URL, req: IncomingMessage, body: Buffer): Promi
 }
 
 /** Starts a proxy on a free port in front of `upstreamBaseUrl` (same path layout). */
+/** Relays the upstream's answer as it is. */
+async function pass(upstream: URL, req: IncomingMessage, body: Buffer, res: ServerResponse): Promise<void> {
+  const response = await forward(upstream, req, body);
+  const payload = Buffer.from(await response.arrayBuffer());
+  const headers: Record<string, string> = {};
+  response.headers.forEach((value, name) => {
+    if (!['content-length', 'transfer-encoding', 'connection', 'keep-alive'].includes(name)) {
+      headers[name] = value;
+    }
+  });
+  res.writeHead(response.status, headers);
+  res.end(payload);
+}
+
 export async function startFaultProxy(upstreamBaseUrl: string, retryAfterSeconds = 1): Promise<FaultProxy> {
   const upstream = new URL(upstreamBaseUrl);
   const sockets = new Set<Socket>();
@@ -52,8 +76,9 @@ export async function startFaultProxy(upstreamBaseUrl: string, retryAfterSeconds
     reset: 0,
     hang: 0,
     'lose-response': 0,
+    'lose-write-response': 0,
   };
-  const state: { mode: FaultMode } = { mode: 'pass' };
+  const state: { mode: FaultMode; lostWrites: number } = { mode: 'pass', lostWrites: 0 };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const body = await readBody(req);
@@ -82,18 +107,17 @@ export async function startFaultProxy(upstreamBaseUrl: string, retryAfterSeconds
         await (await forward(upstream, req, body)).arrayBuffer();
         req.socket.destroy();
         return;
-      case 'pass': {
-        const response = await forward(upstream, req, body);
-        const payload = Buffer.from(await response.arrayBuffer());
-        const headers: Record<string, string> = {};
-        response.headers.forEach((value, name) => {
-          if (!['content-length', 'transfer-encoding', 'connection', 'keep-alive'].includes(name)) {
-            headers[name] = value;
-          }
-        });
-        res.writeHead(response.status, headers);
-        res.end(payload);
-      }
+      case 'lose-write-response':
+        if (req.method === 'POST' || req.method === 'PUT') {
+          await (await forward(upstream, req, body)).arrayBuffer();
+          state.lostWrites += 1;
+          req.socket.destroy();
+          return;
+        }
+        await pass(upstream, req, body, res);
+        return;
+      case 'pass':
+        await pass(upstream, req, body, res);
     }
   };
 
@@ -117,6 +141,9 @@ export async function startFaultProxy(upstreamBaseUrl: string, retryAfterSeconds
       state.mode = mode;
     },
     seen,
+    get lostWrites() {
+      return state.lostWrites;
+    },
     async close() {
       const closed = new Promise<void>((resolve) => {
         server.close(() => {
