@@ -11,7 +11,7 @@ import type { WrittenResource } from '../messages/record';
 import type { InboundMessage } from '../messages/schemas';
 import { maskNhsNumber } from '../messages/nhs-number';
 import { classifyStatus, entryStatusCode, retryAfterMs } from './classify';
-import type { FhirClient, FhirResponse } from './fhir-client';
+import type { FhirRequests, FhirResponse } from './fhir-client';
 import { EhrUnreachableError } from './fhir-client';
 import { AccessTokenError } from './access-token';
 import type { AttemptResult } from './outcome';
@@ -23,7 +23,7 @@ export interface ConformanceCheck {
 }
 
 export interface AttemptDeps {
-  readonly client: FhirClient;
+  readonly client: FhirRequests;
   readonly conformance: ConformanceCheck;
   readonly now: () => Date;
 }
