@@ -237,6 +237,51 @@ describe('retried later', () => {
     expect(retry.result.reason).toContain('entry status 503 Service Unavailable');
   });
 
+  test('429 with only a RateLimit header waits for the limit to reset', async () => {
+    const { lifecycle } = await deliver({
+      script: { transaction: () => response(429, undefined, { ratelimit: 'limit=50, remaining=0, reset=20' }) },
+    });
+
+    expect(expectTransition(lifecycle.only(), 'retryLater').result).toMatchObject({
+      httpStatus: 429,
+      retryInMs: 20_000,
+    });
+  });
+
+  test('503 with only X-RateLimit-Reset waits for the limit to reset', async () => {
+    const { lifecycle } = await deliver({
+      script: { 'patient lookup': () => response(503, undefined, { 'x-ratelimit-reset': '8' }) },
+    });
+
+    expect(expectTransition(lifecycle.only(), 'retryLater').result).toMatchObject({ httpStatus: 503, retryInMs: 8000 });
+  });
+
+  test('a 409 reporting a serialization failure is retried', async () => {
+    const race = operationOutcome('processing', 'could not serialize access due to concurrent update');
+    const { lifecycle } = await deliver({ script: { transaction: () => response(409, race) } });
+
+    const retry = expectTransition(lifecycle.only(), 'retryLater');
+    expect(retry.result).toEqual({
+      reason: 'transaction: HTTP 409 (could not serialize access due to concurrent update)',
+      httpStatus: 409,
+      retryInMs: FIRST_RETRY_MS,
+    });
+  });
+
+  test('a 412 version conflict on one entry of a 200 transaction-response is retried', async () => {
+    const race = operationOutcome('conflict', 'version conflict: Goal was updated concurrently');
+    const { lifecycle } = await deliver({
+      script: {
+        transaction: (request) =>
+          transactionResponse(request.bundle, { 0: { status: '412 Precondition Failed', outcome: race } }),
+      },
+    });
+
+    const retry = expectTransition(lifecycle.only(), 'retryLater');
+    expect(retry.result).toMatchObject({ httpStatus: 412, retryInMs: FIRST_RETRY_MS });
+    expect(retry.result.reason).toContain('version conflict');
+  });
+
   test('a goal whose referral is not in the EHR yet is retried', async () => {
     const { lifecycle, ehr } = await deliver({
       message: { kind: 'goal', body: goalDoc('REF-LATE') },
@@ -323,6 +368,13 @@ describe('failed for good', () => {
     const failed = expectTransition(lifecycle.only(), 'failed');
     expect(failed.result).toMatchObject({ outcome: duplicate, httpStatus: 409, patientRef: PATIENT_REF });
     expect(failed.result.reason).toContain('entry status 409 Conflict');
+  });
+
+  test('a business 409 (a duplicate) fails for good, keeping the EHR OperationOutcome', async () => {
+    const duplicate = operationOutcome('duplicate', 'a referral with this identifier already exists');
+    const { lifecycle } = await deliver({ script: { transaction: () => response(409, duplicate) } });
+
+    expect(expectTransition(lifecycle.only(), 'failed').result).toMatchObject({ outcome: duplicate, httpStatus: 409 });
   });
 
   test('an unknown patient fails naming patient.nhsNumber, with the NHS number masked, and nothing is written', async () => {
