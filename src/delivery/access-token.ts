@@ -4,7 +4,7 @@
  * at the same moment. The client authenticates with a secret or a signed JWT assertion; neither the secret, the
  * assertion nor a token ever appears in an error message.
  */
-import { classifyStatus, isTimeout, retryAfterMs } from './classify';
+import { classifyStatus, isTimeout, serverWaitMs } from './classify';
 import type { ClientAssertionKey } from '../lib/client-assertion';
 import { CLIENT_ASSERTION_TYPE, signClientAssertion } from '../lib/client-assertion';
 
@@ -149,7 +149,7 @@ export function clientCredentialsTokenSource(
         transient ? what : `${what}: check the endpoint's ${whatToCheck}`,
         !transient,
         status,
-        transient ? retryAfterMs(response.headers.get('retry-after'), new Date(now())) : undefined,
+        transient ? serverWaitMs(status, response.headers, new Date(now())) : undefined,
       );
     }
     const { access_token: accessToken, expires_in: expiresIn } = (body ?? {}) as {

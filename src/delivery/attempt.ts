@@ -10,8 +10,8 @@ import { EXTENSIONS, SYSTEMS } from '../mapping/codes';
 import type { WrittenResource } from '../messages/record';
 import type { InboundMessage } from '../messages/schemas';
 import { maskNhsNumber } from '../messages/nhs-number';
-import { classifyStatus, entryStatusCode, retryAfterMs } from './classify';
-import type { FhirClient, FhirResponse } from './fhir-client';
+import { classifyAnswer, classifyStatus, entryStatusCode, serverWaitMs } from './classify';
+import type { FhirRequests, FhirResponse } from './fhir-client';
 import { EhrUnreachableError } from './fhir-client';
 import { AccessTokenError } from './access-token';
 import type { AttemptResult } from './outcome';
@@ -23,7 +23,7 @@ export interface ConformanceCheck {
 }
 
 export interface AttemptDeps {
-  readonly client: FhirClient;
+  readonly client: FhirRequests;
   readonly conformance: ConformanceCheck;
   readonly now: () => Date;
 }
@@ -39,8 +39,8 @@ function failedResponse(response: FhirResponse, what: string, now: Date): Attemp
     : outcomeOf('exception', `${what}: the EHR answered HTTP ${response.status}`);
   const refreshed = response.afterTokenRefresh ? ' after a fresh access token' : '';
   const reason = `${what}: HTTP ${response.status}${refreshed}${summariseOutcome(outcome) ? ` (${summariseOutcome(outcome)})` : ''}`;
-  if (classifyStatus(response.status) === 'retry') {
-    const wait = retryAfterMs(response.headers.get('retry-after'), now);
+  if (classifyAnswer(response.status, response.body) === 'retry') {
+    const wait = serverWaitMs(response.status, response.headers, now);
     return {
       kind: 'retry',
       reason,
@@ -181,7 +181,7 @@ function writtenResources(resources: readonly Resource[], response: Bundle): Wri
   for (const [index, entry] of entries.entries()) {
     const resource = resources[index] as Resource & { identifier?: { system?: string; value?: string }[] };
     const code = entryStatusCode(entry.response?.status);
-    const verdict = classifyStatus(code);
+    const verdict = classifyAnswer(code, entry.response?.outcome);
     // A Provenance (the only resource written without a business identifier) is named by its type alone.
     const first = resource.identifier?.[0];
     const identifier = first === undefined ? undefined : identifierToken(first);

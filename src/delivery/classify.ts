@@ -1,6 +1,7 @@
 /**
  * Decides what an EHR's answer means for delivery: done, worth trying again later (the server is down, slow,
- * overloaded or rate-limiting), or refused for good (the request itself is wrong and repeating it cannot help).
+ * overloaded or rate-limiting, or the write collided with a concurrent one), or refused for good (the request
+ * itself is wrong and repeating it cannot help), and how long the server asked us to wait.
  */
 
 export type Verdict = 'ok' | 'retry' | 'reject';
@@ -13,6 +14,56 @@ export function classifyStatus(status: number): Verdict {
     return 'retry';
   }
   return 'reject';
+}
+
+/** Issue codes a server gives a write that lost a race with another write (FHIR "conflict" is an edit version conflict). */
+const RACE_ISSUE_CODES: ReadonlySet<string> = new Set(['conflict', 'transient']);
+
+/**
+ * Words servers use when a write lost a race with a concurrent one: a database serialization failure or deadlock
+ * (PostgreSQL's "could not serialize access"), or a version / ETag / If-Match precondition that no longer holds.
+ */
+const RACE_WORDS =
+  /could not serialize|serializ(?:ation|able)|deadlock|version (?:conflict|mismatch)|\betag\b|if-match|precondition mismatch|concurrent (?:update|modification|write)|optimistic lock/i;
+
+interface OutcomeIssueLike {
+  readonly code?: unknown;
+  readonly diagnostics?: unknown;
+  readonly details?: { readonly text?: unknown };
+}
+
+/** The issues of a body that is an OperationOutcome, or none. */
+function issuesOf(body: unknown): readonly OutcomeIssueLike[] {
+  if (typeof body !== 'object' || body === null) {
+    return [];
+  }
+  const { resourceType, issue } = body as { resourceType?: unknown; issue?: unknown };
+  return resourceType === 'OperationOutcome' && Array.isArray(issue) ? (issue as OutcomeIssueLike[]) : [];
+}
+
+/**
+ * True when a 409 or 412 says the write collided with a concurrent one rather than that the request is wrong:
+ * trying again shortly succeeds. A business conflict (issue code `duplicate`, say) is not one.
+ */
+export function isWriteRace(status: number, body: unknown): boolean {
+  if (status !== 409 && status !== 412) {
+    return false;
+  }
+  const issues = issuesOf(body);
+  if (issues.some((issue) => issue.code === 'duplicate')) {
+    return false;
+  }
+  const texts = issues.flatMap((issue) => [issue.diagnostics, issue.details?.text]);
+  return (
+    issues.some((issue) => typeof issue.code === 'string' && RACE_ISSUE_CODES.has(issue.code)) ||
+    [...texts, body].some((text) => typeof text === 'string' && RACE_WORDS.test(text))
+  );
+}
+
+/** classifyStatus, except that a 409 or 412 reporting a write race is retried (see isWriteRace). */
+export function classifyAnswer(status: number, body: unknown): Verdict {
+  const verdict = classifyStatus(status);
+  return verdict === 'reject' && isWriteRace(status, body) ? 'retry' : verdict;
 }
 
 /** The first three digits of a transaction-response entry status such as "201 Created". */
@@ -37,6 +88,39 @@ export function retryAfterMs(header: string | null, now: Date): number | undefin
   // garbage such as "1.5" or "-5" as dates in 2001.
   const at = /^[A-Za-z]{3}/.test(trimmed) ? Date.parse(trimmed) : Number.NaN;
   return Number.isNaN(at) ? undefined : Math.max(0, at - now.getTime());
+}
+
+/** 2001-09-09 in Unix seconds; a reset header at or above this is a point in time. */
+const UNIX_TIME_FLOOR_S = 1_000_000_000;
+
+/**
+ * Milliseconds until a rate limit resets, from the IETF RateLimit header (`limit=10, remaining=0, reset=30`, or
+ * the later `"policy";r=0;t=30`), RateLimit-Reset, or X-RateLimit-Reset (seconds to wait, or a Unix time in
+ * seconds as some servers send it); undefined when none says.
+ */
+export function rateLimitResetMs(headers: Headers, now: Date): number | undefined {
+  const combined = /(?:^|[\s,;])(?:reset|t)\s*=\s*(\d+)(?![\d.])/i.exec(headers.get('ratelimit') ?? '')?.[1];
+  const value = [combined, headers.get('ratelimit-reset'), headers.get('x-ratelimit-reset')]
+    .map((header) => header?.trim())
+    .find((header) => header !== undefined && /^\d+$/.test(header));
+  if (value === undefined) {
+    return undefined;
+  }
+  const seconds = Number(value);
+  // No server asks for a wait of decades: a number this large is a moment (Unix time), not a delay.
+  return seconds >= UNIX_TIME_FLOOR_S ? Math.max(0, seconds * 1000 - now.getTime()) : seconds * 1000;
+}
+
+/**
+ * How long a server asked us to wait before trying again: Retry-After when it says, and for a 429 or 503
+ * without one, the time until its rate limit resets.
+ */
+export function serverWaitMs(status: number, headers: Headers, now: Date): number | undefined {
+  const retryAfter = retryAfterMs(headers.get('retry-after'), now);
+  if (retryAfter !== undefined || (status !== 429 && status !== 503)) {
+    return retryAfter;
+  }
+  return rateLimitResetMs(headers, now);
 }
 
 /** True when fetch gave up because its AbortSignal timed out (or was aborted), rather than failing to connect. */

@@ -1,36 +1,40 @@
 /**
- * Delivers one stored message and records the result: loads it, runs an attempt, and moves the message to
- * delivered, back to queued with the time of the next attempt, or to failed with the reason and OperationOutcome.
- * Each result is one atomic store transition with its ledger entry.
+ * Delivers one stored message and records the result: takes the source record's lease, claims an attempt, runs
+ * it, and records what it found as one named lifecycle transition (delivered, retry later, failed or superseded).
  */
-import { auditForwardOutboxKey } from '../store/forward-keys';
+import type { EndpointConfig } from '../config/schema';
+import type { MessageRecord } from '../messages/record';
 import type { Logger } from '../observability/logger';
+import type { AttemptFacts, MessageLifecycle } from '../store/message-lifecycle';
 import type { MessageStore } from '../store/message-store';
+import type { RecordLeases } from '../store/record-lease';
 import type { ConformanceCheck } from './attempt';
 import { attemptDelivery } from './attempt';
-import type { EndpointRegistry } from './endpoints';
-import type { RecordLeases } from '../store/record-lease';
+import type { FhirRequests } from './fhir-client';
 import type { AttemptResult } from './outcome';
-import { outcomeOf, summariseOutcome } from './outcome';
+import { outcomeOf } from './outcome';
 import { retryDelayMs, wouldExceedMaxAge } from './retry-policy';
 
+/** What a delivery needs of an endpoint: its retry and audit settings, and a client for its FHIR server. */
+export interface DeliveryEndpoint {
+  readonly config: Pick<EndpointConfig, 'retry' | 'auditEvents'>;
+  readonly client: FhirRequests;
+}
+
+export interface DeliveryEndpoints {
+  get(id: string): DeliveryEndpoint | undefined;
+}
+
 export interface DeliveryDeps {
-  readonly store: MessageStore;
-  readonly endpoints: EndpointRegistry;
+  /** Reads the message before anything else: its lease is keyed on its source record. */
+  readonly messages: Pick<MessageStore, 'get'>;
+  readonly lifecycle: MessageLifecycle;
+  readonly endpoints: DeliveryEndpoints;
   readonly conformance: ConformanceCheck;
   readonly logger: Logger;
   readonly now: () => Date;
   readonly random: () => number;
   readonly leases: RecordLeases;
-}
-
-/**
- * When the endpoint sends its AuditEvents somewhere, the delivered or failed transition also puts the attempt in
- * the forwarding hand-off set, atomically with its ledger entry, so no crash can lose the forward.
- */
-function auditHandOff(deps: DeliveryDeps, endpointId: string): { readonly handOffTo?: string } {
-  const send = deps.endpoints.get(endpointId)?.config.auditEvents.send ?? 'none';
-  return send === 'none' ? {} : { handOffTo: auditForwardOutboxKey(deps.store.keys.prefix) };
 }
 
 /** How long to wait before trying again when another delivery of the same record holds its lease. */
@@ -48,10 +52,12 @@ export type DeliveryDecision =
   | { readonly kind: 'failed'; readonly reason: string }
   | { readonly kind: 'retry'; readonly reason: string; readonly delayMs: number };
 
+const NOT_FOUND: DeliveryDecision = { kind: 'settled', reason: 'message not found' };
+
 export async function deliverMessage(messageId: string, deps: DeliveryDeps): Promise<DeliveryDecision> {
-  const stored = await deps.store.get(messageId);
+  const stored = await deps.messages.get(messageId);
   if (stored === undefined) {
-    return { kind: 'settled', reason: 'message not found' };
+    return NOT_FOUND;
   }
   const source = stored.message.body.source;
   const timeoutMs = deps.endpoints.get(stored.endpointId)?.config.retry.requestTimeoutMs ?? 30_000;
@@ -74,148 +80,129 @@ export async function deliverMessage(messageId: string, deps: DeliveryDeps): Pro
 }
 
 async function deliverUnderLease(messageId: string, deps: DeliveryDeps): Promise<DeliveryDecision> {
-  const { store } = deps;
-  const started = deps.now();
-  const claim = await store.transition(messageId, {
-    status: 'delivering',
-    from: ['queued', 'delivering'],
-    incrementAttempts: true,
-    now: started,
-  });
+  const startedAt = deps.now();
+  const claim = await deps.lifecycle.claim(messageId, startedAt);
   if (!claim.ok) {
-    return {
-      kind: 'settled',
-      reason: claim.reason === 'missing' ? 'message not found' : `message is ${claim.currentStatus}`,
-    };
+    return claim.reason === 'missing' ? NOT_FOUND : { kind: 'settled', reason: `message is ${claim.status}` };
   }
-  const record = await store.get(messageId);
-  if (record === undefined) {
-    return { kind: 'settled', reason: 'message not found' };
-  }
-  const attempt = claim.attempts;
+  const { record, attempt } = claim;
   // One id per attempt, sent to the EHR on each of its requests and kept in the ledger, to match both sides' logs.
   const requestId = `${messageId}.${attempt}`;
   const endpoint = deps.endpoints.get(record.endpointId);
-  let result: AttemptResult;
-  if (endpoint === undefined) {
-    const text = `endpoint "${record.endpointId}" is no longer configured`;
-    result = { kind: 'rejected', reason: text, outcome: outcomeOf('not-found', text) };
-  } else {
-    try {
-      result = await attemptDelivery(record.message, {
-        client: endpoint.client.withRequestId(requestId),
-        conformance: deps.conformance,
-        now: deps.now,
-      });
-    } catch (error) {
-      // A defect in this adapter is not the EHR's fault and retrying will not mend it: fail visibly so the
-      // message can be replayed once fixed.
-      const text = `internal error while delivering: ${(error as Error).message}`;
-      deps.logger.error({ messageId, err: error }, 'delivery attempt crashed');
-      result = { kind: 'rejected', reason: text, outcome: outcomeOf('exception', text) };
-    }
-  }
-  const now = deps.now();
-  const common = {
+  const result = await runAttempt(record, endpoint, requestId, deps);
+  const facts: AttemptFacts = {
     messageId,
-    endpoint: record.endpointId,
-    practice: record.practice,
-    attempt: String(attempt),
+    attempt,
     requestId,
-    latencyMs: String(now.getTime() - started.getTime()),
-    at: now.toISOString(),
+    endpointId: record.endpointId,
+    practice: record.practice,
+    startedAt,
+    at: deps.now(),
   };
+  return recordResult(result, { facts, record, endpoint }, deps);
+}
+
+/** What the result of an attempt is recorded against. */
+interface FinishedAttempt {
+  readonly facts: AttemptFacts;
+  readonly record: MessageRecord;
+  readonly endpoint: DeliveryEndpoint | undefined;
+}
+
+/** One named lifecycle transition per kind of result. */
+async function recordResult(
+  result: AttemptResult,
+  { facts, record, endpoint }: FinishedAttempt,
+  deps: DeliveryDeps,
+): Promise<DeliveryDecision> {
+  const { lifecycle } = deps;
+  const handOff = (endpoint?.config.auditEvents.send ?? 'none') !== 'none';
   switch (result.kind) {
-    case 'delivered':
-      await store.transition(messageId, {
-        status: 'delivered',
-        now,
-        ...auditHandOff(deps, record.endpointId),
-        changes: {
-          deliveredAt: now.toISOString(),
-          resources: result.resources,
-          patientRef: result.patient,
-          lastError: null,
-          outcome: null,
-          nextAttemptAt: null,
-        },
-        ledger: {
-          type: 'delivered',
-          ...common,
-          httpStatus: String(result.httpStatus),
-          patient: result.patient,
-          resources: result.resources
-            .map((r) => `${r.reference}${r.versionId !== undefined ? `/_history/${r.versionId}` : ''}`)
-            .join(' '),
-        },
-      });
-      return { kind: 'delivered' };
+    case 'delivered': {
+      const { resources, patient, httpStatus } = result;
+      const recorded = await lifecycle.delivered(facts, { resources, patientRef: patient, httpStatus, handOff });
+      return recordedOrSettled(recorded, facts, { kind: 'delivered' });
+    }
     case 'settled':
       return { kind: 'settled', reason: result.reason };
-    case 'superseded':
-      await store.transition(messageId, {
-        status: 'superseded',
-        now,
-        changes: { lastError: result.reason, nextAttemptAt: null },
-        ledger: { type: 'superseded', ...common, reason: result.reason, ehrVersion: String(result.ehrVersion) },
-      });
-      return { kind: 'superseded', reason: result.reason };
-    case 'retry': {
-      const policy = endpoint?.config.retry;
-      const delayMs = policy === undefined ? 0 : retryDelayMs(attempt, policy, deps.random(), result.retryAfterMs);
-      if (
-        policy !== undefined &&
-        !wouldExceedMaxAge(new Date(record.replayedAt ?? record.receivedAt), now, delayMs, policy)
-      ) {
-        await store.transition(messageId, {
-          status: 'queued',
-          now,
-          changes: { lastError: result.reason, nextAttemptAt: new Date(now.getTime() + delayMs).toISOString() },
-          ledger: {
-            type: 'attempt-failed',
-            ...common,
-            ...(result.httpStatus !== undefined ? { httpStatus: String(result.httpStatus) } : {}),
-            reason: result.reason,
-            retryInMs: String(delayMs),
-          },
-        });
-        return { kind: 'retry', reason: result.reason, delayMs };
-      }
-      const text = `gave up after ${attempt} attempts: the message reached its maximum age; last error: ${result.reason}`;
-      return fail(deps, messageId, common, text, outcomeOf('timeout', text), result.httpStatus, result.patient);
+    case 'superseded': {
+      const { reason, ehrVersion } = result;
+      const recorded = await lifecycle.superseded(facts, { reason, ehrVersion });
+      return recordedOrSettled(recorded, facts, { kind: 'superseded', reason });
     }
-    case 'rejected':
-      return fail(deps, messageId, common, result.reason, result.outcome, result.httpStatus, result.patient);
+    case 'retry': {
+      const retryInMs = endpoint === undefined ? undefined : nextAttemptInMs(result, record, facts, endpoint, deps);
+      if (retryInMs === undefined) {
+        const reason = `gave up after ${facts.attempt} attempts: the message reached its maximum age; last error: ${result.reason}`;
+        const { httpStatus, patient } = result;
+        const gaveUp: AttemptResult = {
+          kind: 'rejected',
+          reason,
+          outcome: outcomeOf('timeout', reason),
+          httpStatus,
+          patient,
+        };
+        return recordResult(gaveUp, { facts, record, endpoint }, deps);
+      }
+      const { reason, httpStatus } = result;
+      const recorded = await lifecycle.retryLater(facts, { reason, httpStatus, retryInMs });
+      return recordedOrSettled(recorded, facts, { kind: 'retry', reason, delayMs: retryInMs });
+    }
+    case 'rejected': {
+      const { reason, outcome, httpStatus, patient } = result;
+      const recorded = await lifecycle.failed(facts, { reason, outcome, httpStatus, patientRef: patient, handOff });
+      return recordedOrSettled(recorded, facts, { kind: 'failed', reason });
+    }
   }
 }
 
-async function fail(
+/** Runs the attempt, or says why none can run. */
+async function runAttempt(
+  record: MessageRecord,
+  endpoint: DeliveryEndpoint | undefined,
+  requestId: string,
   deps: DeliveryDeps,
-  messageId: string,
-  common: Readonly<Record<string, string>>,
-  reason: string,
-  outcome: Parameters<typeof summariseOutcome>[0],
-  httpStatus: number | undefined,
-  patient: string | undefined,
-): Promise<DeliveryDecision> {
-  await deps.store.transition(messageId, {
-    status: 'failed',
-    now: deps.now(),
-    ...auditHandOff(deps, common.endpoint ?? ''),
-    changes: {
-      lastError: reason,
-      outcome: outcome ?? null,
-      nextAttemptAt: null,
-      ...(patient !== undefined ? { patientRef: patient } : {}),
-    },
-    ledger: {
-      type: 'failed',
-      ...common,
-      ...(httpStatus !== undefined ? { httpStatus: String(httpStatus) } : {}),
-      ...(patient !== undefined ? { patient } : {}),
-      reason,
-      outcome: summariseOutcome(outcome),
-    },
-  });
-  return { kind: 'failed', reason };
+): Promise<AttemptResult> {
+  if (endpoint === undefined) {
+    const text = `endpoint "${record.endpointId}" is no longer configured`;
+    return { kind: 'rejected', reason: text, outcome: outcomeOf('not-found', text) };
+  }
+  try {
+    return await attemptDelivery(record.message, {
+      client: endpoint.client.withRequestId(requestId),
+      conformance: deps.conformance,
+      now: deps.now,
+    });
+  } catch (error) {
+    // A defect in this adapter is not the EHR's fault and retrying will not mend it: fail visibly so the
+    // message can be replayed once fixed.
+    const text = `internal error while delivering: ${(error as Error).message}`;
+    deps.logger.error({ messageId: record.id, err: error }, 'delivery attempt crashed');
+    return { kind: 'rejected', reason: text, outcome: outcomeOf('exception', text) };
+  }
+}
+
+/** The wait before the next attempt, or undefined when waiting would take the message past its maximum age. */
+function nextAttemptInMs(
+  result: Extract<AttemptResult, { kind: 'retry' }>,
+  record: MessageRecord,
+  facts: AttemptFacts,
+  endpoint: DeliveryEndpoint,
+  deps: DeliveryDeps,
+): number | undefined {
+  const policy = endpoint.config.retry;
+  const delayMs = retryDelayMs(facts.attempt, policy, deps.random(), result.retryAfterMs);
+  // A replay restarts the clock: the maximum age counts from when the message was last put back in the queue.
+  const since = new Date(record.replayedAt ?? record.receivedAt);
+  return wouldExceedMaxAge(since, facts.at, delayMs, policy) ? undefined : delayMs;
+}
+
+/**
+ * The decision, once recorded. A transition refused means the message left delivering while this attempt ran
+ * (another worker took over a lease that lapsed): that worker's result stands and this one changes nothing.
+ */
+function recordedOrSettled(recorded: boolean, facts: AttemptFacts, decision: DeliveryDecision): DeliveryDecision {
+  return recorded
+    ? decision
+    : { kind: 'settled', reason: `the message left delivering before attempt ${facts.attempt} recorded its result` };
 }

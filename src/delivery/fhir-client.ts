@@ -39,7 +39,18 @@ export interface FhirClientOptions {
   readonly requestId?: string;
 }
 
-export class FhirClient {
+/**
+ * The requests a delivery attempt sends, tagged per attempt with its request id. FhirClient sends them over HTTP;
+ * fast tests script the answers instead.
+ */
+export interface FhirRequests {
+  /** The same client sending `X-Request-Id: <requestId>` on each request. */
+  withRequestId(requestId: string): FhirRequests;
+  search(resourceType: string, query: Readonly<Record<string, string>>): Promise<FhirResponse>;
+  transaction(bundle: Bundle): Promise<FhirResponse>;
+}
+
+export class FhirClient implements FhirRequests {
   readonly baseUrl: string;
 
   constructor(private readonly options: FhirClientOptions) {

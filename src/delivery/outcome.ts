@@ -49,8 +49,5 @@ export function outcomeOf(
   };
 }
 
-/** The human-readable gist of an OperationOutcome: its issues' texts, joined. */
-export function summariseOutcome(outcome: OperationOutcome | undefined): string {
-  const texts = (outcome?.issue ?? []).map((issue) => issue.details?.text ?? issue.diagnostics ?? issue.code);
-  return texts.join('; ');
-}
+// The store writes the same summary into ledger entries, so it lives below both layers.
+export { summariseOutcome } from '../lib/outcome-summary';

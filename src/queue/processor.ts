@@ -20,7 +20,10 @@ export class RetryLaterError extends Error {
   }
 }
 
-export type DeliveryProcessor = (job: Job<DeliveryJobData>) => Promise<DeliveryDecision>;
+/** The processor reads only the job's data, so it can be run without a queue. */
+export type DeliveryJob = Pick<Job<DeliveryJobData>, 'data'>;
+
+export type DeliveryProcessor = (job: DeliveryJob) => Promise<DeliveryDecision>;
 
 export function createDeliveryProcessor(deps: DeliveryDeps): DeliveryProcessor {
   return async (job) => {

@@ -14,6 +14,7 @@ import { AuditLedger } from '../store/ledger';
 import type { PatientKeyer } from '../store/patient-key';
 import { patientKeyer } from '../store/patient-key';
 import { messageKeys } from '../store/keys';
+import { createMessageLifecycle } from '../store/message-lifecycle';
 import { MessageStore } from '../store/message-store';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
@@ -80,7 +81,16 @@ export function createServices(config: Config, logger: Logger, options: ServiceO
     conformance,
     now,
     newId: randomUUID,
-    deliveryDeps: () => ({ store, endpoints, conformance, logger, now, random: Math.random, leases }),
+    deliveryDeps: () => ({
+      messages: store,
+      lifecycle: createMessageLifecycle(store),
+      endpoints,
+      conformance,
+      logger,
+      now,
+      random: Math.random,
+      leases,
+    }),
     async close() {
       await queues.close();
       await Promise.all([closeRedis(redis), closeRedis(workerRedis)]);

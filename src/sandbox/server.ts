@@ -30,6 +30,8 @@ import { buildCapabilityStatement } from './capability-statement';
 import { ensureFhirDefinitionsLoaded } from '../lib/fhir-definitions';
 import type { SandboxOAuth, SandboxOAuthOptions } from './oauth';
 import { createSandboxOAuth } from './oauth';
+import type { ScriptedAnswers } from './scripted-answers';
+import { createScriptedAnswers } from './scripted-answers';
 import { seedSandbox } from './seed-patients';
 import { resolveTransactionConditionals } from './transaction-conditionals';
 import { ValidatingMemoryRepository } from './validating-repository';
@@ -45,6 +47,8 @@ export interface SandboxAppOptions {
   readonly logger?: Logger;
   /** Require OAuth 2.0 bearer tokens on the FHIR API and serve a token endpoint. */
   readonly oauth?: SandboxOAuth;
+  /** Answers to give in place of serving the next requests. */
+  readonly answers?: ScriptedAnswers;
 }
 
 export interface SandboxOptions {
@@ -67,6 +71,8 @@ export interface RunningSandbox {
   readonly repository: ValidatingMemoryRepository;
   /** The token endpoint's controls, when the sandbox requires OAuth 2.0 tokens. */
   readonly oauth?: SandboxOAuth;
+  /** Makes the next requests get a chosen answer (a 409 write race, a 429...) instead of being served. */
+  readonly answers: ScriptedAnswers;
   /** Stops listening and drops open connections, so the port is free as soon as this resolves. */
   close(): Promise<void>;
 }
@@ -81,6 +87,9 @@ export function createSandboxApp(options: SandboxAppOptions): express.Applicatio
   if (options.oauth !== undefined) {
     app.use(options.oauth.routes);
     app.use(FHIR_BASE_PATH, options.oauth.guard);
+  }
+  if (options.answers !== undefined) {
+    app.use(FHIR_BASE_PATH, options.answers.handler);
   }
   app.use(FHIR_BASE_PATH, express.json({ type: BODY_TYPES, limit: BODY_LIMIT }));
   app.use(FHIR_BASE_PATH, async (req: Request, res: Response) => {
@@ -100,7 +109,8 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   }
   const host = options.host ?? '127.0.0.1';
   const oauth = options.oauth !== undefined ? createSandboxOAuth(options.oauth) : undefined;
-  const server = createServer(createSandboxApp({ repository, logger: options.logger, oauth }));
+  const answers = createScriptedAnswers();
+  const server = createServer(createSandboxApp({ repository, logger: options.logger, oauth, answers }));
   await listen(server, options.port, host);
   const { port } = server.address() as AddressInfo;
   return {
@@ -108,6 +118,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     port,
     repository,
     ...(oauth !== undefined ? { oauth } : {}),
+    answers,
     close: () => closeServer(server),
   };
 }

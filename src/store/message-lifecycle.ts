@@ -1,0 +1,195 @@
+/**
+ * The delivery lifecycle of a stored message as named transitions: claim an attempt, then record it as delivered,
+ * to be retried later, failed or superseded. Each transition owns the states it may start from, the record fields
+ * it changes, its ledger entry and its audit hand-off, so callers say what happened, not how it is stored.
+ */
+import type { OperationOutcome } from '@medplum/fhirtypes';
+import { summariseOutcome } from '../lib/outcome-summary';
+import type { MessageRecord, MessageStatus, WrittenResource } from '../messages/record';
+import { auditForwardOutboxKey } from './forward-keys';
+import type { LedgerFields, MessageStore, Transition } from './message-store';
+
+export interface AttemptFacts {
+  readonly messageId: string;
+  /** The attempt number the claim returned. */
+  readonly attempt: number;
+  /** `${messageId}.${attempt}` */
+  readonly requestId: string;
+  readonly endpointId: string;
+  readonly practice: string;
+  /** When the claim happened. */
+  readonly startedAt: Date;
+  /** When the attempt ended. */
+  readonly at: Date;
+}
+
+export type ClaimResult =
+  | { readonly ok: true; readonly record: MessageRecord; readonly attempt: number }
+  | { readonly ok: false; readonly reason: 'missing' }
+  | { readonly ok: false; readonly reason: 'conflict'; readonly status: MessageStatus };
+
+export interface MessageLifecycle {
+  /** queued|delivering → delivering, attempts + 1; returns the record as it now stands. */
+  claim(messageId: string, now: Date): Promise<ClaimResult>;
+  /** delivering → delivered (ledger `delivered`; audit hand-off when handOff). false when not in delivering. */
+  delivered(
+    facts: AttemptFacts,
+    result: {
+      readonly resources: readonly WrittenResource[];
+      readonly patientRef: string;
+      readonly httpStatus: number;
+      readonly handOff: boolean;
+    },
+  ): Promise<boolean>;
+  /** delivering → queued with nextAttemptAt = at + retryInMs (ledger `attempt-failed`). */
+  retryLater(
+    facts: AttemptFacts,
+    result: { readonly reason: string; readonly httpStatus?: number; readonly retryInMs: number },
+  ): Promise<boolean>;
+  /** delivering → failed with reason and OperationOutcome (ledger `failed`; hand-off when handOff). */
+  failed(
+    facts: AttemptFacts,
+    result: {
+      readonly reason: string;
+      readonly outcome?: OperationOutcome;
+      readonly httpStatus?: number;
+      readonly patientRef?: string;
+      readonly handOff: boolean;
+    },
+  ): Promise<boolean>;
+  /** delivering → superseded (ledger `superseded` with ehrVersion). */
+  superseded(facts: AttemptFacts, result: { readonly reason: string; readonly ehrVersion: number }): Promise<boolean>;
+}
+
+/** A claim may take over a message left in delivering by an attempt that crashed or lost its lease. */
+const CLAIMABLE: readonly MessageStatus[] = ['queued', 'delivering'];
+/** Only the attempt that holds the claim records a result; anything else means the message moved on. */
+const CLAIMED: readonly MessageStatus[] = ['delivering'];
+
+/**
+ * The ledger fields every attempt entry starts with, in this order: the hash chain and the audit exports depend on
+ * the exact names, order and values.
+ */
+function attemptFields(type: string, facts: AttemptFacts): Record<string, string> {
+  return {
+    type,
+    messageId: facts.messageId,
+    endpoint: facts.endpointId,
+    practice: facts.practice,
+    attempt: String(facts.attempt),
+    requestId: facts.requestId,
+    latencyMs: String(facts.at.getTime() - facts.startedAt.getTime()),
+    at: facts.at.toISOString(),
+  };
+}
+
+function optionalStatus(httpStatus: number | undefined): LedgerFields {
+  return httpStatus !== undefined ? { httpStatus: String(httpStatus) } : {};
+}
+
+/** `Type/id[/_history/vid]` for each written resource, space separated. */
+function resourceList(resources: readonly WrittenResource[]): string {
+  return resources.map((r) => `${r.reference}${r.versionId !== undefined ? `/_history/${r.versionId}` : ''}`).join(' ');
+}
+
+export function createMessageLifecycle(store: MessageStore): MessageLifecycle {
+  const handOffKey = auditForwardOutboxKey(store.keys.prefix);
+
+  async function recordResult(facts: AttemptFacts, change: Omit<Transition, 'from' | 'now'>): Promise<boolean> {
+    const moved = await store.transition(facts.messageId, { ...change, from: CLAIMED, now: facts.at });
+    return moved.ok;
+  }
+
+  function handOff(wanted: boolean): { readonly handOffTo?: string } {
+    // The entry joins the AuditEvent forwarding hand-off set in the same atomic step, so no crash loses a forward.
+    return wanted ? { handOffTo: handOffKey } : {};
+  }
+
+  return {
+    async claim(messageId, now) {
+      const claimed = await store.transition(messageId, {
+        status: 'delivering',
+        from: CLAIMABLE,
+        incrementAttempts: true,
+        now,
+      });
+      if (!claimed.ok) {
+        return claimed.reason === 'missing'
+          ? { ok: false, reason: 'missing' }
+          : { ok: false, reason: 'conflict', status: claimed.currentStatus };
+      }
+      const record = await store.get(messageId);
+      return record === undefined ? { ok: false, reason: 'missing' } : { ok: true, record, attempt: claimed.attempts };
+    },
+
+    async delivered(facts, result) {
+      return recordResult(facts, {
+        status: 'delivered',
+        ...handOff(result.handOff),
+        changes: {
+          deliveredAt: facts.at.toISOString(),
+          resources: result.resources,
+          patientRef: result.patientRef,
+          lastError: null,
+          outcome: null,
+          nextAttemptAt: null,
+        },
+        ledger: {
+          ...attemptFields('delivered', facts),
+          httpStatus: String(result.httpStatus),
+          patient: result.patientRef,
+          resources: resourceList(result.resources),
+        },
+      });
+    },
+
+    async retryLater(facts, result) {
+      return recordResult(facts, {
+        status: 'queued',
+        changes: {
+          lastError: result.reason,
+          nextAttemptAt: new Date(facts.at.getTime() + result.retryInMs).toISOString(),
+        },
+        ledger: {
+          ...attemptFields('attempt-failed', facts),
+          ...optionalStatus(result.httpStatus),
+          reason: result.reason,
+          retryInMs: String(result.retryInMs),
+        },
+      });
+    },
+
+    async failed(facts, result) {
+      const patient = result.patientRef;
+      return recordResult(facts, {
+        status: 'failed',
+        ...handOff(result.handOff),
+        changes: {
+          lastError: result.reason,
+          outcome: result.outcome ?? null,
+          nextAttemptAt: null,
+          ...(patient !== undefined ? { patientRef: patient } : {}),
+        },
+        ledger: {
+          ...attemptFields('failed', facts),
+          ...optionalStatus(result.httpStatus),
+          ...(patient !== undefined ? { patient } : {}),
+          reason: result.reason,
+          outcome: summariseOutcome(result.outcome),
+        },
+      });
+    },
+
+    async superseded(facts, result) {
+      return recordResult(facts, {
+        status: 'superseded',
+        changes: { lastError: result.reason, nextAttemptAt: null },
+        ledger: {
+          ...attemptFields('superseded', facts),
+          reason: result.reason,
+          ehrVersion: String(result.ehrVersion),
+        },
+      });
+    },
+  };
+}
