@@ -1,8 +1,11 @@
-// docs/errors.md and the error catalogue in code list the same errors with the same statuses, meanings and advice;
-// an error added, removed or reworded on one side only fails here.
+// docs/errors.md, the error CodeSystem compiled from profiles/ and the error catalogue in code list the same
+// errors with the same statuses, meanings and advice; an error added, removed or reworded in one place only fails
+// here.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { catalogue } from '../../../src/lib/error-catalogue';
+import type { CodeSystem } from '@medplum/fhirtypes';
+import { compiledResourcesDir } from '../../../src/conformance';
+import { ERROR_CODE_SYSTEM, catalogue } from '../../../src/lib/error-catalogue';
 import { findPackageRoot } from '../../../src/lib/package-root';
 
 interface Row {
@@ -67,5 +70,15 @@ test('codes are unique, and API statuses are HTTP error statuses', () => {
 });
 
 test('the document names the CodeSystem the codes are carried in', () => {
-  expect(doc).toContain('https://sp-fhir-adapter.org/fhir/CodeSystem/error');
+  expect(doc).toContain(ERROR_CODE_SYSTEM);
+});
+
+test('the published CodeSystem holds every code, with its title as display and its meaning as definition', () => {
+  const file = path.join(compiledResourcesDir(findPackageRoot()), 'CodeSystem-error.json');
+  const codeSystem = JSON.parse(readFileSync(file, 'utf8')) as CodeSystem;
+  expect(codeSystem.url).toBe(ERROR_CODE_SYSTEM);
+  expect(codeSystem.content).toBe('complete');
+  expect(codeSystem.concept).toEqual(
+    catalogue().map(([code, entry]) => ({ code, display: entry.title, definition: entry.meaning })),
+  );
 });
