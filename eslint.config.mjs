@@ -7,7 +7,9 @@ import tseslint from 'typescript-eslint';
 // Each folder of src/ and its layer. A file may import its own folder and folders of lower layers only; folders of
 // the same layer stay independent of each other.
 const LAYERS = {
-  lib: 1,
+  // The shared leaf helpers (OperationOutcome builders, the zod translator, the error catalogue) sit below every
+  // other folder, so messages/ and observability/ may use them too.
+  lib: 0,
   messages: 1,
   observability: 1,
   config: 2,

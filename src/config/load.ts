@@ -3,14 +3,18 @@
  * variables, validated by the schema and frozen. Everything else receives the Config object explicitly.
  */
 import { readFileSync } from 'node:fs';
-import type { z } from 'zod';
 
+import type { CliErrorCode } from '../lib/error-catalogue';
+import { zodProblems } from '../lib/zod-outcome';
 import { PrivateKeyError, loadPrivateKey } from './private-key';
 import type { Config } from './schema';
 import { configSchema } from './schema';
 
 /** Each problem is one line naming the setting; a single problem makes a one-line message. */
 export class ConfigError extends Error {
+  /** Its entry in the error catalogue (docs/errors.md). */
+  readonly code: CliErrorCode = 'config-invalid';
+
   constructor(readonly problems: readonly string[]) {
     super(
       problems.length === 1
@@ -23,17 +27,17 @@ export class ConfigError extends Error {
 
 /** The environment variable behind each auth setting of the one-endpoint shortcut (FHIR_BASE_URL). */
 const SHORTCUT_VARIABLES: Readonly<Record<string, string>> = {
-  'endpoints.0.baseUrl': 'FHIR_BASE_URL',
-  'endpoints.0.id': 'FHIR_ENDPOINT_ID',
-  'endpoints.0.auth.token': 'FHIR_BEARER_TOKEN',
-  'endpoints.0.auth.tokenUrl': 'FHIR_TOKEN_URL',
-  'endpoints.0.auth.clientId': 'FHIR_CLIENT_ID',
-  'endpoints.0.auth.clientSecret': 'FHIR_CLIENT_SECRET',
-  'endpoints.0.auth.scope': 'FHIR_SCOPE',
-  'endpoints.0.auth.privateKeyFile': 'FHIR_CLIENT_PRIVATE_KEY_FILE',
-  'endpoints.0.auth.privateKeyEnv': 'FHIR_CLIENT_PRIVATE_KEY',
-  'endpoints.0.auth.keyId': 'FHIR_CLIENT_KEY_ID',
-  'endpoints.0.auth.algorithm': 'FHIR_CLIENT_KEY_ALG',
+  'endpoints[0].baseUrl': 'FHIR_BASE_URL',
+  'endpoints[0].id': 'FHIR_ENDPOINT_ID',
+  'endpoints[0].auth.token': 'FHIR_BEARER_TOKEN',
+  'endpoints[0].auth.tokenUrl': 'FHIR_TOKEN_URL',
+  'endpoints[0].auth.clientId': 'FHIR_CLIENT_ID',
+  'endpoints[0].auth.clientSecret': 'FHIR_CLIENT_SECRET',
+  'endpoints[0].auth.scope': 'FHIR_SCOPE',
+  'endpoints[0].auth.privateKeyFile': 'FHIR_CLIENT_PRIVATE_KEY_FILE',
+  'endpoints[0].auth.privateKeyEnv': 'FHIR_CLIENT_PRIVATE_KEY',
+  'endpoints[0].auth.keyId': 'FHIR_CLIENT_KEY_ID',
+  'endpoints[0].auth.algorithm': 'FHIR_CLIENT_KEY_ALG',
 };
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -187,17 +191,12 @@ export function loadConfig(env: Env = process.env): Config {
   }
 }
 
-/** "endpoints.0.auth.clientId: …" becomes "FHIR_CLIENT_ID (endpoints.0.auth.clientId): …". */
+/** "endpoints[0].auth.clientId: …" becomes "FHIR_CLIENT_ID (endpoints[0].auth.clientId): …". */
 function withVariableName(problem: string): string {
   const colon = problem.indexOf(': ');
   const path = colon < 0 ? '' : problem.slice(0, colon);
   const variable = SHORTCUT_VARIABLES[path];
   return variable === undefined ? problem : `${variable} (${path})${problem.slice(colon)}`;
-}
-
-/** Zod's text, except that a missing setting says so plainly. */
-function problemText(issue: z.core.$ZodIssue): string {
-  return issue.code === 'invalid_type' && issue.message.endsWith('received undefined') ? 'is required' : issue.message;
 }
 
 /**
@@ -207,9 +206,7 @@ function problemText(issue: z.core.$ZodIssue): string {
 export function parseConfig(raw: unknown, env: Env = process.env): Config {
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${problemText(issue)}`),
-    );
+    throw new ConfigError(zodProblems(parsed.error, raw).map((problem) => `${problem.expression}: ${problem.message}`));
   }
   const config = parsed.data;
   const ids = new Set<string>();
@@ -222,9 +219,9 @@ export function parseConfig(raw: unknown, env: Env = process.env): Config {
   const keyProblems: string[] = [];
   // Every private key an endpoint or its audit repository names is loaded now, so a bad one stops start-up.
   const authSettings = config.endpoints.flatMap((endpoint, index) => [
-    { auth: endpoint.auth, path: `endpoints.${index}.auth` },
+    { auth: endpoint.auth, path: `endpoints[${index}].auth` },
     ...(endpoint.auditEvents.auth !== undefined
-      ? [{ auth: endpoint.auditEvents.auth, path: `endpoints.${index}.auditEvents.auth` }]
+      ? [{ auth: endpoint.auditEvents.auth, path: `endpoints[${index}].auditEvents.auth` }]
       : []),
   ]);
   for (const { auth, path } of authSettings) {

@@ -22,7 +22,7 @@ export interface LoadedPrivateKey {
   readonly algorithm: AssertionAlgorithm;
 }
 
-/** A key that cannot be used; `setting` is the configuration path to fix, e.g. endpoints.0.auth.privateKeyFile. */
+/** A key that cannot be used; `setting` is the configuration path to fix, e.g. endpoints[0].auth.privateKeyFile. */
 export class PrivateKeyError extends Error {
   constructor(
     readonly setting: string,
@@ -48,7 +48,7 @@ function algorithmFor(key: KeyObject): { algorithm: AssertionAlgorithm } | { uns
 }
 
 /**
- * @param path where the auth settings sit in the configuration, for messages (e.g. "endpoints.0.auth")
+ * @param path where the auth settings sit in the configuration, for messages (e.g. "endpoints[0].auth")
  * @throws PrivateKeyError naming the setting when the key is missing, unreadable, not a private key, too weak,
  *   or of the wrong type for the algorithm
  */

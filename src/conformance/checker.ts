@@ -28,6 +28,7 @@ import type {
   StructureDefinition,
 } from '@medplum/fhirtypes';
 import { ensureFhirDefinitionsLoaded } from '../lib/fhir-definitions';
+import { outcomeIssue } from '../lib/outcome';
 import { expandSlicedContentReferences } from './content-references';
 import { PROJECT_CANONICAL, loadCompiledResources } from './resources';
 import type { CompiledResources } from './resources';
@@ -60,15 +61,6 @@ interface Definition {
 
 const PROFILE_PREFIX = `${PROJECT_CANONICAL}/StructureDefinition/`;
 const HL7_SD_PREFIX = 'http://hl7.org/fhir/StructureDefinition/';
-
-function issue(
-  severity: OperationOutcomeIssue['severity'],
-  code: OperationOutcomeIssue['code'],
-  expression: string,
-  text: string,
-): OperationOutcomeIssue {
-  return { severity, code, details: { text }, expression: [expression] };
-}
 
 function isObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -257,12 +249,24 @@ class Checker implements ConformanceChecker {
       const known = this.profiles.get(url);
       if (known) {
         if (known.sd.type !== type) {
-          issues.push(issue('error', 'invalid', `${type}.meta.profile[${i}]`, `${url} profiles ${known.sd.type}`));
+          issues.push(
+            outcomeIssue({
+              code: 'invalid',
+              expression: `${type}.meta.profile[${i}]`,
+              text: `${url} profiles ${known.sd.type}`,
+            }),
+          );
         } else {
           definition ??= known;
         }
       } else if (url.startsWith(PROFILE_PREFIX)) {
-        issues.push(issue('error', 'not-supported', `${type}.meta.profile[${i}]`, `Unknown project profile ${url}`));
+        issues.push(
+          outcomeIssue({
+            code: 'not-supported',
+            expression: `${type}.meta.profile[${i}]`,
+            text: `Unknown project profile ${url}`,
+          }),
+        );
       }
     });
     if (issues.length > 0) {
@@ -283,7 +287,7 @@ class Checker implements ConformanceChecker {
     } catch (err) {
       if (!(err instanceof OperationOutcomeError)) {
         const text = err instanceof Error ? err.message : String(err);
-        return [issue('error', 'exception', resource.resourceType, text)];
+        return [outcomeIssue({ code: 'exception', expression: resource.resourceType, text })];
       }
       found = err.outcome.issue;
     }
@@ -386,16 +390,32 @@ class Checker implements ConformanceChecker {
       const min = element.min ?? 0;
       const max = element.max === '*' || element.max === undefined ? Infinity : Number(element.max);
       if (items.length < min) {
-        out.push(issue('error', 'required', path, `Missing required element (${min}..${element.max ?? '*'})`));
+        out.push(
+          outcomeIssue({
+            code: 'required',
+            expression: path,
+            text: `Missing required element (${min}..${element.max ?? '*'})`,
+          }),
+        );
         return;
       }
       if (items.length > max) {
-        out.push(issue('error', 'structure', path, `Too many values: expected at most ${element.max ?? '*'}`));
+        out.push(
+          outcomeIssue({
+            code: 'structure',
+            expression: path,
+            text: `Too many values: expected at most ${element.max ?? '*'}`,
+          }),
+        );
       }
       const allowed = (element.type ?? []).map((t) => t.code);
       if (chosenType && allowed.length > 0 && !allowed.includes(chosenType)) {
         out.push(
-          issue('error', 'structure', path, `Type ${chosenType} is not allowed; expected ${allowed.join(', ')}`),
+          outcomeIssue({
+            code: 'structure',
+            expression: path,
+            text: `Type ${chosenType} is not allowed; expected ${allowed.join(', ')}`,
+          }),
         );
       }
     }
@@ -404,7 +424,13 @@ class Checker implements ConformanceChecker {
       if (expected) {
         const ok = expected.kind === 'fixed' ? deepEqual(item, expected.value) : matchesPattern(item, expected.value);
         if (!ok) {
-          out.push(issue('error', 'value', path, `Value does not match the ${expected.kind} value required here`));
+          out.push(
+            outcomeIssue({
+              code: 'value',
+              expression: path,
+              text: `Value does not match the ${expected.kind} value required here`,
+            }),
+          );
         }
       }
       for (const constraint of element.constraint ?? []) {
@@ -413,7 +439,13 @@ class Checker implements ConformanceChecker {
           continue;
         }
         if (!this.holds(constraint.expression, item)) {
-          out.push(issue('error', 'invariant', path, `Constraint ${constraint.key} not met: ${constraint.human}`));
+          out.push(
+            outcomeIssue({
+              code: 'invariant',
+              expression: path,
+              text: `Constraint ${constraint.key} not met: ${constraint.human}`,
+            }),
+          );
         }
       }
     }
@@ -454,7 +486,13 @@ class Checker implements ConformanceChecker {
         (type === 'code' || type === undefined) &&
         this.terminology.containsCode(valueSet, item) === false
       ) {
-        out.push(issue('error', 'code-invalid', path, `Code '${item}' is not in value set ${vsName}`));
+        out.push(
+          outcomeIssue({
+            code: 'code-invalid',
+            expression: path,
+            text: `Code '${item}' is not in value set ${vsName}`,
+          }),
+        );
       }
       return;
     }
@@ -467,14 +505,22 @@ class Checker implements ConformanceChecker {
       const concept = item as CodeableConcept;
       const codings = concept.coding ?? [];
       if (required && codings.length === 0) {
-        out.push(issue('error', 'code-invalid', path, `A code from value set ${vsName} is required`));
+        out.push(
+          outcomeIssue({ code: 'code-invalid', expression: path, text: `A code from value set ${vsName} is required` }),
+        );
         return;
       }
       this.checkCodings(codings, valueSet, required, `${path}.coding`, true, out);
     } else if (type === 'Quantity' && required && typeof item.code === 'string') {
       const system = typeof item.system === 'string' ? item.system : undefined;
       if (this.terminology.containsCoding(valueSet, system, item.code) === false) {
-        out.push(issue('error', 'code-invalid', `${path}.code`, `Unit '${item.code}' is not in value set ${vsName}`));
+        out.push(
+          outcomeIssue({
+            code: 'code-invalid',
+            expression: `${path}.code`,
+            text: `Unit '${item.code}' is not in value set ${vsName}`,
+          }),
+        );
       }
     }
   }
@@ -497,12 +543,11 @@ class Checker implements ConformanceChecker {
       }
       const first = codings[0];
       out.push(
-        issue(
-          'error',
-          'code-invalid',
-          at(0),
-          `Code '${first?.system ?? ''}|${first?.code ?? ''}' is not in value set ${vsName}`,
-        ),
+        outcomeIssue({
+          code: 'code-invalid',
+          expression: at(0),
+          text: `Code '${first?.system ?? ''}|${first?.code ?? ''}' is not in value set ${vsName}`,
+        }),
       );
       return;
     }
@@ -511,12 +556,11 @@ class Checker implements ConformanceChecker {
       if (coding.system && systems.has(coding.system)) {
         if (this.terminology.containsCoding(valueSet, coding.system, coding.code) === false) {
           out.push(
-            issue(
-              'error',
-              'code-invalid',
-              at(i),
-              `Code '${coding.system}|${coding.code ?? ''}' is not in value set ${vsName}`,
-            ),
+            outcomeIssue({
+              code: 'code-invalid',
+              expression: at(i),
+              text: `Code '${coding.system}|${coding.code ?? ''}' is not in value set ${vsName}`,
+            }),
           );
         }
       }
@@ -556,7 +600,11 @@ class Checker implements ConformanceChecker {
     for (const [target, at] of targets) {
       if (!allowed.includes(target)) {
         out.push(
-          issue('error', 'structure', at, `Reference to ${target} is not allowed here; expected ${allowed.join(', ')}`),
+          outcomeIssue({
+            code: 'structure',
+            expression: at,
+            text: `Reference to ${target} is not allowed here; expected ${allowed.join(', ')}`,
+          }),
         );
       }
     }

@@ -80,7 +80,7 @@ export function createEndpointRegistry(
     return {
       config,
       baseUrl,
-      ...fhirClientFor(baseUrl, config.auth, config.retry.requestTimeoutMs, `endpoints.${index}.auth`),
+      ...fhirClientFor(baseUrl, config.auth, config.retry.requestTimeoutMs, `endpoints[${index}].auth`),
     };
   });
   const byPractice = new Map<string, Endpoint>();

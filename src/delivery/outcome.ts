@@ -3,6 +3,7 @@
  * or a permanent failure; nothing here knows about BullMQ.
  */
 import type { OperationOutcome } from '@medplum/fhirtypes';
+import { operationOutcome, outcomeIssue } from '../lib/outcome';
 import type { WrittenResource } from '../messages/record';
 
 /** The literal reference (`Patient/<id>`) of the patient the attempt resolved in the EHR, once it is known. */
@@ -36,17 +37,13 @@ export type AttemptResult = (
 ) &
   ResolvedPatient;
 
+/** A one-issue OperationOutcome for a failure found on this side (no patient match, a timeout, a defect). */
 export function outcomeOf(
   code: NonNullable<OperationOutcome['issue']>[number]['code'],
   text: string,
   expression?: string,
 ): OperationOutcome {
-  return {
-    resourceType: 'OperationOutcome',
-    issue: [
-      { severity: 'error', code, details: { text }, ...(expression !== undefined ? { expression: [expression] } : {}) },
-    ],
-  };
+  return operationOutcome([outcomeIssue({ code, text, expression })]);
 }
 
 // The store writes the same summary into ledger entries, so it lives below both layers.

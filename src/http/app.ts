@@ -90,14 +90,14 @@ export function buildApp(deps: AppDeps): Express {
   app.use('/v1/admin', requireRole(ring, 'admin', { realm: 'sp-fhir-adapter admin' }));
   app.use(adminMessagesRouter(deps));
   app.use('/v1/admin', (req, _res, next) => {
-    next(httpError(404, 'not-found', `No route for ${req.method} ${req.originalUrl.split('?')[0] ?? ''}`));
+    next(httpError('route-not-found', { text: `No route for ${req.method} ${req.originalUrl.split('?')[0] ?? ''}` }));
   });
   app.use('/v1', requireRole(ring, 'ingest', { realm: 'sp-fhir-adapter' }));
   app.use(ingestRouter({ ...deps, bodyLimitBytes: deps.http.bodyLimitBytes, statusUrl }));
   app.use(messagesRouter(deps.store));
 
   app.use((req, _res, next) => {
-    next(httpError(404, 'not-found', `No route for ${req.method} ${req.path}`));
+    next(httpError('route-not-found', { text: `No route for ${req.method} ${req.path}` }));
   });
   app.use(errorHandler(deps.logger));
   return app;

@@ -7,7 +7,7 @@
  */
 import type { Request, RequestHandler } from 'express';
 import { sameSecret } from '../lib/secrets';
-import { HttpError, issue, outcome } from './errors';
+import { httpError } from './errors';
 
 export const ANONYMOUS_CLIENT = 'anonymous';
 
@@ -90,21 +90,13 @@ export function requireRole(ring: KeyRing, role: ClientRole, options: RoleOption
           );
     if (otherRole !== undefined) {
       next(
-        new HttpError(
-          403,
-          outcome([
-            issue(
-              'forbidden',
-              `This ${otherRole} key may not be used here; it needs a ${role} key (${ROLE_SETTING[role]})`,
-            ),
-          ]),
-        ),
+        httpError('key-wrong-role', {
+          text: `This ${otherRole} key may not be used here; it needs a ${role} key (${ROLE_SETTING[role]})`,
+        }),
       );
       return;
     }
     res.setHeader('WWW-Authenticate', challenge);
-    next(
-      new HttpError(401, outcome([issue('login', `A valid ${role} key is required (Authorization: Bearer <key>)`)])),
-    );
+    next(httpError('key-required', { text: `A valid ${role} key is required (Authorization: Bearer <key>)` }));
   };
 }

@@ -1,46 +1,45 @@
 /**
  * The one error vocabulary at the HTTP edge: every error response is an OperationOutcome with an HTTP status,
- * whether it comes from validation, the body parser, a missing route, an unavailable store or a defect.
+ * whether it comes from validation, the body parser, a missing route, an unavailable store or a defect. Each
+ * issue carries its error catalogue code (docs/errors.md), and the status comes from the same catalogue entry.
  */
+import { OperationOutcomeError } from '@medplum/core';
 import type { OperationOutcome, OperationOutcomeIssue } from '@medplum/fhirtypes';
 import type { ErrorRequestHandler, Response } from 'express';
 import { StoreUnavailableError } from '../app/intake';
+import type { ApiErrorCode } from '../lib/error-catalogue';
+import { apiError } from '../lib/error-catalogue';
+import type { ErrorIssueOptions } from '../lib/outcome';
+import { errorIssue, operationOutcome } from '../lib/outcome';
 import type { Logger } from '../observability/logger';
 
-export class HttpError extends Error {
+/** Thrown in a route to answer with this status and OperationOutcome. */
+export class HttpError extends OperationOutcomeError {
   constructor(
     readonly status: number,
-    readonly outcome: OperationOutcome,
+    outcome: OperationOutcome,
   ) {
-    super(outcome.issue[0]?.details?.text ?? `HTTP ${status}`);
+    super(outcome);
     this.name = 'HttpError';
   }
 }
 
-export function outcome(issues: OperationOutcomeIssue[]): OperationOutcome {
-  return { resourceType: 'OperationOutcome', issue: issues };
+/** An answer of one catalogued error, with the catalogue's HTTP status. */
+export function httpError(error: ApiErrorCode, details: ErrorIssueOptions): HttpError {
+  return new HttpError(apiError(error).httpStatus, operationOutcome([errorIssue(error, details)]));
 }
 
-export function issue(
-  code: OperationOutcomeIssue['code'],
-  text: string,
-  expression?: string,
-  severity: OperationOutcomeIssue['severity'] = 'error',
-): OperationOutcomeIssue {
-  return { severity, code, details: { text }, ...(expression !== undefined ? { expression: [expression] } : {}) };
-}
-
-export function httpError(
-  status: number,
-  code: OperationOutcomeIssue['code'],
-  text: string,
-  expression?: string,
-): HttpError {
-  return new HttpError(status, outcome([issue(code, text, expression)]));
+/** A 400 listing every problem with the request (field problems, typically from the zod translator). */
+export function badRequest(issues: readonly OperationOutcomeIssue[]): HttpError {
+  return new HttpError(400, operationOutcome(issues));
 }
 
 export function sendOutcome(res: Response, status: number, body: OperationOutcome): void {
   res.status(status).type('application/fhir+json').send(JSON.stringify(body));
+}
+
+function sendError(res: Response, error: ApiErrorCode, details: ErrorIssueOptions): void {
+  sendOutcome(res, apiError(error).httpStatus, operationOutcome([errorIssue(error, details)]));
 }
 
 interface BodyParserError {
@@ -62,28 +61,26 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     if (error instanceof StoreUnavailableError) {
       logger.error({ err: error }, 'message store unavailable');
       res.setHeader('Retry-After', '5');
-      sendOutcome(
-        res,
-        503,
-        outcome([issue('transient', 'The message could not be stored durably; nothing was accepted. Retry later.')]),
-      );
+      sendError(res, 'store-unavailable', {
+        text: 'The message could not be stored durably; nothing was accepted. Retry later.',
+      });
       return;
     }
     const parserType = (error as BodyParserError).type ?? 'none';
     switch (parserType) {
       case 'entity.too.large':
-        sendOutcome(res, 413, outcome([issue('too-long', 'The request body is larger than the limit', '$this')]));
+        sendError(res, 'body-too-large', { text: 'The request body is larger than the limit', expression: '$this' });
         return;
       case 'entity.parse.failed':
-        sendOutcome(res, 400, outcome([issue('structure', 'The request body is not valid JSON', '$this')]));
+        sendError(res, 'body-not-json', { text: 'The request body is not valid JSON', expression: '$this' });
         return;
       case 'encoding.unsupported':
       case 'charset.unsupported':
-        sendOutcome(res, 415, outcome([issue('not-supported', 'Unsupported body encoding or charset')]));
+        sendError(res, 'encoding-unsupported', { text: 'Unsupported body encoding or charset' });
         return;
       default:
         logger.error({ err: error }, 'unhandled error in request');
-        sendOutcome(res, 500, outcome([issue('exception', 'Internal error')]));
+        sendError(res, 'internal-error', { text: 'Internal error' });
     }
   };
 }

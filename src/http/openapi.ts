@@ -3,6 +3,7 @@
  * API validates with, so the published contract cannot drift from what is enforced.
  */
 import { z } from 'zod';
+import { ERROR_CODE_SYSTEM, catalogue } from '../lib/error-catalogue';
 import {
   connectionSchema,
   goalSchema,
@@ -27,7 +28,23 @@ const operationOutcome: JsonObject = {
         properties: {
           severity: { type: 'string' },
           code: { type: 'string' },
-          details: { type: 'object', properties: { text: { type: 'string' } } },
+          details: {
+            type: 'object',
+            properties: {
+              coding: {
+                type: 'array',
+                description: 'The error code (docs/errors.md), in the system given here.',
+                items: {
+                  type: 'object',
+                  properties: {
+                    system: { const: ERROR_CODE_SYSTEM },
+                    code: { enum: catalogue().flatMap(([code, entry]) => (entry.surface === 'api' ? [code] : [])) },
+                  },
+                },
+              },
+              text: { type: 'string' },
+            },
+          },
           expression: { type: 'array', items: { type: 'string' } },
         },
       },

@@ -1,31 +1,26 @@
 /**
- * Builds the OperationOutcome issues that inbound validation reports, each naming the JSON path of the field.
+ * The issues that the domain rules report about an inbound message, each naming its field by path and carrying
+ * the error catalogue code that goes with the FHIR issue type the rule chose.
  */
 import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
+import type { ApiErrorCode } from '../lib/error-catalogue';
+import { errorIssue, fieldExpression } from '../lib/outcome';
 
-/** `['reasons', 0, 'snomed']` → `reasons[0].snomed`; the root is `$this` so the expression is never empty. */
-export function jsonPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const part of path) {
-    if (typeof part === 'number') {
-      out += `[${part}]`;
-    } else {
-      out += out === '' ? String(part) : `.${String(part)}`;
-    }
-  }
-  return out === '' ? '$this' : out;
-}
+/** The issue types a domain rule reports, and the catalogue code of each. */
+const ERROR_OF_TYPE = {
+  value: 'field-invalid',
+  required: 'field-missing',
+  'business-rule': 'rule-violated',
+} as const satisfies Partial<Record<OperationOutcomeIssue['code'], ApiErrorCode>>;
 
+export type RuleIssueType = keyof typeof ERROR_OF_TYPE;
+
+/** A problem with the field at `path`; the text reads `<expression>: <message>`. */
 export function invalidIssue(
   path: readonly PropertyKey[],
   message: string,
-  code: OperationOutcomeIssue['code'] = 'invalid',
+  code: RuleIssueType,
 ): OperationOutcomeIssue {
-  const expression = jsonPath(path);
-  return {
-    severity: 'error',
-    code,
-    details: { text: `${expression}: ${message}` },
-    expression: [expression],
-  };
+  const expression = fieldExpression(path);
+  return errorIssue(ERROR_OF_TYPE[code], { text: `${expression}: ${message}`, expression });
 }

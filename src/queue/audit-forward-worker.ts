@@ -55,7 +55,7 @@ export function auditTargets(endpoints: EndpointRegistry): Map<string, AuditTarg
         auditEvents.repositoryUrl,
         auditEvents.auth ?? { type: 'none' },
         retry.requestTimeoutMs,
-        `endpoints.${String(index)}.auditEvents.auth`,
+        `endpoints[${String(index)}].auditEvents.auth`,
       );
       targets.set(id, { endpointId: id, kind: 'repository', baseUrl: auditEvents.repositoryUrl, client, retry });
     }

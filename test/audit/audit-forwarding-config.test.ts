@@ -50,19 +50,19 @@ test('ehr and repository targets are accepted', () => {
 
 test('a repository target without repositoryUrl stops start-up with one line', () => {
   const message = failure(withForwarding({ send: 'repository' }));
-  expect(message.split('\n').filter((line) => line.includes('endpoints.0.auditEvents'))).toEqual([
-    expect.stringContaining('endpoints.0.auditEvents.repositoryUrl: send "repository" needs repositoryUrl') as string,
+  expect(message.split('\n').filter((line) => line.includes('endpoints[0].auditEvents'))).toEqual([
+    expect.stringContaining('endpoints[0].auditEvents.repositoryUrl: send "repository" needs repositoryUrl') as string,
   ]);
 });
 
 test('repository settings on another target, an unknown target and bad auth are refused', () => {
   expect(failure(withForwarding({ send: 'ehr', repositoryUrl: 'https://audit.example.org/fhir' }))).toContain(
-    'endpoints.0.auditEvents.repositoryUrl: is only used with send "repository", not "ehr"',
+    'endpoints[0].auditEvents.repositoryUrl: is only used with send "repository", not "ehr"',
   );
-  expect(failure(withForwarding({ send: 'syslog' }))).toContain('endpoints.0.auditEvents.send');
+  expect(failure(withForwarding({ send: 'syslog' }))).toContain('endpoints[0].auditEvents.send');
   expect(
     failure(
       withForwarding({ send: 'repository', repositoryUrl: 'https://audit.example.org/fhir', auth: { type: 'bearer' } }),
     ),
-  ).toContain('endpoints.0.auditEvents.auth.token: is required');
+  ).toContain('endpoints[0].auditEvents.auth.token: is required');
 });

@@ -3,6 +3,8 @@
  * stored or queued. Runs against the real app on real Redis.
  */
 import { Queue } from 'bullmq';
+import type { ApiErrorCode } from '../../src/lib/error-catalogue';
+import { ERROR_CODE_SYSTEM, apiError } from '../../src/lib/error-catalogue';
 import { deliveryQueueName, queuePrefix } from '../../src/queue/names';
 import type { TestAdapter } from '../support/adapter';
 import { postJson, startTestAdapter } from '../support/adapter';
@@ -14,7 +16,12 @@ let keysBefore: number;
 
 interface Outcome {
   resourceType: string;
-  issue: { severity: string; code: string; expression?: string[]; details?: { text?: string } }[];
+  issue: {
+    severity: string;
+    code: string;
+    expression?: string[];
+    details?: { text?: string; coding?: { system?: string; code?: string }[] };
+  }[];
 }
 
 beforeAll(async () => {
@@ -133,6 +140,73 @@ test('a body that is not JSON is a 415', async () => {
   });
   expect(response.status).toBe(415);
   expect(((await response.json()) as Outcome).resourceType).toBe('OperationOutcome');
+});
+
+function issuesOf(body: Record<string, unknown>): Outcome['issue'] {
+  const outcome = body as unknown as Outcome;
+  expect(outcome.resourceType).toBe('OperationOutcome');
+  return outcome.issue;
+}
+
+/** The catalogue code of each issue (docs/errors.md). */
+function errorCodes(body: Record<string, unknown>): (string | undefined)[] {
+  return issuesOf(body).map((issue) => issue.details?.coding?.find((c) => c.system === ERROR_CODE_SYSTEM)?.code);
+}
+
+test('a missing field is required, and a present field of the wrong type says what was expected', async () => {
+  const doc = referralDoc() as unknown as Record<string, unknown>;
+  const response = await postJson(`${adapter.apiUrl}/v1/referrals`, {
+    ...doc,
+    referrer: undefined,
+    reasons: 'lonely',
+    note: 42,
+    source: { ...(doc.source as object), recordVersion: '2' },
+  });
+  expect(response.status).toBe(400);
+  const told = issuesOf(response.body).map((issue) => [issue.expression?.[0], issue.code, issue.details?.text]);
+  expect(told).toEqual(
+    expect.arrayContaining([
+      ['referrer', 'required', 'referrer: is required'],
+      ['reasons', 'structure', 'reasons: expected an array'],
+      ['note', 'structure', 'note: expected a string'],
+      ['source.recordVersion', 'structure', 'source.recordVersion: expected a number'],
+    ]),
+  );
+  expect(told).toHaveLength(4);
+  expect(errorCodes(response.body).sort()).toEqual([
+    'field-missing',
+    'field-wrong-type',
+    'field-wrong-type',
+    'field-wrong-type',
+  ]);
+});
+
+test('every kind of refusal carries its catalogue code and the status the catalogue gives it', async () => {
+  const unknownField = await postJson(`${adapter.apiUrl}/v1/referrals`, { ...referralDoc(), colour: 'blue' });
+  const notJson = await postJson(`${adapter.apiUrl}/v1/referrals`, '{"source": {');
+  const badKey = await postJson(`${adapter.apiUrl}/v1/referrals`, referralDoc(), {
+    'idempotency-key': 'k'.repeat(256),
+  });
+  const tooLarge = await postJson(`${adapter.apiUrl}/v1/referrals`, referralDoc({ note: 'x'.repeat(300 * 1024) }));
+  const noRoute = await postJson(`${adapter.apiUrl}/v1/nowhere`, {});
+  const noMessage = await fetch(`${adapter.apiUrl}/v1/messages/00000000-0000-4000-8000-000000000000`);
+  const plainText = await fetch(`${adapter.apiUrl}/v1/referrals`, {
+    method: 'POST',
+    headers: { 'content-type': 'text/plain' },
+    body: 'hello',
+  });
+  const answers: [number, (string | undefined)[], ApiErrorCode][] = [
+    [unknownField.status, errorCodes(unknownField.body), 'field-unknown'],
+    [notJson.status, errorCodes(notJson.body), 'body-not-json'],
+    [badKey.status, errorCodes(badKey.body), 'idempotency-key-invalid'],
+    [tooLarge.status, errorCodes(tooLarge.body), 'body-too-large'],
+    [noRoute.status, errorCodes(noRoute.body), 'route-not-found'],
+    [noMessage.status, errorCodes((await noMessage.json()) as Record<string, unknown>), 'message-not-found'],
+    [plainText.status, errorCodes((await plainText.json()) as Record<string, unknown>), 'media-type-unsupported'],
+  ];
+  for (const [status, codes, expected] of answers) {
+    expect({ status, codes }).toEqual({ status: apiError(expected).httpStatus, codes: [expected] });
+  }
 });
 
 test('nothing was queued by any rejected request', async () => {

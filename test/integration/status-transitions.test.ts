@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { OperationOutcome } from '@medplum/fhirtypes';
+import { ERROR_CODE_SYSTEM } from '../../src/lib/error-catalogue';
 import { MESSAGE_STATUSES } from '../../src/messages/record';
 import type { ConnectionMessage, ReferralMessage } from '../../src/messages/schemas';
 import type { TestAdapter } from '../support/adapter';
@@ -66,7 +67,10 @@ test('a completed referral sent again as received is refused, naming status, and
       severity: 'error',
       code: 'business-rule',
       expression: ['status'],
-      details: { text: expect.stringMatching(/^status: the referral is already completed/) as unknown },
+      details: {
+        coding: [{ system: ERROR_CODE_SYSTEM, code: 'rule-violated' }],
+        text: expect.stringMatching(/^status: the referral is already completed/) as unknown,
+      },
     }),
   ]);
   expect(await storedMessages()).toBe(before);
@@ -130,7 +134,10 @@ test('a goal cannot go back to proposed, but a goal that was not achieved can be
     expect.objectContaining({
       code: 'business-rule',
       expression: ['status'],
-      details: { text: expect.stringMatching(/^status: the goal is already not-achieved; /) as unknown },
+      details: {
+        coding: [{ system: ERROR_CODE_SYSTEM, code: 'rule-violated' }],
+        text: expect.stringMatching(/^status: the goal is already not-achieved; /) as unknown,
+      },
     }),
   );
   expect(await storedMessages()).toBe(before);
@@ -170,7 +177,10 @@ test('an attended connection cannot become suggested again, while a declined one
     expect.objectContaining({
       code: 'business-rule',
       expression: ['status'],
-      details: { text: expect.stringMatching(/^status: the connection is already attended; /) as unknown },
+      details: {
+        coding: [{ system: ERROR_CODE_SYSTEM, code: 'rule-violated' }],
+        text: expect.stringMatching(/^status: the connection is already attended; /) as unknown,
+      },
     }),
   );
   expect(await storedMessages()).toBe(before);

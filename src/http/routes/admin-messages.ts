@@ -11,7 +11,8 @@ import { StoreUnavailableError } from '../../app/intake';
 import { MESSAGE_STATUSES } from '../../messages/record';
 import type { MessageFilter, ReplayDeps } from '../../app/replay';
 import { findMessages, replayMatching, replayMessage } from '../../app/replay';
-import { HttpError, httpError, issue, outcome } from '../errors';
+import { parseWithOutcome } from '../../lib/zod-outcome';
+import { HttpError, badRequest, httpError } from '../errors';
 import { messageView } from './messages';
 
 const MAX_REPLAY_PER_CALL = 10_000;
@@ -35,17 +36,11 @@ const replayBody = z.strictObject({
   max: z.number().int().min(1).max(MAX_REPLAY_PER_CALL).default(MAX_REPLAY_PER_CALL),
 });
 
-function parse<T>(schema: z.ZodType<T>, value: unknown, where: 'query' | 'body'): T {
-  const result = schema.safeParse(value ?? {});
-  if (!result.success) {
-    throw new HttpError(
-      400,
-      outcome(
-        result.error.issues.map((problem) =>
-          issue('invalid', problem.message, problem.path.length > 0 ? problem.path.join('.') : where),
-        ),
-      ),
-    );
+/** Query parameters are named by their name alone (`since`), body fields by their path in the body. */
+function parse<T>(schema: z.ZodType<T>, value: unknown): T {
+  const result = parseWithOutcome(schema, value ?? {});
+  if (!result.ok) {
+    throw badRequest(result.issues);
   }
   return result.data;
 }
@@ -82,7 +77,7 @@ export function adminMessagesRouter(deps: ReplayDeps): Router {
   const parseJson = express.json({ limit: '16kb', type: ['application/json', 'application/fhir+json'] });
 
   router.get('/v1/admin/messages', async (req, res) => {
-    const query = parse(listQuery, req.query, 'query');
+    const query = parse(listQuery, req.query);
     const page = await guarded(async () => findMessages(deps.store, toFilter(query), query.cursor, query.limit));
     res.json({
       messages: page.records.map(messageView),
@@ -91,7 +86,7 @@ export function adminMessagesRouter(deps: ReplayDeps): Router {
   });
 
   router.post('/v1/admin/messages/replay', parseJson, async (req, res) => {
-    const body = parse(replayBody, req.body, 'body');
+    const body = parse(replayBody, req.body);
     const by = String(res.locals.clientId);
     const result = await guarded(async () => replayMatching(toFilter(body), by, body.max, deps));
     res.status(202).json({ replayed: result.replayed.length, messageIds: result.replayed, more: result.more });
@@ -100,27 +95,23 @@ export function adminMessagesRouter(deps: ReplayDeps): Router {
   router.post('/v1/admin/messages/:id/replay', async (req, res) => {
     const id = req.params.id;
     if (!MESSAGE_ID.test(id)) {
-      throw httpError(404, 'not-found', `No message with id ${id}`, 'id');
+      throw httpError('message-not-found', { text: `No message with id ${id}`, expression: 'id' });
     }
     const by = String(res.locals.clientId);
     const result = await guarded(async () => replayMessage(id, by, deps));
     switch (result.kind) {
       case 'missing':
-        throw httpError(404, 'not-found', `No message with id ${id}`, 'id');
+        throw httpError('message-not-found', { text: `No message with id ${id}`, expression: 'id' });
       case 'not-failed':
-        throw httpError(
-          409,
-          'business-rule',
-          `Only failed messages can be replayed; this one is ${result.status}`,
-          'id',
-        );
+        throw httpError('replay-not-failed', {
+          text: `Only failed messages can be replayed; this one is ${result.status}`,
+          expression: 'id',
+        });
       case 'purged':
-        throw httpError(
-          409,
-          'business-rule',
-          `This message cannot be replayed: its body (patient data) was purged under the retention policy at ${result.purgedAt}; ask the sending system to send the record again`,
-          'id',
-        );
+        throw httpError('replay-body-purged', {
+          text: `This message cannot be replayed: its body (patient data) was purged under the retention policy at ${result.purgedAt}; ask the sending system to send the record again`,
+          expression: 'id',
+        });
       case 'replayed':
         res.status(202).json({ messageId: id, status: 'queued', replayedBy: by });
     }

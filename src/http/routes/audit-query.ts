@@ -7,7 +7,9 @@ import { MESSAGE_STATUSES } from '../../messages/record';
 import { GP_PRACTICE_ODS } from '../../messages/schemas';
 import type { MessageQuery } from '../../audit/search';
 import type { ReconciliationQuery } from '../../audit/reconcile';
-import { HttpError, issue, outcome } from '../errors';
+import { parseWithOutcome } from '../../lib/zod-outcome';
+import { errorIssue } from '../../lib/outcome';
+import { badRequest } from '../errors';
 
 const blankAsAbsent = (value: unknown): unknown => (value === '' ? undefined : value);
 // eslint-disable-next-line @typescript-eslint/explicit-function-return-type -- zod's preprocess type is internal
@@ -44,18 +46,14 @@ export const auditEventQuerySchema = z.object({
 
 export const formatSchema = z.preprocess(blankAsAbsent, z.enum(['json', 'csv', 'ndjson']).default('json'));
 
-export function parseQuery<T extends z.ZodType>(schema: T, query: unknown): z.output<T> {
-  const result = schema.safeParse(query);
-  if (!result.success) {
-    throw new HttpError(
-      400,
-      outcome(
-        result.error.issues.map((i) => {
-          const path = i.path.join('.');
-          return issue('invalid', `${path === '' ? 'query' : path}: ${i.message}`, path === '' ? undefined : path);
-        }),
-      ),
-    );
+/**
+ * Parses query parameters; each problem names its parameter alone (`from`).
+ * @param at - the parameter's name when `query` is one parameter's value rather than the whole query.
+ */
+export function parseQuery<T extends z.ZodType>(schema: T, query: unknown, at: readonly string[] = []): z.output<T> {
+  const result = parseWithOutcome(schema, query, at);
+  if (!result.ok) {
+    throw badRequest(result.issues);
   }
   return result.data;
 }
@@ -69,7 +67,7 @@ export function messageQuery(query: unknown): MessageQuery {
 export function reconciliationQuery(query: unknown): ReconciliationQuery {
   const parsed = parseQuery(reconciliationQuerySchema, query);
   if (parsed.to.getTime() <= parsed.from.getTime()) {
-    throw new HttpError(400, outcome([issue('invalid', 'to must be after from', 'to')]));
+    throw badRequest([errorIssue('field-invalid', { text: 'to: must be after from', expression: 'to' })]);
   }
   return parsed;
 }

@@ -98,7 +98,7 @@ export function auditRouter(deps: AuditRouteDeps): Router {
     const id = String(req.params.id);
     const [summary] = MESSAGE_ID.test(id) ? await search.summaries([id]) : [];
     if (summary === undefined) {
-      throw httpError(404, 'not-found', `No message with id ${id}`, 'id');
+      throw httpError('message-not-found', { text: `No message with id ${id}`, expression: 'id' });
     }
     await audited(deps, res, 'view', { messageId: id }, 'api');
     res.json({ message: summary, timeline: (await deps.ledger.timeline(id)).map(entryView) });
@@ -106,7 +106,7 @@ export function auditRouter(deps: AuditRouteDeps): Router {
 
   router.get('/v1/audit/reconciliation', async (req: Request, res: Response) => {
     const query = reconciliationQuery(req.query);
-    const format = parseQuery(formatSchema, req.query.format);
+    const format = parseQuery(formatSchema, req.query.format, ['format']);
     await audited(deps, res, format === 'json' ? 'reconcile' : 'export', queryTarget(req.query), 'api');
     const report = await reconcile(deps.ledger, query, deps.now());
     send(
@@ -121,7 +121,7 @@ export function auditRouter(deps: AuditRouteDeps): Router {
 
   router.get('/v1/audit/ledger', async (req: Request, res: Response) => {
     const query = parseQuery(ledgerQuerySchema, req.query);
-    const format = parseQuery(formatSchema, req.query.format);
+    const format = parseQuery(formatSchema, req.query.format, ['format']);
     await audited(deps, res, 'export', queryTarget(req.query), 'api');
     const start = query.from === undefined ? '-' : String(Date.parse(query.from));
     const end = query.to === undefined ? '+' : String(Date.parse(query.to) - 1);

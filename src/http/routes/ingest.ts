@@ -12,7 +12,8 @@ import type { IntakeDeps } from '../../app/intake';
 import { acceptMessage } from '../../app/intake';
 import type { MessageKind } from '../../messages/schemas';
 import type { Metrics } from '../../observability/metrics';
-import { HttpError, httpError, issue, outcome, sendOutcome } from '../errors';
+import { operationOutcome } from '../../lib/outcome';
+import { httpError, sendOutcome } from '../errors';
 
 export const INGEST_PATHS: Readonly<Record<MessageKind, string>> = {
   referral: '/v1/referrals',
@@ -49,7 +50,7 @@ export function ingestRouter(deps: IngestRouteDeps): Router {
       path,
       (req, _res, next) => {
         if (req.is(JSON_TYPES) === false || req.get('content-type') === undefined) {
-          next(httpError(415, 'not-supported', 'The body must be JSON (Content-Type: application/json)'));
+          next(httpError('media-type-unsupported', { text: 'The body must be JSON (Content-Type: application/json)' }));
           return;
         }
         next();
@@ -58,7 +59,10 @@ export function ingestRouter(deps: IngestRouteDeps): Router {
       async (req: Request, res: Response) => {
         const header = req.get('idempotency-key');
         if (header !== undefined && (header.length === 0 || header.length > 255)) {
-          throw httpError(400, 'invalid', 'Idempotency-Key must be 1 to 255 characters', 'Idempotency-Key');
+          throw httpError('idempotency-key-invalid', {
+            text: 'Idempotency-Key must be 1 to 255 characters',
+            expression: 'Idempotency-Key',
+          });
         }
         const clientId = String(res.locals.clientId);
         const requestId = requestIdOf(res);
@@ -97,31 +101,25 @@ export function ingestRouter(deps: IngestRouteDeps): Router {
           case 'invalid':
             deps.metrics.messagesRejected.inc({ kind, reason: 'invalid' });
             await rejected(400, result.issues);
-            sendOutcome(res, 400, outcome(result.issues));
+            sendOutcome(res, 400, operationOutcome(result.issues));
             return;
           case 'no-endpoint': {
             deps.metrics.messagesRejected.inc({ kind, reason: 'no-endpoint' });
-            const answer = outcome([
-              issue(
-                'not-supported',
-                `No EHR endpoint is configured for GP practice ${result.practice}`,
-                'gpPractice.odsCode',
-              ),
-            ]);
-            await rejected(422, answer.issue);
-            throw new HttpError(422, answer);
+            const answer = httpError('practice-without-endpoint', {
+              text: `No EHR endpoint is configured for GP practice ${result.practice}`,
+              expression: 'gpPractice.odsCode',
+            });
+            await rejected(422, answer.outcome.issue);
+            throw answer;
           }
           case 'conflict': {
             deps.metrics.messagesRejected.inc({ kind, reason: 'conflict' });
-            const answer = outcome([
-              issue(
-                'duplicate',
-                `A different message was already accepted with this identity (message ${result.id}); send a new source record version or a new Idempotency-Key`,
-                'source',
-              ),
-            ]);
-            await rejected(409, answer.issue, result.id);
-            throw new HttpError(409, answer);
+            const answer = httpError('identity-conflict', {
+              text: `A different message was already accepted with this identity (message ${result.id}); send a new source record version or a new Idempotency-Key`,
+              expression: 'source',
+            });
+            await rejected(409, answer.outcome.issue, result.id);
+            throw answer;
           }
           case 'accepted': {
             deps.metrics.messagesAccepted.inc({ kind, duplicate: String(result.duplicate) });

@@ -62,7 +62,7 @@ export function messagesRouter(store: MessageStore): Router {
       throw new StoreUnavailableError(error);
     }
     if (record === undefined) {
-      throw httpError(404, 'not-found', `No message with id ${id}`, 'id');
+      throw httpError('message-not-found', { text: `No message with id ${id}`, expression: 'id' });
     }
     res.json(messageView(record));
   });

@@ -62,14 +62,14 @@ function failure(run: () => unknown): string {
 test('private_key_jwt without a key fails with one line naming privateKeyFile', () => {
   const message = failure(() => parseConfig(withAuth(keyAuth)));
   expect(message).toBe(
-    'Invalid configuration: endpoints.0.auth.privateKeyFile: private_key_jwt needs privateKeyFile (or privateKeyEnv)',
+    'Invalid configuration: endpoints[0].auth.privateKeyFile: private_key_jwt needs privateKeyFile (or privateKeyEnv)',
   );
 });
 
 test('private_key_jwt without a key id names keyId', () => {
   const message = failure(() => parseConfig(withAuth({ ...keyAuth, keyId: undefined, privateKeyFile: rsaFile })));
   expect(message).not.toContain('\n');
-  expect(message).toContain('endpoints.0.auth.keyId: private_key_jwt needs keyId');
+  expect(message).toContain('endpoints[0].auth.keyId: private_key_jwt needs keyId');
 });
 
 test('client credentials without tokenUrl names tokenUrl', () => {
@@ -77,7 +77,7 @@ test('client credentials without tokenUrl names tokenUrl', () => {
     parseConfig(withAuth({ type: 'client-credentials', clientId: 'sp-adapter', clientSecret: 'a-secret' })),
   );
   expect(message).not.toContain('\n');
-  expect(message).toBe('Invalid configuration: endpoints.0.auth.tokenUrl: is required');
+  expect(message).toBe('Invalid configuration: endpoints[0].auth.tokenUrl: is required');
 });
 
 test('a secret method without clientSecret names clientSecret', () => {
@@ -87,7 +87,7 @@ test('a secret method without clientSecret names clientSecret', () => {
     ),
   );
   expect(message).toBe(
-    'Invalid configuration: endpoints.0.auth.clientSecret: client_secret_basic needs clientSecret (or set clientAuthentication to private_key_jwt)',
+    'Invalid configuration: endpoints[0].auth.clientSecret: client_secret_basic needs clientSecret (or set clientAuthentication to private_key_jwt)',
   );
 });
 
@@ -104,10 +104,10 @@ test('key settings with a secret method, and a secret with private_key_jwt, are 
     ),
   );
   expect(message).toContain(
-    'endpoints.0.auth.privateKeyFile: is only used with clientAuthentication private_key_jwt, not client_secret_basic',
+    'endpoints[0].auth.privateKeyFile: is only used with clientAuthentication private_key_jwt, not client_secret_basic',
   );
   expect(failure(() => parseConfig(withAuth({ ...keyAuth, privateKeyFile: rsaFile, clientSecret: 'x' })))).toContain(
-    'endpoints.0.auth.clientSecret: is not used with private_key_jwt',
+    'endpoints[0].auth.clientSecret: is not used with private_key_jwt',
   );
 });
 
@@ -115,34 +115,34 @@ test('a misspelt clientAuthentication names the setting and the accepted values'
   const message = failure(() =>
     parseConfig(withAuth({ ...keyAuth, clientAuthentication: 'private-key-jwt', privateKeyFile: rsaFile })),
   );
-  expect(message).toMatch(/^Invalid configuration: endpoints\.0\.auth\.clientAuthentication: .*private_key_jwt/);
+  expect(message).toMatch(/^Invalid configuration: endpoints\[0\]\.auth\.clientAuthentication: .*private_key_jwt/);
 });
 
 test('an unreadable key file is named with the reason', () => {
   const missing = join(dir, 'missing.pem');
   const message = failure(() => parseConfig(withAuth({ ...keyAuth, privateKeyFile: missing })));
-  expect(message).toBe(`Invalid configuration: endpoints.0.auth.privateKeyFile: cannot read ${missing} (ENOENT)`);
+  expect(message).toBe(`Invalid configuration: endpoints[0].auth.privateKeyFile: cannot read ${missing} (ENOENT)`);
 });
 
 test('a file that is not a private key is refused without quoting it', () => {
   const message = failure(() => parseConfig(withAuth({ ...keyAuth, privateKeyFile: garbageFile })));
-  expect(message).toContain('endpoints.0.auth.privateKeyFile: does not hold a PEM private key');
+  expect(message).toContain('endpoints[0].auth.privateKeyFile: does not hold a PEM private key');
   expect(message).not.toContain('SENTINEL');
 });
 
 test('a key that does not suit the algorithm is refused', () => {
   expect(failure(() => parseConfig(withAuth({ ...keyAuth, privateKeyFile: p256File })))).toContain(
-    'endpoints.0.auth.privateKeyFile: holds an EC key on prime256v1 (ES384 needs P-384)',
+    'endpoints[0].auth.privateKeyFile: holds an EC key on prime256v1 (ES384 needs P-384)',
   );
   expect(failure(() => parseConfig(withAuth({ ...keyAuth, privateKeyFile: rsaFile, algorithm: 'ES384' })))).toBe(
-    'Invalid configuration: endpoints.0.auth.algorithm: is ES384, but the key is for RS384',
+    'Invalid configuration: endpoints[0].auth.algorithm: is ES384, but the key is for RS384',
   );
 });
 
 test('privateKeyEnv naming an unset variable is refused; set, it is used', () => {
   const auth = { ...keyAuth, privateKeyEnv: 'SPFA_TEST_KEY' };
   expect(failure(() => parseConfig(withAuth(auth), {}))).toBe(
-    'Invalid configuration: endpoints.0.auth.privateKeyEnv: the environment variable SPFA_TEST_KEY is not set',
+    'Invalid configuration: endpoints[0].auth.privateKeyEnv: the environment variable SPFA_TEST_KEY is not set',
   );
   const config = parseConfig(withAuth(auth), { SPFA_TEST_KEY: rsaPem });
   expect(config.endpoints[0]?.auth).toMatchObject({ clientAuthentication: 'private_key_jwt', keyId: 'key-1' });
@@ -161,7 +161,7 @@ test('the environment shortcut names its variables, and a PEM in FHIR_CLIENT_PRI
     FHIR_CLIENT_PRIVATE_KEY: rsaPem,
   };
   const message = failure(() => loadConfig(env));
-  expect(message).toMatch(/^Invalid configuration: FHIR_CLIENT_KEY_ID \(endpoints\.0\.auth\.keyId\): /);
+  expect(message).toMatch(/^Invalid configuration: FHIR_CLIENT_KEY_ID \(endpoints\[0\]\.auth\.keyId\): /);
   expect(message).not.toContain('PRIVATE KEY-----');
   const config = loadConfig({ ...env, FHIR_CLIENT_KEY_ID: 'key-1' });
   expect(config.endpoints[0]?.auth).toMatchObject({
@@ -169,7 +169,7 @@ test('the environment shortcut names its variables, and a PEM in FHIR_CLIENT_PRI
     privateKeyEnv: 'FHIR_CLIENT_PRIVATE_KEY',
   });
   expect(failure(() => loadConfig({ FHIR_BASE_URL: env.FHIR_BASE_URL, FHIR_TOKEN_URL: env.FHIR_TOKEN_URL }))).toContain(
-    'FHIR_CLIENT_ID (endpoints.0.auth.clientId): ',
+    'FHIR_CLIENT_ID (endpoints[0].auth.clientId): ',
   );
 });
 
@@ -190,6 +190,6 @@ test('an audit repository whose private key cannot be read stops start-up too, n
       ],
     }),
   );
-  expect(message).toContain('endpoints.0.auditEvents.auth.privateKeyFile');
+  expect(message).toContain('endpoints[0].auditEvents.auth.privateKeyFile');
   expect(message).toContain('ENOENT');
 });
