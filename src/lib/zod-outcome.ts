@@ -11,6 +11,10 @@ import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
 import type { z } from 'zod';
 import { errorIssue, fieldExpression } from './outcome';
 
+/**
+ * What kind of problem a field has. A refinement may name one with `params: { fieldError }` (e.g. a field that is
+ * required only because of another field's value reports `field-missing`).
+ */
 export type FieldError = 'field-missing' | 'field-wrong-type' | 'field-unknown' | 'field-invalid';
 
 export interface FieldProblem {
@@ -91,6 +95,12 @@ function typeProblem(
     : { error: 'field-missing', message: 'is required' };
 }
 
+const FIELD_ERRORS: readonly FieldError[] = ['field-missing', 'field-wrong-type', 'field-unknown', 'field-invalid'];
+
+function isFieldError(value: unknown): value is FieldError {
+  return (FIELD_ERRORS as readonly unknown[]).includes(value);
+}
+
 function problemsOf(issue: ZodIssue, input: unknown): { path: PropertyKey[]; error: FieldError; message: string }[] {
   if (issue.code === 'unrecognized_keys') {
     // One problem per unknown field, so each one carries its own path.
@@ -108,6 +118,10 @@ function problemsOf(issue: ZodIssue, input: unknown): { path: PropertyKey[]; err
     return types !== undefined
       ? [{ path: issue.path, ...typeProblem(input, issue.path, types) }]
       : [{ path: issue.path, error: 'field-invalid', message: unionText(issue) }];
+  }
+  if (issue.code === 'custom' && isFieldError(issue.params?.fieldError)) {
+    // A refinement that knows better, e.g. a field required only because of another field's value.
+    return [{ path: issue.path, error: issue.params.fieldError, message: issue.message }];
   }
   // Formats, lengths, ranges, allowed values and refinements: the schema's own message says which check failed.
   return [{ path: issue.path, error: 'field-invalid', message: issue.message }];

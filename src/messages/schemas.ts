@@ -188,7 +188,12 @@ function checkReferrer(referral: { referrer?: unknown; method?: unknown }, ctx: 
   const needsNone = (METHODS_WITHOUT_REFERRER as readonly unknown[]).includes(method);
   if (referral.referrer === undefined && !needsNone) {
     const which = typeof method === 'string' ? ` when the method is ${method}` : '';
-    ctx.addIssue({ code: 'custom', path: ['referrer'], message: `is required${which} (omit it only for self)` });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['referrer'],
+      message: `is required${which} (omit it only for self)`,
+      params: { fieldError: 'field-missing' },
+    });
   }
   if (referral.referrer !== undefined && method === 'self') {
     ctx.addIssue({

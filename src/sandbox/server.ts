@@ -33,7 +33,7 @@ import { createSandboxOAuth } from './oauth';
 import type { ScriptedAnswers } from './scripted-answers';
 import { createScriptedAnswers } from './scripted-answers';
 import { seedSandbox } from './seed-patients';
-import { resolveTransactionConditionals } from './transaction-conditionals';
+import { markCreated, resolveTransactionConditionals, updatesThatCreate } from './transaction-conditionals';
 import { ValidatingMemoryRepository } from './validating-repository';
 
 export const FHIR_BASE_PATH = '/fhir';
@@ -172,7 +172,11 @@ async function handleFhirRequest(
     }
     response = await repository.exclusive(async () => {
       const resolved = await resolveTransactionConditionals(body, repository);
-      return router.handleRequest(fhirRequest(resolved), repository);
+      const creating = await updatesThatCreate(resolved, repository);
+      const [outcome, answer] = await router.handleRequest(fhirRequest(resolved), repository);
+      return isResource<Bundle>(answer, 'Bundle')
+        ? ([outcome, markCreated(answer, creating)] as FhirResponse)
+        : ([outcome, answer] as FhirResponse);
     });
   } else {
     response = await router.handleRequest(fhirRequest(body), repository);

@@ -33,6 +33,43 @@ export async function resolveTransactionConditionals(
   };
 }
 
+/**
+ * Indexes of the plain `PUT Type/id` entries whose resource does not exist yet. FHIR answers such an
+ * update-as-create with 201 Created, as real servers do, but the router answers 200; the caller corrects the
+ * statuses with `markCreated` after the router has written the Bundle (inside the same exclusive section).
+ */
+export async function updatesThatCreate(bundle: Bundle, repository: ValidatingMemoryRepository): Promise<Set<number>> {
+  const creating = new Set<number>();
+  for (const [index, entry] of (bundle.entry ?? []).entries()) {
+    const url = entry.request?.url ?? '';
+    const [resourceType, id, ...rest] = url.split('/');
+    if (entry.request?.method !== 'PUT' || url.includes('?') || id === undefined || rest.length > 0) {
+      continue;
+    }
+    try {
+      await repository.readResource(resourceType ?? '', id);
+    } catch {
+      creating.add(index);
+    }
+  }
+  return creating;
+}
+
+/** Gives the entries that created a resource by update the 201 status a client expects. */
+export function markCreated(response: Bundle, creating: ReadonlySet<number>): Bundle {
+  if (creating.size === 0) {
+    return response;
+  }
+  return {
+    ...response,
+    entry: (response.entry ?? []).map((entry, index) =>
+      creating.has(index) && entry.response?.status.startsWith('200') === true
+        ? { ...entry, response: { ...entry.response, status: '201 Created' } }
+        : entry,
+    ),
+  };
+}
+
 /** Nested Bundles could contain conditional writes of their own, which would wait on the caller's section. */
 export function hasNestedBundle(bundle: Bundle): boolean {
   return (bundle.entry ?? []).some((entry) => entry.request?.method === 'POST' && isSystemUrl(entry.request.url));

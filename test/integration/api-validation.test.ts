@@ -166,7 +166,7 @@ test('a missing field is required, and a present field of the wrong type says wh
   const told = issuesOf(response.body).map((issue) => [issue.expression?.[0], issue.code, issue.details?.text]);
   expect(told).toEqual(
     expect.arrayContaining([
-      ['referrer', 'required', 'referrer: is required'],
+      ['referrer', 'required', 'referrer: is required when the method is gp (omit it only for self)'],
       ['reasons', 'structure', 'reasons: expected an array'],
       ['note', 'structure', 'note: expected a string'],
       ['source.recordVersion', 'structure', 'source.recordVersion: expected a number'],

@@ -142,6 +142,27 @@ describe('sandbox server basics', () => {
     expect(found.body.entry![0]!.resource!.status).toBe('completed');
   });
 
+  test('a transaction update-as-create (PUT Type/id) answers 201 the first time and 200 after', async () => {
+    const id = randomUUID();
+    const bundle = (status: ServiceRequest['status']): Bundle => ({
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [
+        {
+          resource: { ...serviceRequest(randomUUID(), { status }), id },
+          request: { method: 'PUT', url: `ServiceRequest/${id}` },
+        },
+      ],
+    });
+    const first = await fhir<Bundle>(base, 'POST', '', bundle('active'));
+    expect(first.status).toBe(200);
+    expect(first.body.entry?.[0]?.response?.status).toMatch(/^201/);
+    const second = await fhir<Bundle>(base, 'POST', '', bundle('completed'));
+    expect(second.body.entry?.[0]?.response?.status).toMatch(/^200/);
+    const read = await fhir<ServiceRequest>(base, 'GET', `ServiceRequest/${id}`);
+    expect(read.body.status).toBe('completed');
+  });
+
   test('conditional update matching several resources is a 412', async () => {
     const value = randomUUID();
     await fhir(base, 'POST', 'ServiceRequest', serviceRequest(value));

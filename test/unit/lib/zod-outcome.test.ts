@@ -147,3 +147,31 @@ test('parseWithOutcome gives the parsed data, or the issues', () => {
   expect(failed.ok).toBe(false);
   expect(failed.ok ? [] : failed.issues.map((i) => i.expression)).toEqual([['count']]);
 });
+
+test('a refinement may say that a field it checks is missing', () => {
+  const conditional = z.strictObject({ method: z.string(), referrer: z.string().optional() }).superRefine((v, ctx) => {
+    if (v.method !== 'self' && v.referrer === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['referrer'],
+        message: 'is required here',
+        params: { fieldError: 'field-missing' },
+      });
+    }
+  });
+  const parsed = conditional.safeParse({ method: 'gp' });
+  expect(parsed.success).toBe(false);
+  const found = parsed.success ? [] : zodProblems(parsed.error, { method: 'gp' });
+  expect(found.map(({ expression, error }) => ({ expression, error }))).toEqual([
+    { expression: 'referrer', error: 'field-missing' },
+  ]);
+});
+
+test('an unknown fieldError in a refinement is an invalid field', () => {
+  const odd = z.string().superRefine((_v, ctx) => {
+    ctx.addIssue({ code: 'custom', message: 'odd', params: { fieldError: 'made-up' } });
+  });
+  const parsed = odd.safeParse('x');
+  const found = parsed.success ? [] : zodProblems(parsed.error, 'x');
+  expect(found.map((p) => p.error)).toEqual(['field-invalid']);
+});
