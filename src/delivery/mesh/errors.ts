@@ -1,0 +1,117 @@
+/**
+ * A MESH request that did not succeed, with the delivery verdict it implies in the project's own vocabulary
+ * (classify.ts): `retry` when MESH could not be reached or answered 408, 429 or 5xx; `reject` for everything that
+ * repeating cannot fix, such as 403 (authentication), 417 (unknown recipient or workflow) and other 4xx.
+ */
+import type { Verdict } from '../classify';
+import { classifyStatus, isTimeout, retryAfterMs } from '../classify';
+
+export type MeshFailureVerdict = Exclude<Verdict, 'ok'>;
+
+/** One thing wrong with what the caller asked the client to send, named by where it is. */
+export interface MeshInputProblem {
+  readonly path: string;
+  readonly message: string;
+}
+
+export interface MeshErrorDetails {
+  readonly verdict: MeshFailureVerdict;
+  /** The HTTP status MESH answered with; absent when there was no answer. */
+  readonly status?: number;
+  /** MESH's own error code from the answer's `detail`, e.g. "12" (unregistered recipient). */
+  readonly code?: string;
+  readonly retryAfterMs?: number;
+  readonly problems?: readonly MeshInputProblem[];
+}
+
+export class MeshError extends Error {
+  readonly verdict: MeshFailureVerdict;
+  readonly status?: number;
+  readonly code?: string;
+  readonly retryAfterMs?: number;
+  readonly problems: readonly MeshInputProblem[];
+
+  constructor(message: string, details: MeshErrorDetails) {
+    super(message);
+    this.name = 'MeshError';
+    this.verdict = details.verdict;
+    this.status = details.status;
+    this.code = details.code;
+    this.retryAfterMs = details.retryAfterMs;
+    this.problems = details.problems ?? [];
+  }
+}
+
+/** MESH answered with a status the operation does not expect. */
+export function meshErrorFromAnswer(
+  operation: string,
+  status: number,
+  body: Buffer,
+  retryAfter: string | undefined,
+  now: Date,
+): MeshError {
+  const verdict = classifyStatus(status);
+  const { code, description } = describeErrorBody(body);
+  const wait = retryAfterMs(retryAfter ?? null, now);
+  return new MeshError(`MESH ${operation} answered ${status}${description !== undefined ? `: ${description}` : ''}`, {
+    // A 2xx the operation does not expect (say 204 instead of 202) is a protocol mismatch, not a success.
+    verdict: verdict === 'ok' ? 'reject' : verdict,
+    status,
+    ...(code !== undefined ? { code } : {}),
+    ...(wait !== undefined ? { retryAfterMs: wait } : {}),
+  });
+}
+
+/** MESH could not be reached: refused or reset connection, DNS or TLS failure, or no answer before the timeout. */
+export function meshUnreachable(operation: string, error: unknown): MeshError {
+  const reason = isTimeout(error)
+    ? 'no answer before the request timeout'
+    : error instanceof Error
+      ? error.message
+      : 'the request failed';
+  return new MeshError(`MESH ${operation} could not reach the server: ${reason}`, { verdict: 'retry' });
+}
+
+/** The caller asked for something MESH would refuse; nothing was sent. */
+export function meshInputError(problems: readonly MeshInputProblem[]): MeshError {
+  return new MeshError(`the MESH message is not valid: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`, {
+    verdict: 'reject',
+    problems,
+  });
+}
+
+/** A 2xx answer whose body is not what the specification describes. */
+export function meshProtocolError(operation: string, status: number, what: string): MeshError {
+  return new MeshError(`MESH ${operation} answered ${status} with ${what}`, { verdict: 'reject', status });
+}
+
+/**
+ * The gist of a MESH error body: v2 answers `{detail: [{event, code, msg}]}`, validation errors
+ * `{detail: [{loc, msg}]}`, v1 `{errorCode, errorDescription}`. Anything else gives nothing.
+ */
+function describeErrorBody(body: Buffer): { code?: string; description?: string } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch {
+    return {};
+  }
+  if (typeof parsed !== 'object' || parsed === null) {
+    return {};
+  }
+  const record = parsed as Record<string, unknown>;
+  if (Array.isArray(record.detail)) {
+    const details = record.detail.filter((d): d is Record<string, unknown> => typeof d === 'object' && d !== null);
+    const code = details.map((d) => d.code).find((c): c is string => typeof c === 'string');
+    const texts = details.map((d) => {
+      const where = Array.isArray(d.loc) ? `${d.loc.join('.')}: ` : '';
+      return typeof d.msg === 'string' ? `${where}${d.msg}` : undefined;
+    });
+    const description = texts.filter((t): t is string => t !== undefined).join('; ');
+    return { ...(code !== undefined ? { code } : {}), ...(description !== '' ? { description } : {}) };
+  }
+  return {
+    ...(typeof record.errorCode === 'string' ? { code: record.errorCode } : {}),
+    ...(typeof record.errorDescription === 'string' ? { description: record.errorDescription } : {}),
+  };
+}

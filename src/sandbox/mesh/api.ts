@@ -1,0 +1,476 @@
+/**
+ * The MESH API v2 routes under /messageexchange: handshake, send (single and chunked), inbox, download (whole or by
+ * chunk), acknowledge and outbox tracking. Every request must carry a valid NHSMESH Authorization header for the
+ * mailbox in its path and ask for `application/vnd.mesh.v2+json`; response shapes follow the v2 specification.
+ */
+import { randomBytes } from 'node:crypto';
+import express from 'express';
+import type { Request, Response } from 'express';
+import type { MeshAuthVerifier } from './auth';
+import { checksumMatches } from './checksum';
+import type { MeshMailStore, MessageEnvelope, StoredMessage } from './mail-store';
+
+export const MESH_V2_MEDIA_TYPE = 'application/vnd.mesh.v2+json';
+export const MESH_BASE_PATH = '/messageexchange';
+
+const DEFAULT_MAX_RESULTS = 500;
+const MIN_MAX_RESULTS = 10;
+const MAX_MAX_RESULTS = 5000;
+const HANDSHAKE_HEADERS = ['mex-clientversion', 'mex-osname', 'mex-osversion'] as const;
+
+export interface MeshApiOptions {
+  readonly store: MeshMailStore;
+  readonly auth: MeshAuthVerifier;
+  /** Largest request body accepted, in bytes; MESH's own limit is 100 MB per request. */
+  readonly maxRequestBytes: number;
+}
+
+type Handler = (req: Request, res: Response, mailbox: string) => Promise<void> | void;
+
+export function meshApiRouter(options: MeshApiOptions): express.Router {
+  const { store } = options;
+  const router = express.Router();
+
+  // Every route authenticates the mailbox named in its path before doing anything else.
+  const authed =
+    (handler: Handler) =>
+    async (req: Request, res: Response): Promise<void> => {
+      if (!acceptsV2(req)) {
+        sendError(res, 406, 'ACCEPT', 'NOT_ACCEPTABLE', `this sandbox speaks only ${MESH_V2_MEDIA_TYPE}`);
+        return;
+      }
+      const pathMailbox = param(req, 'mailbox');
+      const result = options.auth.verify(req.get('authorization'), pathMailbox);
+      if (!result.ok) {
+        sendError(res, 403, 'AUTH', '403', `authentication failed: ${result.failure}`);
+        return;
+      }
+      await handler(req, res, result.mailbox);
+    };
+
+  const handshake = authed((req, res) => {
+    const missing = HANDSHAKE_HEADERS.filter((name) => (req.get(name) ?? '') === '');
+    if (missing.length > 0) {
+      sendValidationError(
+        res,
+        missing.map((name) => ({ loc: ['header', name], msg: 'field required' })),
+      );
+      return;
+    }
+    res.status(200).end();
+  });
+  router.get('/:mailbox', handshake);
+  router.post('/:mailbox', handshake);
+
+  router.post(
+    '/:mailbox/outbox',
+    authed(async (req, res, mailbox) => {
+      const envelope = readEnvelope(req, mailbox);
+      if (!envelope.ok) {
+        sendValidationError(res, envelope.problems);
+        return;
+      }
+      const totalChunks = parseFirstChunkRange(req.get('mex-chunk-range'));
+      if (totalChunks === undefined) {
+        sendValidationError(res, [{ loc: ['header', 'mex-chunk-range'], msg: 'must be 1:n for the first chunk' }]);
+        return;
+      }
+      if (envelope.value.from !== mailbox) {
+        sendError(res, 417, 'SEND', '07', 'Invalid From Address, the mailbox does not match the authorization header');
+        return;
+      }
+      const recipient = store.mailbox(envelope.value.to);
+      if (recipient === undefined) {
+        sendError(res, 417, 'SEND', '12', 'Unregistered to address');
+        return;
+      }
+      if (recipient.receives !== undefined && !recipient.receives.includes(envelope.value.workflowId)) {
+        sendError(res, 417, 'SEND', '17', 'Workflow ID not registered for mailbox');
+        return;
+      }
+      const body = await readBody(req, options.maxRequestBytes);
+      if (body === undefined) {
+        sendError(res, 413, 'SEND', 'TOO_LARGE', `a request may carry at most ${options.maxRequestBytes} bytes`);
+        return;
+      }
+      const message = store.start({ ...envelope.value, to: recipient.id.toUpperCase() }, totalChunks, body);
+      if (totalChunks === 1 && !finishIfIntact(store, message, res)) {
+        return;
+      }
+      res
+        .status(202)
+        .type(MESH_V2_MEDIA_TYPE)
+        .send(JSON.stringify({ message_id: message.messageId }));
+    }),
+  );
+
+  router.post(
+    '/:mailbox/outbox/:messageId/:chunkNo',
+    authed(async (req, res, mailbox) => {
+      const messageId = param(req, 'messageId');
+      const chunkNo = Number(param(req, 'chunkNo'));
+      const range = req.get('mex-chunk-range');
+      const started = store.sent(mailbox, messageId);
+      if (started === undefined) {
+        sendError(res, 404, 'SEND', 'NOT_FOUND', 'message does not exist', messageId);
+        return;
+      }
+      if (!Number.isInteger(chunkNo) || chunkNo < 2 || chunkNo > started.totalChunks) {
+        sendValidationError(res, [{ loc: ['path', 'chunk_number'], msg: `must be 2 to ${started.totalChunks}` }]);
+        return;
+      }
+      if (range !== undefined && range !== `${chunkNo}:${started.totalChunks}`) {
+        sendValidationError(res, [
+          { loc: ['header', 'mex-chunk-range'], msg: `must be ${chunkNo}:${started.totalChunks} for this chunk` },
+        ]);
+        return;
+      }
+      const body = await readBody(req, options.maxRequestBytes);
+      if (body === undefined) {
+        sendError(res, 413, 'SEND', 'TOO_LARGE', `a request may carry at most ${options.maxRequestBytes} bytes`);
+        return;
+      }
+      const result = store.addChunk(mailbox, messageId, chunkNo, body);
+      switch (result.kind) {
+        case 'not-found':
+          sendError(res, 404, 'SEND', 'NOT_FOUND', 'message does not exist', messageId);
+          return;
+        case 'finalised':
+          sendError(
+            res,
+            423,
+            'SEND',
+            'FINALISED',
+            'message has been finalised; no more chunks can be uploaded',
+            messageId,
+          );
+          return;
+        case 'out-of-order':
+          sendValidationError(res, [
+            { loc: ['path', 'chunk_number'], msg: `chunk ${result.expected} is expected next` },
+          ]);
+          return;
+        case 'stored':
+          if (result.complete && !finishIfIntact(store, result.message, res)) {
+            return;
+          }
+          res
+            .status(202)
+            .type(MESH_V2_MEDIA_TYPE)
+            .send(JSON.stringify({ message_id: messageId }));
+      }
+    }),
+  );
+
+  router.get(
+    '/:mailbox/inbox',
+    authed((req, res, mailbox) => {
+      const maxResults = parseMaxResults(req.query.max_results);
+      if (maxResults === undefined) {
+        sendValidationError(res, [
+          { loc: ['query', 'max_results'], msg: `must be an integer from ${MIN_MAX_RESULTS} to ${MAX_MAX_RESULTS}` },
+        ]);
+        return;
+      }
+      const all = store.inbox(mailbox);
+      const continueFrom =
+        typeof req.query.continue_from === 'string' ? decodeCursor(req.query.continue_from) : undefined;
+      const start = continueFrom === undefined ? 0 : all.indexOf(continueFrom) + 1;
+      const page = all.slice(start, start + maxResults);
+      const self = `${MESH_BASE_PATH}/${mailbox}/inbox?max_results=${maxResults}`;
+      const last = page.at(-1);
+      const links: Record<string, string> = { self };
+      if (last !== undefined && start + page.length < all.length) {
+        links.next = `${self}&continue_from=${encodeURIComponent(encodeCursor(last))}`;
+      }
+      res
+        .status(200)
+        .type(MESH_V2_MEDIA_TYPE)
+        .send(JSON.stringify({ messages: page, links, approx_inbox_count: all.length }));
+    }),
+  );
+
+  const download = (chunkFrom: (req: Request) => number): express.RequestHandler =>
+    authed((req, res, mailbox) => {
+      const messageId = param(req, 'messageId');
+      const message = store.delivered(mailbox, messageId);
+      if (message === undefined) {
+        sendError(res, 404, 'DOWNLOAD', 'NOT_FOUND', 'message does not exist', messageId);
+        return;
+      }
+      if (message.status === 'acknowledged') {
+        sendError(res, 410, 'DOWNLOAD', 'GONE', 'message has already been acknowledged', messageId);
+        return;
+      }
+      const chunkNo = chunkFrom(req);
+      const chunk = Number.isInteger(chunkNo) ? message.chunks[chunkNo - 1] : undefined;
+      if (chunk === undefined) {
+        sendError(res, 404, 'DOWNLOAD', 'NOT_FOUND', `message has no chunk ${param(req, 'chunkNo')}`, messageId);
+        return;
+      }
+      setDownloadHeaders(res, message, chunkNo);
+      res.status(chunkNo < message.totalChunks ? 206 : 200).send(chunk);
+    });
+  router.get(
+    '/:mailbox/inbox/:messageId',
+    download(() => 1),
+  );
+  router.get(
+    '/:mailbox/inbox/:messageId/:chunkNo',
+    download((req) => Number(param(req, 'chunkNo'))),
+  );
+
+  router.put(
+    '/:mailbox/inbox/:messageId/status/acknowledged',
+    authed((req, res, mailbox) => {
+      const messageId = param(req, 'messageId');
+      const message = store.delivered(mailbox, messageId);
+      if (message === undefined) {
+        sendError(res, 404, 'ACK', 'NOT_FOUND', 'message does not exist', messageId);
+        return;
+      }
+      // Acknowledging twice is harmless: a client that lost the first answer may safely repeat it.
+      store.acknowledge(mailbox, messageId);
+      res.status(200).end();
+    }),
+  );
+
+  router.get(
+    '/:mailbox/outbox/tracking',
+    authed((req, res, mailbox) => {
+      const messageId = typeof req.query.messageID === 'string' ? req.query.messageID : '';
+      if (messageId === '') {
+        sendValidationError(res, [{ loc: ['query', 'messageID'], msg: 'field required' }]);
+        return;
+      }
+      const message = store.sent(mailbox, messageId);
+      if (message === undefined) {
+        sendError(res, 404, 'TRACK', 'NOT_FOUND', 'message does not exist', messageId);
+        return;
+      }
+      res
+        .status(200)
+        .type(MESH_V2_MEDIA_TYPE)
+        .send(JSON.stringify(trackingOf(message, store)));
+    }),
+  );
+
+  // Deprecated in the specification in favour of ?messageID=, but still served: 300 when the local id is not unique.
+  router.get(
+    '/:mailbox/outbox/tracking/:localId',
+    authed((req, res, mailbox) => {
+      const matches = store.sentWithLocalId(mailbox, param(req, 'localId'));
+      const [only] = matches;
+      if (only === undefined) {
+        sendError(res, 404, 'TRACK', 'NOT_FOUND', 'no message has this local id');
+        return;
+      }
+      if (matches.length > 1) {
+        sendError(res, 300, 'TRACK', 'MULTIPLE', 'the local id is not unique');
+        return;
+      }
+      res
+        .status(200)
+        .type(MESH_V2_MEDIA_TYPE)
+        .send(JSON.stringify(trackingOf(only, store)));
+    }),
+  );
+
+  return router;
+}
+
+interface ValidationProblem {
+  readonly loc: readonly string[];
+  readonly msg: string;
+}
+
+type EnvelopeResult =
+  | { readonly ok: true; readonly value: MessageEnvelope }
+  | { readonly ok: false; readonly problems: ValidationProblem[] };
+
+function readEnvelope(req: Request, mailbox: string): EnvelopeResult {
+  const header = (name: string): string | undefined => {
+    const value = req.get(name);
+    return value === undefined || value === '' ? undefined : value;
+  };
+  const to = header('mex-to');
+  const workflowId = header('mex-workflowid');
+  const problems: ValidationProblem[] = [];
+  if (to === undefined) {
+    problems.push({ loc: ['header', 'mex-to'], msg: 'field required' });
+  }
+  if (workflowId === undefined) {
+    problems.push({ loc: ['header', 'mex-workflowid'], msg: 'field required' });
+  }
+  if (to === undefined || workflowId === undefined) {
+    return { ok: false, problems };
+  }
+  const optional = {
+    fileName: header('mex-filename'),
+    localId: header('mex-localid'),
+    subject: header('mex-subject'),
+    contentType: header('content-type'),
+    contentEncoding: header('content-encoding'),
+    compressed: header('mex-content-compressed'),
+    encrypted: header('mex-content-encrypted'),
+    checksum: header('mex-content-checksum'),
+  };
+  const present = Object.fromEntries(Object.entries(optional).filter(([, value]) => value !== undefined));
+  return {
+    ok: true,
+    value: { from: (header('mex-from') ?? mailbox).toUpperCase(), to: to.toUpperCase(), workflowId, ...present },
+  };
+}
+
+/** Delivers a fully uploaded message unless its checksum says it arrived damaged; false when it answered. */
+function finishIfIntact(store: MeshMailStore, message: StoredMessage, res: Response): boolean {
+  if (message.checksum !== undefined && checksumMatches(message.checksum, Buffer.concat(message.chunks)) === false) {
+    store.discard(message.messageId);
+    sendError(
+      res,
+      417,
+      'SEND',
+      'CHECKSUM',
+      'mex-content-checksum does not match the message content',
+      message.messageId,
+    );
+    return false;
+  }
+  store.finish(message);
+  return true;
+}
+
+/** The total chunk count from a first chunk's `mex-chunk-range` (1 when absent), or undefined when malformed. */
+function parseFirstChunkRange(range: string | undefined): number | undefined {
+  if (range === undefined || range === '') {
+    return 1;
+  }
+  const match = /^1:(\d+)$/.exec(range.trim());
+  const total = match?.[1] === undefined ? Number.NaN : Number(match[1]);
+  return Number.isInteger(total) && total >= 1 ? total : undefined;
+}
+
+function parseMaxResults(value: unknown): number | undefined {
+  if (value === undefined) {
+    return DEFAULT_MAX_RESULTS;
+  }
+  const parsed = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  return parsed >= MIN_MAX_RESULTS && parsed <= MAX_MAX_RESULTS ? parsed : undefined;
+}
+
+function encodeCursor(messageId: string): string {
+  return Buffer.from(JSON.stringify({ after: messageId })).toString('base64');
+}
+
+function decodeCursor(cursor: string): string | undefined {
+  try {
+    const parsed = JSON.parse(Buffer.from(cursor, 'base64').toString('utf8')) as { after?: unknown };
+    return typeof parsed.after === 'string' ? parsed.after : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function setDownloadHeaders(res: Response, message: StoredMessage, chunkNo: number): void {
+  const headers: Record<string, string | undefined> = {
+    'content-type': message.contentType ?? 'application/octet-stream',
+    'content-encoding': message.contentEncoding,
+    'mex-messageid': message.messageId,
+    'mex-from': message.from,
+    'mex-to': message.to,
+    'mex-workflowid': message.workflowId,
+    'mex-filename': message.fileName,
+    'mex-localid': message.localId,
+    'mex-subject': message.subject,
+    'mex-messagetype': message.messageType,
+    'mex-chunk-range': `${chunkNo}:${message.totalChunks}`,
+    'mex-content-compressed': message.compressed,
+    'mex-content-encrypted': message.encrypted,
+    'mex-content-checksum': message.checksum,
+    'mex-addresstype': 'ALL',
+    'mex-version': '1.0',
+    'mex-statussuccess': 'SUCCESS',
+    'mex-statuscode': '00',
+    'mex-statusevent': 'TRANSFER',
+    'mex-statusdescription': 'Transferred to recipient mailbox',
+    'mex-statustimestamp': meshTimestamp(message.statusAt),
+  };
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) {
+      res.setHeader(name, value);
+    }
+  }
+}
+
+function trackingOf(message: StoredMessage, store: MeshMailStore): Record<string, unknown> {
+  const uploading = message.status === 'uploading';
+  return {
+    message_id: message.messageId,
+    local_id: message.localId ?? null,
+    workflow_id: message.workflowId,
+    filename: message.fileName ?? null,
+    upload_timestamp: message.uploadedAt.toISOString(),
+    recipient: message.to,
+    recipient_ods_code: null,
+    status: message.status,
+    status_success: !uploading,
+    status_event: uploading ? 'UPLOAD' : message.status === 'acknowledged' ? 'DOWNLOAD' : 'TRANSFER',
+    status_timestamp: message.statusAt.toISOString(),
+    status_description: uploading ? 'Waiting for further chunks' : 'Success',
+    status_code: uploading ? null : '00',
+    chunk_count: message.totalChunks,
+    in_recipient_inbox: store.inbox(message.to).includes(message.messageId),
+  };
+}
+
+/** `yyyyMMddHHmmss` in UTC, the form MESH uses in mex-statustimestamp. */
+function meshTimestamp(at: Date): string {
+  return at.toISOString().replace(/\D/g, '').slice(0, 14);
+}
+
+function acceptsV2(req: Request): boolean {
+  return (req.get('accept') ?? '').toLowerCase().includes(MESH_V2_MEDIA_TYPE);
+}
+
+function param(req: Request, name: string): string {
+  const value: unknown = req.params[name];
+  return typeof value === 'string' ? value : '';
+}
+
+/** The v2 error body: the message it concerns, an id for the incident, and what went wrong. */
+function sendError(res: Response, status: number, event: string, code: string, msg: string, messageId?: string): void {
+  res
+    .status(status)
+    .type(MESH_V2_MEDIA_TYPE)
+    .send(
+      JSON.stringify({
+        ...(messageId !== undefined ? { message_id: messageId } : {}),
+        internal_id: randomBytes(8).toString('hex'),
+        detail: [{ event, code, msg }],
+      }),
+    );
+}
+
+/** A 400 naming each bad header, query parameter or path segment, as the v2 specification's validation errors do. */
+function sendValidationError(res: Response, problems: readonly ValidationProblem[]): void {
+  res
+    .status(400)
+    .type('application/json')
+    .send(JSON.stringify({ detail: problems.map((problem) => ({ ...problem, type: 'value_error' })) }));
+}
+
+/** The raw request body, byte for byte (never inflated), or undefined when it exceeds `limit`. */
+async function readBody(req: Request, limit: number): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  // An oversized body is still read to its end (and dropped): abandoning the stream would reset the connection
+  // before the 413 could be sent.
+  for await (const chunk of req) {
+    const buffer = chunk as Buffer;
+    size += buffer.length;
+    if (size <= limit) {
+      chunks.push(buffer);
+    }
+  }
+  return size > limit ? undefined : Buffer.concat(chunks);
+}
