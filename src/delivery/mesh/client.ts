@@ -135,10 +135,14 @@ export class MeshClient {
     return { messageId, chunkCount: chunks.length };
   }
 
-  /** The ids of every message waiting in the inbox, following `links.next` across pages. */
-  async inbox(): Promise<string[]> {
+  /**
+   * The ids of every message waiting in the inbox, following `links.next` across pages. MESH pages 500 ids at a
+   * time unless `pageSize` (10 to 5000) says otherwise.
+   */
+  async inbox(options: { readonly pageSize?: number } = {}): Promise<string[]> {
     const ids: string[] = [];
-    let path: string | undefined = '/inbox';
+    let path: string | undefined =
+      options.pageSize === undefined ? '/inbox' : `/inbox?max_results=${String(options.pageSize)}`;
     while (path !== undefined) {
       const answer = await this.request('inbox', { method: 'GET', path, headers: {} });
       this.expect('inbox', answer, [200]);

@@ -4,7 +4,7 @@
  * repeating cannot fix, such as 403 (authentication), 417 (unknown recipient or workflow) and other 4xx.
  */
 import type { Verdict } from '../classify';
-import { classifyStatus, isTimeout, retryAfterMs } from '../classify';
+import { classifyStatus, retryAfterMs } from '../classify';
 
 export type MeshFailureVerdict = Exclude<Verdict, 'ok'>;
 
@@ -64,12 +64,22 @@ export function meshErrorFromAnswer(
 
 /** MESH could not be reached: refused or reset connection, DNS or TLS failure, or no answer before the timeout. */
 export function meshUnreachable(operation: string, error: unknown): MeshError {
-  const reason = isTimeout(error)
-    ? 'no answer before the request timeout'
-    : error instanceof Error
-      ? error.message
-      : 'the request failed';
-  return new MeshError(`MESH ${operation} could not reach the server: ${reason}`, { verdict: 'retry' });
+  return new MeshError(`MESH ${operation} could not reach the server: ${describeNoAnswer(error)}`, {
+    verdict: 'retry',
+  });
+}
+
+/**
+ * Read by shape rather than with `instanceof Error` (as classify.ts's isTimeout does): node:http's errors come
+ * from Node's own realm, which is not the realm of code run under Jest's module sandbox, and an aborted request
+ * is an AbortError whose cause is the TimeoutError.
+ */
+function describeNoAnswer(error: unknown): string {
+  const shaped = typeof error === 'object' && error !== null ? (error as { name?: unknown; message?: unknown }) : {};
+  if (shaped.name === 'TimeoutError' || shaped.name === 'AbortError') {
+    return 'no answer before the request timeout';
+  }
+  return typeof shaped.message === 'string' && shaped.message !== '' ? shaped.message : 'the request failed';
 }
 
 /** The caller asked for something MESH would refuse; nothing was sent. */
