@@ -1,6 +1,6 @@
 /**
  * HTTP for the MESH client over node:http and node:https, because live MESH needs a client certificate per
- * connection and Node's built-in fetch takes no TLS agent without the separate undici package. Bodies travel as
+ * connection and Node's built-in fetch cannot be given one without the separate undici package. Bodies travel as
  * raw bytes both ways (never decompressed), so a message arrives exactly as it was sent.
  */
 import http from 'node:http';
