@@ -1,7 +1,8 @@
 /**
  * A MESH request that did not succeed, with the delivery verdict it implies in the project's own vocabulary
  * (classify.ts): `retry` when MESH could not be reached or answered 408, 429 or 5xx; `reject` for everything that
- * repeating cannot fix, such as 403 (authentication), 417 (unknown recipient or workflow) and other 4xx.
+ * repeating cannot fix, such as 403 (authentication), 417 (unknown recipient or workflow), other 4xx and
+ * certificate failures.
  */
 import type { Verdict } from '../classify';
 import { classifyStatus, retryAfterMs } from '../classify';
@@ -64,9 +65,51 @@ export function meshErrorFromAnswer(
 
 /** MESH could not be reached: refused or reset connection, DNS or TLS failure, or no answer before the timeout. */
 export function meshUnreachable(operation: string, error: unknown): MeshError {
+  if (isCertificateFailure(error)) {
+    return new MeshError(`MESH ${operation} failed TLS: ${describeNoAnswer(error)}`, { verdict: 'reject' });
+  }
   return new MeshError(`MESH ${operation} could not reach the server: ${describeNoAnswer(error)}`, {
     verdict: 'retry',
   });
+}
+
+/** OpenSSL's certificate verification failures, as Node reports them in `error.code`. */
+const CERTIFICATE_CODES: ReadonlySet<string> = new Set([
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_DECRYPT_CERT_SIGNATURE',
+  'UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_NOT_YET_VALID',
+  'CERT_HAS_EXPIRED',
+  'ERROR_IN_CERT_NOT_BEFORE_FIELD',
+  'ERROR_IN_CERT_NOT_AFTER_FIELD',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'CERT_CHAIN_TOO_LONG',
+  'CERT_REVOKED',
+  'INVALID_CA',
+  'PATH_LENGTH_EXCEEDED',
+  'INVALID_PURPOSE',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'HOSTNAME_MISMATCH',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/**
+ * A certificate or key problem that trying again cannot fix: MESH's certificate is not trusted with the CA we
+ * have, our own certificate or key cannot be loaded (ERR_OSSL_*), or the server refused ours with a TLS alert
+ * during the handshake (ERR_SSL_*). A server that drops the connection after a TLS 1.3 handshake instead shows only
+ * as a reset, which cannot be told from a network fault and stays transient.
+ */
+function isCertificateFailure(error: unknown): boolean {
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  return (
+    typeof code === 'string' &&
+    (CERTIFICATE_CODES.has(code) || code.startsWith('ERR_SSL_') || code.startsWith('ERR_OSSL_'))
+  );
 }
 
 /**

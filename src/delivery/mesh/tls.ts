@@ -14,8 +14,10 @@ export interface MeshTlsFiles {
 }
 
 export interface MeshTlsMaterial {
-  readonly cert: Buffer;
-  readonly key: Buffer;
+  /** The client certificate and its key; live MESH refuses connections without them. */
+  readonly cert?: Buffer;
+  readonly key?: Buffer;
+  /** CAs to check the server against instead of the system's. */
   readonly ca?: Buffer;
   readonly passphrase?: string;
 }

@@ -38,14 +38,10 @@ export function createMeshTransport(options: MeshTransportOptions): MeshTranspor
   const httpAgent = new http.Agent({ keepAlive: true });
   const httpsAgent = new https.Agent({
     keepAlive: true,
-    ...(options.tls !== undefined
-      ? {
-          cert: options.tls.cert,
-          key: options.tls.key,
-          ...(options.tls.ca !== undefined ? { ca: options.tls.ca } : {}),
-          ...(options.tls.passphrase !== undefined ? { passphrase: options.tls.passphrase } : {}),
-        }
-      : {}),
+    ...(options.tls?.cert !== undefined ? { cert: options.tls.cert } : {}),
+    ...(options.tls?.key !== undefined ? { key: options.tls.key } : {}),
+    ...(options.tls?.ca !== undefined ? { ca: options.tls.ca } : {}),
+    ...(options.tls?.passphrase !== undefined ? { passphrase: options.tls.passphrase } : {}),
   });
   return {
     send: (request) => {

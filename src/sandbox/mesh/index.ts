@@ -19,4 +19,4 @@ export type { MeshMailboxConfig } from './mail-store';
 export { DEFAULT_REJECTION } from './practices';
 export type { PracticeMode, PracticeSetting } from './practices';
 export { DEFAULT_MAX_CLOCK_SKEW_MS, DEFAULT_MAX_REQUEST_BYTES, startMeshSandbox } from './server';
-export type { MeshSandboxOptions, RunningMeshSandbox } from './server';
+export type { MeshSandboxOptions, MeshSandboxTls, RunningMeshSandbox } from './server';

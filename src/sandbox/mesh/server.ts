@@ -1,10 +1,10 @@
 /**
- * Starts the embedded MESH sandbox: an HTTP server speaking the MESH API v2 for a set of in-memory mailboxes, with
- * chosen mailboxes playing receiving GP practices, and test controls. For local runs and tests; it has no TLS, so
- * the mutual TLS of a live MESH environment is not exercised by it.
+ * Starts the embedded MESH sandbox: a server speaking the MESH API v2 for a set of in-memory mailboxes, with
+ * chosen mailboxes playing receiving GP practices, and test controls. Plain HTTP by default; with `tls` it serves
+ * HTTPS and demands a client certificate from its CA, as live MESH does.
  */
-import { createServer } from 'node:http';
-import type { Server } from 'node:http';
+import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import type { NextFunction, Request, Response } from 'express';
@@ -26,6 +26,13 @@ export const DEFAULT_MAX_CLOCK_SKEW_MS = 2 * 60 * 60 * 1000;
 /** The largest payload MESH accepts in one request (100 MB). */
 export const DEFAULT_MAX_REQUEST_BYTES = 100 * 1000 * 1000;
 
+/** Server certificate and key, and the CA whose client certificates are accepted (and required). */
+export interface MeshSandboxTls {
+  readonly cert: Buffer;
+  readonly key: Buffer;
+  readonly clientCa: Buffer;
+}
+
 export interface MeshSandboxOptions {
   readonly mailboxes: readonly MeshMailboxConfig[];
   /** The environment's shared key, used with each mailbox password in the NHSMESH HMAC. */
@@ -34,6 +41,8 @@ export interface MeshSandboxOptions {
   readonly practices?: Readonly<Record<string, PracticeSetting>>;
   /** Builds the acknowledgements a practice posts back; the provisional placeholder by default. */
   readonly ackProducer?: AckProducer;
+  /** Serve HTTPS with mutual TLS instead of plain HTTP. */
+  readonly tls?: MeshSandboxTls;
   /** 0 (the default) picks a free port. */
   readonly port?: number;
   readonly host?: string;
@@ -45,7 +54,7 @@ export interface MeshSandboxOptions {
 }
 
 export interface RunningMeshSandbox {
-  /** e.g. http://127.0.0.1:8095 — the MESH API is under /messageexchange, the test controls under /_sandbox. */
+  /** e.g. http://127.0.0.1:8095 (https with `tls`) — the MESH API is under /messageexchange, the test controls under /_sandbox. */
   readonly url: string;
   readonly port: number;
   /** Every message delivered to a mailbox, acknowledged or not, with its bytes. */
@@ -86,11 +95,23 @@ export async function startMeshSandbox(options: MeshSandboxOptions): Promise<Run
   app.use(errorHandler(logger));
 
   const host = options.host ?? '127.0.0.1';
-  const server = createServer(app);
+  const server =
+    options.tls === undefined
+      ? http.createServer(app)
+      : https.createServer(
+          {
+            cert: options.tls.cert,
+            key: options.tls.key,
+            ca: options.tls.clientCa,
+            requestCert: true,
+            rejectUnauthorized: true,
+          },
+          app,
+        );
   await listen(server, options.port ?? 0, host);
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    url: `${options.tls === undefined ? 'http' : 'https'}://${host.includes(':') ? `[${host}]` : host}:${port}`,
     port,
     received: (mailbox) => receivedMessages(store, mailbox),
     setPractice: (mailbox, setting) => {
@@ -154,7 +175,7 @@ function errorHandler(logger: Logger) {
   };
 }
 
-function listen(server: Server, port: number, host: string): Promise<void> {
+function listen(server: http.Server, port: number, host: string): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -164,7 +185,7 @@ function listen(server: Server, port: number, host: string): Promise<void> {
   });
 }
 
-function closeServer(server: Server): Promise<void> {
+function closeServer(server: http.Server): Promise<void> {
   if (!server.listening) {
     return Promise.resolve();
   }

@@ -68,4 +68,21 @@ describe('meshUnreachable', () => {
     );
     expect(meshUnreachable('inbox', new Error('connect ECONNREFUSED')).status).toBeUndefined();
   });
+
+  test.each([
+    'CERT_HAS_EXPIRED',
+    'SELF_SIGNED_CERT_IN_CHAIN',
+    'ERR_TLS_CERT_ALTNAME_INVALID',
+    'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED',
+    'ERR_OSSL_PEM_NO_START_LINE',
+  ])('a certificate or key failure (%s) is permanent', (code) => {
+    const error = Object.assign(new Error('tls went wrong'), { code });
+    expect(meshUnreachable('send', error)).toMatchObject({ verdict: 'reject', status: undefined });
+    expect(meshUnreachable('send', error).message).toBe('MESH send failed TLS: tls went wrong');
+  });
+
+  test.each(['ECONNRESET', 'ECONNREFUSED', 'ENOTFOUND', 'EPIPE'])('a network failure (%s) is transient', (code) => {
+    const error = Object.assign(new Error('network went wrong'), { code });
+    expect(meshUnreachable('send', error).verdict).toBe('retry');
+  });
 });
