@@ -8,7 +8,9 @@ import express from 'express';
 import type { Request, Response } from 'express';
 import type { MeshAuthVerifier } from './auth';
 import { checksumMatches } from './checksum';
-import type { MeshMailStore, MessageEnvelope, StoredMessage } from './mail-store';
+import type { DeliveryFailure, MeshMailStore, MessageEnvelope, StoredMessage } from './mail-store';
+import type { RegisteredPatient } from './routing';
+import { ROUTING_TAG, routeRecipient } from './routing';
 
 export const MESH_V2_MEDIA_TYPE = 'application/vnd.mesh.v2+json';
 export const MESH_BASE_PATH = '/messageexchange';
@@ -23,6 +25,8 @@ export interface MeshApiOptions {
   readonly auth: MeshAuthVerifier;
   /** Largest request body accepted, in bytes; MESH's own limit is 100 MB per request. */
   readonly maxRequestBytes: number;
+  /** Patients GPPROVIDER routing values resolve to, by NHS number. */
+  readonly patients: ReadonlyMap<string, RegisteredPatient>;
 }
 
 type Handler = (req: Request, res: Response, mailbox: string) => Promise<void> | void;
@@ -79,21 +83,35 @@ export function meshApiRouter(options: MeshApiOptions): express.Router {
         sendError(res, 417, 'SEND', '07', 'Invalid From Address, the mailbox does not match the authorization header');
         return;
       }
-      const recipient = store.mailbox(envelope.value.to);
-      if (recipient === undefined) {
-        sendError(res, 417, 'SEND', '12', 'Unregistered to address');
-        return;
-      }
-      if (recipient.receives !== undefined && !recipient.receives.includes(envelope.value.workflowId)) {
-        sendError(res, 417, 'SEND', '17', 'Workflow ID not registered for mailbox');
-        return;
+      const routing = routeRecipient(
+        envelope.value.to,
+        envelope.value.workflowId,
+        options.patients,
+        (id) => store.mailbox(id) !== undefined,
+      );
+      // A routing failure is reported later, in the sender's inbox; the patient details in mex-to are not kept.
+      let to: string = ROUTING_TAG;
+      let failure: DeliveryFailure | undefined;
+      if (routing.kind === 'failed') {
+        failure = routing.failure;
+      } else {
+        const recipient = store.mailbox(routing.mailbox);
+        if (recipient === undefined) {
+          sendError(res, 417, 'SEND', '12', 'Unregistered to address');
+          return;
+        }
+        if (recipient.receives !== undefined && !recipient.receives.includes(envelope.value.workflowId)) {
+          sendError(res, 417, 'SEND', '17', 'Workflow ID not registered for mailbox');
+          return;
+        }
+        to = recipient.id.toUpperCase();
       }
       const body = await readBody(req, options.maxRequestBytes);
       if (body === undefined) {
         sendError(res, 413, 'SEND', 'TOO_LARGE', `a request may carry at most ${options.maxRequestBytes} bytes`);
         return;
       }
-      const message = store.start({ ...envelope.value, to: recipient.id.toUpperCase() }, totalChunks, body);
+      const message = store.start({ ...envelope.value, to }, totalChunks, body, failure);
       if (totalChunks === 1 && !finishIfIntact(store, message, res)) {
         return;
       }
@@ -318,7 +336,7 @@ function readEnvelope(req: Request, mailbox: string): EnvelopeResult {
   const present = Object.fromEntries(Object.entries(optional).filter(([, value]) => value !== undefined));
   return {
     ok: true,
-    value: { from: (header('mex-from') ?? mailbox).toUpperCase(), to: to.toUpperCase(), workflowId, ...present },
+    value: { from: (header('mex-from') ?? mailbox).toUpperCase(), to, workflowId, ...present },
   };
 }
 
@@ -372,12 +390,15 @@ function decodeCursor(cursor: string): string | undefined {
 }
 
 function setDownloadHeaders(res: Response, message: StoredMessage, chunkNo: number): void {
+  const report = message.messageType === 'REPORT';
   const headers: Record<string, string | undefined> = {
     'content-type': message.contentType ?? 'application/octet-stream',
     'content-encoding': message.contentEncoding,
     'mex-messageid': message.messageId,
     'mex-from': message.from,
-    'mex-to': message.to,
+    // A report's mex-to would name the undelivered message's intended recipient: with GPPROVIDER routing, patient
+    // details, which the sandbox does not keep.
+    'mex-to': report ? undefined : message.to,
     'mex-workflowid': message.workflowId,
     'mex-filename': message.fileName,
     'mex-localid': message.localId,
@@ -389,10 +410,11 @@ function setDownloadHeaders(res: Response, message: StoredMessage, chunkNo: numb
     'mex-content-checksum': message.checksum,
     'mex-addresstype': 'ALL',
     'mex-version': '1.0',
-    'mex-statussuccess': 'SUCCESS',
-    'mex-statuscode': '00',
-    'mex-statusevent': 'TRANSFER',
-    'mex-statusdescription': 'Transferred to recipient mailbox',
+    'mex-statussuccess': report ? 'ERROR' : 'SUCCESS',
+    'mex-statuscode': message.failure?.code ?? '00',
+    'mex-statusevent': report ? 'SEND' : 'TRANSFER',
+    'mex-statusdescription': message.failure?.description ?? 'Transferred to recipient mailbox',
+    'mex-linkedmsgid': message.linkedMessageId,
     'mex-statustimestamp': meshTimestamp(message.statusAt),
   };
   for (const [name, value] of Object.entries(headers)) {
@@ -404,6 +426,24 @@ function setDownloadHeaders(res: Response, message: StoredMessage, chunkNo: numb
 
 function trackingOf(message: StoredMessage, store: MeshMailStore): Record<string, unknown> {
   const uploading = message.status === 'uploading';
+  if (message.status === 'error') {
+    return {
+      message_id: message.messageId,
+      local_id: message.localId ?? null,
+      workflow_id: message.workflowId,
+      filename: message.fileName ?? null,
+      upload_timestamp: message.uploadedAt.toISOString(),
+      recipient: null,
+      status: 'error',
+      status_success: false,
+      status_event: 'SEND',
+      status_timestamp: message.statusAt.toISOString(),
+      status_description: message.failure?.description ?? null,
+      status_code: message.failure?.code ?? null,
+      chunk_count: message.totalChunks,
+      in_recipient_inbox: false,
+    };
+  }
   return {
     message_id: message.messageId,
     local_id: message.localId ?? null,

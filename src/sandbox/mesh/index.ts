@@ -17,6 +17,8 @@ export { CONTROLS_BASE_PATH } from './controls';
 export type { ReceivedMessage } from './controls';
 export type { MeshMailboxConfig } from './mail-store';
 export { DEFAULT_REJECTION } from './practices';
+export { ROUTED_WORKFLOWS, ROUTING_TAG } from './routing';
+export type { RegisteredPatient } from './routing';
 export type { PracticeMode, PracticeSetting } from './practices';
 export { DEFAULT_MAX_CLOCK_SKEW_MS, DEFAULT_MAX_REQUEST_BYTES, startMeshSandbox } from './server';
 export type { MeshSandboxOptions, MeshSandboxTls, RunningMeshSandbox } from './server';

@@ -13,7 +13,14 @@ export interface MeshMailboxConfig {
   readonly receives?: readonly string[];
 }
 
-export type MessageStatus = 'uploading' | 'accepted' | 'acknowledged';
+/** `error`: MESH could not deliver the message and put an error report in the sender's inbox instead. */
+export type MessageStatus = 'uploading' | 'accepted' | 'acknowledged' | 'error';
+
+/** Why MESH could not deliver a message it accepted, as its error report states it. */
+export interface DeliveryFailure {
+  readonly code: string;
+  readonly description: string;
+}
 
 /** What the sender said about a message in its mex-* headers. */
 export interface MessageEnvelope {
@@ -32,7 +39,12 @@ export interface MessageEnvelope {
 
 export interface StoredMessage extends MessageEnvelope {
   readonly messageId: string;
-  readonly messageType: 'DATA';
+  /** DATA for a message, REPORT for MESH's error report about one (with an empty body). */
+  readonly messageType: 'DATA' | 'REPORT';
+  /** Set when the message cannot be delivered; on a REPORT, what went wrong with the linked message. */
+  readonly failure?: DeliveryFailure;
+  /** On a REPORT: the message it is about. */
+  readonly linkedMessageId?: string;
   readonly totalChunks: number;
   /** Chunks in order, as uploaded; the download hands them out with the same boundaries. */
   readonly chunks: Buffer[];
@@ -76,13 +88,17 @@ export class MeshMailStore {
     this.listeners.push(listener);
   }
 
-  /** Starts a message with its first chunk. It reaches the inbox only when `finish` is called for it. */
-  start(envelope: MessageEnvelope, totalChunks: number, firstChunk: Buffer): StoredMessage {
+  /**
+   * Starts a message with its first chunk. It reaches the inbox only when `finish` is called for it; one with a
+   * `failure` never does, and its sender gets an error report instead.
+   */
+  start(envelope: MessageEnvelope, totalChunks: number, firstChunk: Buffer, failure?: DeliveryFailure): StoredMessage {
     const at = this.now();
     const message: StoredMessage = {
       ...envelope,
       messageId: newMessageId(at),
       messageType: 'DATA',
+      ...(failure !== undefined ? { failure } : {}),
       totalChunks,
       chunks: [firstChunk],
       uploadedAt: at,
@@ -125,7 +141,7 @@ export class MeshMailStore {
   /** A message addressed to `mailbox` that has been delivered (acknowledged or not). */
   delivered(mailbox: string, messageId: string): StoredMessage | undefined {
     const message = this.messages.get(messageId);
-    return message?.to === mailbox && message.status !== 'uploading' ? message : undefined;
+    return message?.to === mailbox && isDelivered(message) ? message : undefined;
   }
 
   /** Removes a message from the recipient's inbox; false when it is not there (unknown or already acknowledged). */
@@ -152,17 +168,52 @@ export class MeshMailStore {
 
   /** Every message delivered to a mailbox, whether or not it has been acknowledged since. */
   receivedBy(mailbox: string): StoredMessage[] {
-    return [...this.messages.values()].filter((message) => message.to === mailbox && message.status !== 'uploading');
+    return [...this.messages.values()].filter((message) => message.to === mailbox && isDelivered(message));
   }
 
-  /** Puts a fully uploaded message into its recipient's inbox and tells the listeners. */
+  /** Puts a fully uploaded message into its recipient's inbox and tells the listeners, or reports its failure. */
   finish(message: StoredMessage): void {
-    message.status = 'accepted';
     message.statusAt = this.now();
+    if (message.failure !== undefined) {
+      message.status = 'error';
+      this.reportFailure(message, message.failure);
+      return;
+    }
+    message.status = 'accepted';
     for (const listener of this.listeners) {
       listener(message);
     }
   }
+
+  /**
+   * MESH's error report: a REPORT message with an empty body in the sender's own inbox, naming the message it is
+   * about and carrying its workflow id, local id and subject.
+   */
+  private reportFailure(message: StoredMessage, failure: DeliveryFailure): void {
+    const at = this.now();
+    const report: StoredMessage = {
+      from: message.from,
+      to: message.from,
+      workflowId: message.workflowId,
+      ...(message.localId !== undefined ? { localId: message.localId } : {}),
+      ...(message.subject !== undefined ? { subject: message.subject } : {}),
+      messageId: newMessageId(at),
+      messageType: 'REPORT',
+      failure,
+      linkedMessageId: message.messageId,
+      totalChunks: 1,
+      chunks: [Buffer.alloc(0)],
+      uploadedAt: at,
+      status: 'accepted',
+      statusAt: at,
+    };
+    this.messages.set(report.messageId, report);
+  }
+}
+
+/** Reached its recipient's inbox (and may since have been acknowledged); an error report counts as delivered. */
+function isDelivered(message: StoredMessage): boolean {
+  return message.status === 'accepted' || message.status === 'acknowledged';
 }
 
 /** The whole message: its chunks joined in order. */

@@ -20,6 +20,7 @@ import type { MeshMailboxConfig } from './mail-store';
 import { MeshMailStore } from './mail-store';
 import type { PracticeSetting } from './practices';
 import { ReceivingPractices } from './practices';
+import type { RegisteredPatient } from './routing';
 
 /** The specification rejects timestamps more than two hours from the server's time. */
 export const DEFAULT_MAX_CLOCK_SKEW_MS = 2 * 60 * 60 * 1000;
@@ -39,6 +40,8 @@ export interface MeshSandboxOptions {
   readonly sharedKey: string;
   /** Mailboxes that play receiving practices for GPFED_CONSULT_REPORT, and how they answer. */
   readonly practices?: Readonly<Record<string, PracticeSetting>>;
+  /** Patients `GPPROVIDER_<NHS number>_…` addresses route to (the sandbox's stand-in for PDS and endpoint lookup). */
+  readonly registeredPatients?: readonly RegisteredPatient[];
   /** Builds the acknowledgements a practice posts back; the provisional placeholder by default. */
   readonly ackProducer?: AckProducer;
   /** Serve HTTPS with mutual TLS instead of plain HTTP. */
@@ -84,9 +87,10 @@ export async function startMeshSandbox(options: MeshSandboxOptions): Promise<Run
   app.disable('x-powered-by');
   app.use(requestLogging(logger));
   app.use(MESH_BASE_PATH, injectFailures(failures));
+  const patients = new Map((options.registeredPatients ?? []).map((patient) => [patient.nhsNumber, patient]));
   app.use(
     MESH_BASE_PATH,
-    meshApiRouter({ store, auth, maxRequestBytes: options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES }),
+    meshApiRouter({ store, auth, patients, maxRequestBytes: options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES }),
   );
   app.use(CONTROLS_BASE_PATH, controlsRouter(store, practices, failures));
   app.use((_req: Request, res: Response) => {
