@@ -3,21 +3,31 @@
  * chunk), acknowledge and outbox tracking. Every request must carry a valid NHSMESH Authorization header for the
  * mailbox in its path and ask for `application/vnd.mesh.v2+json`; response shapes follow the v2 specification.
  */
-import { randomBytes } from 'node:crypto';
 import express from 'express';
 import type { Request, Response } from 'express';
+import { sendError, sendValidationError, setDownloadHeaders, trackingOf } from './api-answers';
+import {
+  MAX_MAX_RESULTS,
+  MESH_V2_MEDIA_TYPE,
+  MIN_MAX_RESULTS,
+  acceptsV2,
+  decodeCursor,
+  encodeCursor,
+  param,
+  parseFirstChunkRange,
+  parseMaxResults,
+  readBody,
+  readEnvelope,
+} from './api-requests';
 import type { MeshAuthVerifier } from './auth';
 import { checksumMatches } from './checksum';
-import type { DeliveryFailure, MeshMailStore, MessageEnvelope, StoredMessage } from './mail-store';
+import type { DeliveryFailure, MeshMailStore, StoredMessage } from './mail-store';
 import type { RegisteredPatient } from './routing';
 import { ROUTING_TAG, routeRecipient } from './routing';
 
-export const MESH_V2_MEDIA_TYPE = 'application/vnd.mesh.v2+json';
+export { MESH_V2_MEDIA_TYPE } from './api-requests';
 export const MESH_BASE_PATH = '/messageexchange';
 
-const DEFAULT_MAX_RESULTS = 500;
-const MIN_MAX_RESULTS = 10;
-const MAX_MAX_RESULTS = 5000;
 const HANDSHAKE_HEADERS = ['mex-clientversion', 'mex-osname', 'mex-osversion'] as const;
 
 export interface MeshApiOptions {
@@ -297,49 +307,6 @@ export function meshApiRouter(options: MeshApiOptions): express.Router {
   return router;
 }
 
-interface ValidationProblem {
-  readonly loc: readonly string[];
-  readonly msg: string;
-}
-
-type EnvelopeResult =
-  | { readonly ok: true; readonly value: MessageEnvelope }
-  | { readonly ok: false; readonly problems: ValidationProblem[] };
-
-function readEnvelope(req: Request, mailbox: string): EnvelopeResult {
-  const header = (name: string): string | undefined => {
-    const value = req.get(name);
-    return value === undefined || value === '' ? undefined : value;
-  };
-  const to = header('mex-to');
-  const workflowId = header('mex-workflowid');
-  const problems: ValidationProblem[] = [];
-  if (to === undefined) {
-    problems.push({ loc: ['header', 'mex-to'], msg: 'field required' });
-  }
-  if (workflowId === undefined) {
-    problems.push({ loc: ['header', 'mex-workflowid'], msg: 'field required' });
-  }
-  if (to === undefined || workflowId === undefined) {
-    return { ok: false, problems };
-  }
-  const optional = {
-    fileName: header('mex-filename'),
-    localId: header('mex-localid'),
-    subject: header('mex-subject'),
-    contentType: header('content-type'),
-    contentEncoding: header('content-encoding'),
-    compressed: header('mex-content-compressed'),
-    encrypted: header('mex-content-encrypted'),
-    checksum: header('mex-content-checksum'),
-  };
-  const present = Object.fromEntries(Object.entries(optional).filter(([, value]) => value !== undefined));
-  return {
-    ok: true,
-    value: { from: (header('mex-from') ?? mailbox).toUpperCase(), to, workflowId, ...present },
-  };
-}
-
 /** Delivers a fully uploaded message unless its checksum says it arrived damaged; false when it answered. */
 function finishIfIntact(store: MeshMailStore, message: StoredMessage, res: Response): boolean {
   if (message.checksum !== undefined && checksumMatches(message.checksum, Buffer.concat(message.chunks)) === false) {
@@ -356,161 +323,4 @@ function finishIfIntact(store: MeshMailStore, message: StoredMessage, res: Respo
   }
   store.finish(message);
   return true;
-}
-
-/** The total chunk count from a first chunk's `mex-chunk-range` (1 when absent), or undefined when malformed. */
-function parseFirstChunkRange(range: string | undefined): number | undefined {
-  if (range === undefined || range === '') {
-    return 1;
-  }
-  const match = /^1:(\d+)$/.exec(range.trim());
-  const total = match?.[1] === undefined ? Number.NaN : Number(match[1]);
-  return Number.isInteger(total) && total >= 1 ? total : undefined;
-}
-
-function parseMaxResults(value: unknown): number | undefined {
-  if (value === undefined) {
-    return DEFAULT_MAX_RESULTS;
-  }
-  const parsed = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : Number.NaN;
-  return parsed >= MIN_MAX_RESULTS && parsed <= MAX_MAX_RESULTS ? parsed : undefined;
-}
-
-function encodeCursor(messageId: string): string {
-  return Buffer.from(JSON.stringify({ after: messageId })).toString('base64');
-}
-
-function decodeCursor(cursor: string): string | undefined {
-  try {
-    const parsed = JSON.parse(Buffer.from(cursor, 'base64').toString('utf8')) as { after?: unknown };
-    return typeof parsed.after === 'string' ? parsed.after : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function setDownloadHeaders(res: Response, message: StoredMessage, chunkNo: number): void {
-  const report = message.messageType === 'REPORT';
-  const headers: Record<string, string | undefined> = {
-    'content-type': message.contentType ?? 'application/octet-stream',
-    'content-encoding': message.contentEncoding,
-    'mex-messageid': message.messageId,
-    'mex-from': message.from,
-    // A report's mex-to would name the undelivered message's intended recipient: with GPPROVIDER routing, patient
-    // details, which the sandbox does not keep.
-    'mex-to': report ? undefined : message.to,
-    'mex-workflowid': message.workflowId,
-    'mex-filename': message.fileName,
-    'mex-localid': message.localId,
-    'mex-subject': message.subject,
-    'mex-messagetype': message.messageType,
-    'mex-chunk-range': `${chunkNo}:${message.totalChunks}`,
-    'mex-content-compressed': message.compressed,
-    'mex-content-encrypted': message.encrypted,
-    'mex-content-checksum': message.checksum,
-    'mex-addresstype': 'ALL',
-    'mex-version': '1.0',
-    'mex-statussuccess': report ? 'ERROR' : 'SUCCESS',
-    'mex-statuscode': message.failure?.code ?? '00',
-    'mex-statusevent': report ? 'SEND' : 'TRANSFER',
-    'mex-statusdescription': message.failure?.description ?? 'Transferred to recipient mailbox',
-    'mex-linkedmsgid': message.linkedMessageId,
-    'mex-statustimestamp': meshTimestamp(message.statusAt),
-  };
-  for (const [name, value] of Object.entries(headers)) {
-    if (value !== undefined) {
-      res.setHeader(name, value);
-    }
-  }
-}
-
-function trackingOf(message: StoredMessage, store: MeshMailStore): Record<string, unknown> {
-  const uploading = message.status === 'uploading';
-  if (message.status === 'error') {
-    return {
-      message_id: message.messageId,
-      local_id: message.localId ?? null,
-      workflow_id: message.workflowId,
-      filename: message.fileName ?? null,
-      upload_timestamp: message.uploadedAt.toISOString(),
-      recipient: null,
-      status: 'error',
-      status_success: false,
-      status_event: 'SEND',
-      status_timestamp: message.statusAt.toISOString(),
-      status_description: message.failure?.description ?? null,
-      status_code: message.failure?.code ?? null,
-      chunk_count: message.totalChunks,
-      in_recipient_inbox: false,
-    };
-  }
-  return {
-    message_id: message.messageId,
-    local_id: message.localId ?? null,
-    workflow_id: message.workflowId,
-    filename: message.fileName ?? null,
-    upload_timestamp: message.uploadedAt.toISOString(),
-    recipient: message.to,
-    recipient_ods_code: null,
-    status: message.status,
-    status_success: !uploading,
-    status_event: uploading ? 'UPLOAD' : message.status === 'acknowledged' ? 'DOWNLOAD' : 'TRANSFER',
-    status_timestamp: message.statusAt.toISOString(),
-    status_description: uploading ? 'Waiting for further chunks' : 'Success',
-    status_code: uploading ? null : '00',
-    chunk_count: message.totalChunks,
-    in_recipient_inbox: store.inbox(message.to).includes(message.messageId),
-  };
-}
-
-/** `yyyyMMddHHmmss` in UTC, the form MESH uses in mex-statustimestamp. */
-function meshTimestamp(at: Date): string {
-  return at.toISOString().replace(/\D/g, '').slice(0, 14);
-}
-
-function acceptsV2(req: Request): boolean {
-  return (req.get('accept') ?? '').toLowerCase().includes(MESH_V2_MEDIA_TYPE);
-}
-
-function param(req: Request, name: string): string {
-  const value: unknown = req.params[name];
-  return typeof value === 'string' ? value : '';
-}
-
-/** The v2 error body: the message it concerns, an id for the incident, and what went wrong. */
-function sendError(res: Response, status: number, event: string, code: string, msg: string, messageId?: string): void {
-  res
-    .status(status)
-    .type(MESH_V2_MEDIA_TYPE)
-    .send(
-      JSON.stringify({
-        ...(messageId !== undefined ? { message_id: messageId } : {}),
-        internal_id: randomBytes(8).toString('hex'),
-        detail: [{ event, code, msg }],
-      }),
-    );
-}
-
-/** A 400 naming each bad header, query parameter or path segment, as the v2 specification's validation errors do. */
-function sendValidationError(res: Response, problems: readonly ValidationProblem[]): void {
-  res
-    .status(400)
-    .type('application/json')
-    .send(JSON.stringify({ detail: problems.map((problem) => ({ ...problem, type: 'value_error' })) }));
-}
-
-/** The raw request body, byte for byte (never inflated), or undefined when it exceeds `limit`. */
-async function readBody(req: Request, limit: number): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  // An oversized body is still read to its end (and dropped): abandoning the stream would reset the connection
-  // before the 413 could be sent.
-  for await (const chunk of req) {
-    const buffer = chunk as Buffer;
-    size += buffer.length;
-    if (size <= limit) {
-      chunks.push(buffer);
-    }
-  }
-  return size > limit ? undefined : Buffer.concat(chunks);
 }

@@ -227,3 +227,17 @@ test('a client that does not ask for the v2 media type is told so', async () => 
   });
   expect(response.status).toBe(406);
 });
+
+test('a request larger than the sandbox takes is refused for good; the same body in chunks goes through', async () => {
+  await sandbox.close();
+  sandbox = await startTestSandbox({ maxRequestBytes: 1000 });
+  const body = randomBytes(2500);
+  const whole = await rejection(clients.for(ADAPTER).send({ to: OTHER_PRACTICE.mailbox, workflowId: 'W1', body }));
+  expect(whole).toMatchObject({ status: 413, verdict: 'reject' });
+
+  const sent = await clients
+    .for(ADAPTER, { chunkSizeBytes: 1000 })
+    .send({ to: OTHER_PRACTICE.mailbox, workflowId: 'W1', body });
+  expect(sent.chunkCount).toBe(3);
+  expect((await clients.for(OTHER_PRACTICE).download(sent.messageId)).body.equals(body)).toBe(true);
+});
