@@ -9,6 +9,8 @@ export type { DownloadedMeshMessage, MeshClientOptions, MeshTracking, SentMeshMe
 export { MeshError } from './errors';
 export type { MeshErrorDetails, MeshFailureVerdict, MeshInputProblem } from './errors';
 export type { MeshMessageMetadata, OutgoingMeshMessage } from './message-headers';
+export { MESH_INBOX_PAGE, pollInbox } from './poll';
+export type { MeshMessageHandler, PollResult } from './poll';
 export { loadMeshTls } from './tls';
 export type { MeshTlsFiles, MeshTlsMaterial } from './tls';
 export { createMeshTransport } from './transport';
