@@ -115,7 +115,7 @@ export async function startMeshSandbox(options: MeshSandboxOptions): Promise<Run
   await listen(server, options.port ?? 0, host);
   const { port } = server.address() as AddressInfo;
   return {
-    url: `${options.tls === undefined ? 'http' : 'https'}://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    url: `${options.tls === undefined ? 'http' : 'https'}://${urlHost(host)}:${port}`,
     port,
     received: (mailbox) => receivedMessages(store, mailbox),
     setPractice: (mailbox, setting) => {
@@ -204,4 +204,12 @@ function closeServer(server: http.Server): Promise<void> {
     // Keep-alive sockets would otherwise hold the port until they time out.
     server.closeAllConnections();
   });
+}
+
+/** A host clients can connect to: a wildcard listen address is reached through loopback. */
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::') {
+    return '127.0.0.1';
+  }
+  return host.includes(':') ? `[${host}]` : host;
 }
