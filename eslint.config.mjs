@@ -5,8 +5,8 @@ import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
 // Each folder of src/ and its layer. A file may import its own folder and folders of lower layers only; folders of
-// the same layer stay independent of each other.
-const LAYERS = {
+// the same layer stay independent of each other. Exported, with the rules made from it, for test/unit/architecture/.
+export const LAYERS = {
   lib: 1,
   messages: 1,
   observability: 1,
@@ -25,7 +25,7 @@ const LAYERS = {
 };
 
 // Packages that belong to one layer: Redis data is the store's (BullMQ's own keys the queue's), BullMQ the queue's.
-const OWNED_PACKAGES = {
+export const OWNED_PACKAGES = {
   ioredis: ['store', 'queue'],
   bullmq: ['queue'],
 };
@@ -53,6 +53,8 @@ function layerRule(folder) {
     },
   };
 }
+
+export const layerConfigs = Object.keys(LAYERS).map(layerRule);
 
 export default tseslint.config(
   {
@@ -86,7 +88,7 @@ export default tseslint.config(
       'no-console': 'error',
     },
   },
-  ...Object.keys(LAYERS).map(layerRule),
+  ...layerConfigs,
   {
     files: ['test/**/*.ts', 'bench/**/*.ts'],
     rules: {
