@@ -31,12 +31,13 @@ const shared = {
     '/eslint\\.config\\.mjs$': swc,
   },
   transformIgnorePatterns: ['/node_modules/(?!jose/)'],
-  testTimeout: 30000,
 };
 
 /** @type {import('jest').Config} */
 module.exports = {
   maxWorkers: 2,
+  // A global option: jest-circus ignores a project's own testTimeout.
+  testTimeout: 30000,
   projects: [
     {
       ...shared,
