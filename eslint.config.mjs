@@ -5,8 +5,8 @@ import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
 // Each folder of src/ and its layer. A file may import its own folder and folders of lower layers only; folders of
-// the same layer stay independent of each other.
-const LAYERS = {
+// the same layer stay independent of each other. Exported, with the rules made from it, for test/unit/architecture/.
+export const LAYERS = {
   // The shared leaf helpers (OperationOutcome builders, the zod translator, the error catalogue) sit below every
   // other folder, so messages/ and observability/ may use them too.
   lib: 0,
@@ -27,7 +27,7 @@ const LAYERS = {
 };
 
 // Packages that belong to one layer: Redis data is the store's (BullMQ's own keys the queue's), BullMQ the queue's.
-const OWNED_PACKAGES = {
+export const OWNED_PACKAGES = {
   ioredis: ['store', 'queue'],
   bullmq: ['queue'],
 };
@@ -55,6 +55,8 @@ function layerRule(folder) {
     },
   };
 }
+
+export const layerConfigs = Object.keys(LAYERS).map(layerRule);
 
 export default tseslint.config(
   {
@@ -88,7 +90,7 @@ export default tseslint.config(
       'no-console': 'error',
     },
   },
-  ...Object.keys(LAYERS).map(layerRule),
+  ...layerConfigs,
   {
     files: ['test/**/*.ts', 'bench/**/*.ts'],
     rules: {
