@@ -1,10 +1,13 @@
 /**
- * Accepting a message: validate it, give it an identity, store it durably (with its idempotency key and ledger
- * entry, atomically) and hand it to its endpoint's queue. A message is only ever acknowledged once it is durable;
- * if the enqueue itself fails, the outbox sweeper enqueues it later.
+ * Accepting a message: validate it, check that what it maps to would conform once delivered, give it an identity,
+ * store it durably (with its idempotency key and ledger entry, atomically) and hand it to its endpoint's queue. A
+ * message is only ever acknowledged once it is durable; if the enqueue itself fails, the outbox sweeper enqueues
+ * it later.
  */
 import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
 import type { EndpointRegistry } from '../delivery/endpoints';
+import type { ConformanceCheck } from '../delivery/preflight';
+import { preflightErrors } from '../delivery/preflight';
 import type { Logger } from '../observability/logger';
 import type { DeliveryQueues } from '../queue/producer';
 import { contentHash, idempotencyKey } from '../messages/identity';
@@ -15,6 +18,8 @@ import { validateInbound } from '../messages/validate';
 
 export interface IntakeDeps {
   readonly store: MessageStore;
+  /** The same profile check the worker runs, so what could never be delivered is refused now. */
+  readonly conformance: ConformanceCheck;
   readonly queues: DeliveryQueues;
   readonly endpoints: EndpointRegistry;
   readonly logger: Logger;
@@ -75,6 +80,10 @@ export async function acceptMessage(
     return { kind: 'invalid', issues: validation.issues };
   }
   const { message } = validation;
+  const preflight = preflightErrors(message, deps.conformance, now);
+  if (preflight.length > 0) {
+    return { kind: 'invalid', issues: preflight };
+  }
   const practice = message.body.gpPractice.odsCode;
   const endpoint = deps.endpoints.forPractice(practice);
   if (endpoint === undefined) {

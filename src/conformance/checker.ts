@@ -551,19 +551,31 @@ class Checker implements ConformanceChecker {
       );
       return;
     }
+    // Extensible: a code outside the value set is allowed (a warning says so), but a code its own code system
+    // does not have is an error whatever the binding, because no receiver could look it up.
     const systems = this.terminology.systemsOf(valueSet);
     codings.forEach((coding, i) => {
-      if (coding.system && systems.has(coding.system)) {
-        if (this.terminology.containsCoding(valueSet, coding.system, coding.code) === false) {
-          out.push(
-            outcomeIssue({
+      if (!coding.system || !systems.has(coding.system) || coding.code === undefined) {
+        return;
+      }
+      if (this.terminology.containsCoding(valueSet, coding.system, coding.code) !== false) {
+        return;
+      }
+      const label = `'${coding.system}|${coding.code}'`;
+      out.push(
+        this.terminology.inCodeSystem(coding.system, coding.code) === false
+          ? outcomeIssue({
               code: 'code-invalid',
               expression: at(i),
-              text: `Code '${coding.system}|${coding.code ?? ''}' is not in value set ${vsName}`,
+              text: `Code ${label} does not exist in its code system`,
+            })
+          : outcomeIssue({
+              code: 'code-invalid',
+              severity: 'warning',
+              expression: at(i),
+              text: `Code ${label} is not in value set ${vsName} (allowed: the binding is extensible)`,
             }),
-          );
-        }
-      }
+      );
     });
   }
 

@@ -27,9 +27,16 @@ export interface Terminology {
   containsCode(valueSetUrl: string, code: string): Membership;
   /** The code systems a value set draws from (empty when unknown). */
   systemsOf(valueSetUrl: string): ReadonlySet<string>;
+  /**
+   * Whether a code exists in its code system: known only for code systems held here in full (the project's own and
+   * FHIR's); undefined for others such as SNOMED CT, whose content cannot be checked offline.
+   */
+  inCodeSystem(system: string, code: string): Membership;
 }
 
 const CORE_TERMINOLOGY_FILE = 'fhir/r4/valuesets.json';
+/** HL7 v3 code systems (DataOperation and others), read only when a code outside a value set must be looked up. */
+const V3_CODE_SYSTEMS_FILE = 'fhir/r4/v3-codesystems.json';
 
 function stripVersion(url: string): string {
   const bar = url.indexOf('|');
@@ -88,6 +95,22 @@ export function createTerminology(valueSets: readonly ValueSet[], codeSystems: r
       return found;
     }
     loadCore();
+    return codeSystemsByUrl.get(url);
+  }
+
+  let v3Loaded = false;
+
+  function findV3CodeSystem(url: string): CodeSystem | undefined {
+    if (!v3Loaded) {
+      v3Loaded = true;
+      const bundle = readJson(V3_CODE_SYSTEMS_FILE) as Bundle<CodeSystem>;
+      for (const entry of bundle.entry ?? []) {
+        const resource = entry.resource;
+        if (resource?.resourceType === 'CodeSystem' && resource.url && !codeSystemsByUrl.has(resource.url)) {
+          codeSystemsByUrl.set(resource.url, resource);
+        }
+      }
+    }
     return codeSystemsByUrl.get(url);
   }
 
@@ -208,6 +231,15 @@ export function createTerminology(valueSets: readonly ValueSet[], codeSystems: r
         }
       }
       return expansion.complete && expansion.openSystems.size === 0 ? false : undefined;
+    },
+    inCodeSystem(system: string, code: string): Membership {
+      const cs = findCodeSystem(system) ?? findV3CodeSystem(system);
+      if (cs?.content !== 'complete') {
+        return undefined;
+      }
+      const has = (concepts: CodeSystemConcept[] | undefined): boolean =>
+        (concepts ?? []).some((concept) => concept.code === code || has(concept.concept));
+      return has(cs.concept);
     },
     systemsOf(valueSetUrl: string): ReadonlySet<string> {
       const expansion = expand(valueSetUrl, new Set<string>());

@@ -13,14 +13,13 @@ import { maskNhsNumber } from '../messages/nhs-number';
 import { classifyAnswer, classifyStatus, entryStatusCode, serverWaitMs } from './classify';
 import type { FhirRequests, FhirResponse } from './fhir-client';
 import { EhrUnreachableError } from './fhir-client';
+import type { ConformanceCheck } from './preflight';
+import { conformanceErrors } from './preflight';
 import { AccessTokenError } from './access-token';
 import type { AttemptResult } from './outcome';
 import { outcomeOf, summariseOutcome } from './outcome';
 
-/** Checks an outbound resource against its profile; returns the problems (none when it conforms). */
-export interface ConformanceCheck {
-  check(resource: Resource): NonNullable<OperationOutcome['issue']>;
-}
+export type { ConformanceCheck };
 
 export interface AttemptDeps {
   readonly client: FhirRequests;
@@ -264,8 +263,7 @@ async function deliverInContext(
   deps: AttemptDeps,
 ): Promise<AttemptResult> {
   const resources = mapMessage(message, { ...ctx, recordedAt: deps.now().toISOString() });
-  const issues = resources.flatMap((resource) => deps.conformance.check(resource));
-  const errors = issues.filter((issue) => issue.severity === 'error' || issue.severity === 'fatal');
+  const errors = conformanceErrors(resources, deps.conformance);
   if (errors.length > 0) {
     const outcome: OperationOutcome = { resourceType: 'OperationOutcome', issue: errors };
     return {

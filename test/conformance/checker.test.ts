@@ -235,14 +235,29 @@ describe('defects', () => {
     expect(expressions(checker.check(goal))).toEqual(['Goal.lifecycleStatus']);
   });
 
-  it('reports a SNOMED reason outside the presenting needs, but accepts text-only reasons', () => {
+  it('allows a SNOMED reason outside the presenting needs (extensible binding) with a warning, and text-only reasons', () => {
     const sr = example('sp-referral-example') as ServiceRequest;
     sr.reasonCode = [
       { text: 'Wants to get out more' },
-      { coding: [{ system: 'http://snomed.info/sct', code: '38341003', display: 'Hypertension' }] },
+      { coding: [{ system: 'http://snomed.info/sct', code: '73595000', display: 'Stress' }] },
       { coding: [{ system: 'https://example.org/local-needs', code: 'isolation' }] },
     ];
-    expect(expressions(checker.check(sr))).toEqual(['ServiceRequest.reasonCode[1].coding[0]']);
+    const issues = checker.check(sr);
+    expect(expressions(issues)).toEqual([]);
+    expect(issues.filter((i) => i.severity === 'warning').map((i) => i.expression?.[0])).toEqual([
+      'ServiceRequest.reasonCode[1].coding[0]',
+    ]);
+  });
+
+  it('still reports, under an extensible binding, a code its own code system does not have', () => {
+    const provenance = example('sp-provenance-example') as Provenance;
+    provenance.activity = {
+      coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-DataOperation', code: 'CRATE' }],
+    };
+    const issues = checker.check(provenance).filter((i) => i.severity === 'error');
+    expect(issues.map((i) => i.details?.text)).toEqual([
+      "Code 'http://terminology.hl7.org/CodeSystem/v3-DataOperation|CRATE' does not exist in its code system",
+    ]);
   });
 
   it('reports a reference to a resource type the profile does not allow', () => {

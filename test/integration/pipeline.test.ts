@@ -166,3 +166,17 @@ test('an unknown message id is a 404 OperationOutcome', async () => {
   expect(response.status).toBe(404);
   expect(response.body.resourceType).toBe('OperationOutcome');
 });
+
+test('a presenting need outside the project value set (stress, self-referred) is accepted and delivered', async () => {
+  const referral = referralDoc({ method: 'self', reasons: [{ snomed: '73595000', text: 'Stress at work' }] });
+  delete (referral as Partial<typeof referral>).referrer;
+  const id = await submit('/v1/referrals', referral);
+  const status = await waitForStatus(adapter.apiUrl, id, ['delivered', 'failed']);
+  expect(status.status).toBe('delivered');
+  const [request] = await searchByIdentifier<ServiceRequest>(
+    'ServiceRequest',
+    `${referral.source.system}|referral/${referral.source.recordId}`,
+  );
+  expect(request?.reasonCode?.[0]?.coding?.[0]).toMatchObject({ system: 'http://snomed.info/sct', code: '73595000' });
+  expect(request?.requester?.display).toBe('Self-referral');
+});
