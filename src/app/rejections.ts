@@ -69,7 +69,7 @@ export function rejectionEntry(rejection: Rejection): Record<string, string> {
   };
 }
 
-/** Appends the rejection; the entry is indexed by practice and time (ledger-lua.ts) for reconciliation. */
+/** Appends the rejection; the entry is indexed by practice and time (ledger-keys.ts) for reconciliation. */
 export async function recordRejection(ledger: AuditLedger, rejection: Rejection): Promise<string> {
   return ledger.append(rejectionEntry(rejection), rejection.at);
 }

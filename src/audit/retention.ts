@@ -7,6 +7,7 @@
 import type { MessageStatus } from '../messages/record';
 import type { AuditLedger } from '../store/ledger';
 import { PURGE_BODY } from '../store/ledger-scripts';
+import { ledgerBlock } from '../store/ledger-block';
 
 export interface RetentionPolicy {
   readonly retentionDays: number;
@@ -116,20 +117,21 @@ export async function purgeExpired(ledger: AuditLedger, options: PurgeOptions): 
         continue;
       }
       const at = options.now.toISOString();
-      const outcome = String(
-        await PURGE_BODY.run(
-          redis,
-          [keys.message(id), keys.ledger, keys.ledgerHead, index.retained],
-          [
-            id,
-            allowed.join(' '),
-            purgedEnvelope(message),
-            at,
-            ...['type', 'purged', 'at', at, 'messageId', id],
-            ...['practice', practice ?? '', 'endpoint', endpoint ?? '', 'status', status],
-            ...['by', options.by, 'retentionDays', String(options.retentionDays), 'cutoff', cutoff.toISOString()],
-          ],
-        ),
+      const block = ledgerBlock(keys, {
+        type: 'purged',
+        at,
+        messageId: id,
+        practice: practice ?? '',
+        endpoint: endpoint ?? '',
+        status,
+        by: options.by,
+        retentionDays: String(options.retentionDays),
+        cutoff: cutoff.toISOString(),
+      });
+      const outcome = await PURGE_BODY.run(
+        redis,
+        [keys.message(id), index.retained, ...block.keys],
+        [id, allowed.join(' '), purgedEnvelope(message), at, ...block.args],
       );
       if (outcome === 'purged') {
         purged.push(id);

@@ -136,7 +136,7 @@ export class MessageSearch {
     let temporary: string | undefined;
     if (filters.length > 0) {
       // Scores come from the received index alone (weight 1), so the status index's own scores do not count.
-      temporary = `${keys.ledger}:idx:tmp:${randomUUID()}`;
+      temporary = index.scratch(randomUUID());
       source = temporary;
       await redis
         .multi()

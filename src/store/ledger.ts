@@ -1,9 +1,9 @@
 /**
- * Reading and appending the audit ledger: a Redis Stream of hash-chained entries (see ledger-lua.ts). Entries are
+ * Reading and appending the audit ledger: a Redis Stream of hash-chained entries (see lua/append-ledger.lua). Entries are
  * parsed into a typed view that keeps the stored field order, which the chain hash depends on.
  */
 import type { Redis } from 'ioredis';
-import { fieldPairs } from './lua-script';
+import { ledgerBlock } from './ledger-block';
 import type { MessageKeys } from './keys';
 import type { LedgerIndexKeys } from './ledger-keys';
 import { ledgerIndexKeys } from './ledger-keys';
@@ -90,13 +90,8 @@ export class AuditLedger {
 
   /** Appends an entry that comes with no message state change. `at` also scores it in the indexes. */
   async append(fields: Readonly<Record<string, string>>, at?: Date): Promise<string> {
-    return String(
-      await APPEND_ENTRY.run(
-        this.redis,
-        [this.keys.ledger, this.keys.ledgerHead],
-        [at === undefined ? '' : String(at.getTime()), ...fieldPairs(fields)],
-      ),
-    );
+    const block = ledgerBlock(this.keys, fields, at);
+    return APPEND_ENTRY.run(this.redis, block.keys, block.args);
   }
 
   /**
@@ -108,12 +103,9 @@ export class AuditLedger {
     marker: string,
     fields: Readonly<Record<string, string>>,
   ): Promise<string | undefined> {
-    const id = await APPEND_ONCE.run(
-      this.redis,
-      [this.keys.ledger, this.keys.ledgerHead, markerKey],
-      [marker, '', ...fieldPairs(fields)],
-    );
-    return typeof id === 'string' ? id : undefined;
+    const block = ledgerBlock(this.keys, fields);
+    const id = await APPEND_ONCE.run(this.redis, [markerKey, ...block.keys], [marker, ...block.args]);
+    return id ?? undefined;
   }
 
   async head(): Promise<LedgerHead> {

@@ -8,9 +8,11 @@ import type { Redis } from 'ioredis';
 import { fieldPairs } from './lua-script';
 import type { MessageKeys } from './keys';
 import type { MessageRecord, MessageStatus, WrittenResource } from '../messages/record';
+import { MESSAGE_STATUSES } from '../messages/record';
 import { recordStatusOf } from '../messages/domain-rules';
 import type { InboundMessage, MessageKind, SourceRef } from '../messages/schemas';
 import { CREATE_MESSAGE, TRANSITION_MESSAGE } from './message-scripts';
+import { ledgerBlock } from './ledger-block';
 
 /** A ledger entry's fields (values are plain strings; no patient data goes here). */
 export type LedgerFields = Readonly<Record<string, string>>;
@@ -118,40 +120,42 @@ export class MessageStore {
       updatedAt: receivedAt,
       attempts: '0',
     });
-    const ledger = fieldPairs({
-      type: 'received',
-      at: receivedAt,
-      messageId: id,
-      kind: message.kind,
-      practice,
-      endpoint: input.endpointId,
-      client: input.clientId,
-      ...(input.requestId !== undefined ? { requestId: input.requestId } : {}),
-      sourceSystem: source.system,
-      recordId: source.recordId,
-      recordVersion: String(source.recordVersion),
-      contentHash: input.contentHash,
-      ...(patientKey !== undefined ? { patientKey } : {}),
-    });
+    const ledger = ledgerBlock(
+      this.keys,
+      {
+        type: 'received',
+        at: receivedAt,
+        messageId: id,
+        kind: message.kind,
+        practice,
+        endpoint: input.endpointId,
+        client: input.clientId,
+        ...(input.requestId !== undefined ? { requestId: input.requestId } : {}),
+        sourceSystem: source.system,
+        recordId: source.recordId,
+        recordVersion: String(source.recordVersion),
+        contentHash: input.contentHash,
+        ...(patientKey !== undefined ? { patientKey } : {}),
+      },
+      now,
+    );
     const keys = this.keys;
-    const reply = (await CREATE_MESSAGE.run(
+    const reply = await CREATE_MESSAGE.run(
       this.redis,
       [
         keys.idempotency(input.idempotencyKey),
         keys.message(id),
         keys.outbox,
         keys.byStatus('queued'),
-        keys.ledger,
-        keys.ledgerHead,
         keys.latestOfRecord(source.system, message.kind, source.recordId),
+        ...ledger.keys,
       ],
-      [`${id} ${input.contentHash}`, now.getTime(), fields.length, ...fields, ...ledger],
-    )) as [number, string, string?];
-    const [created, existingId, existingHash] = reply;
-    if (created === 1) {
+      [id, input.contentHash, now.getTime(), fields.length, ...fields, ...ledger.args],
+    );
+    if (reply[0] === 1) {
       return { created: true, id };
     }
-    return { created: false, id: existingId, sameContent: existingHash === input.contentHash };
+    return { created: false, id: reply[1], sameContent: reply[2] === input.contentHash };
   }
 
   /** The latest accepted version of a source record and its status then, or undefined if none was accepted. */
@@ -177,34 +181,32 @@ export class MessageStore {
 
   async transition(id: string, change: Transition): Promise<TransitionResult> {
     const fields = serialiseChanges(change.changes ?? {}, change.now);
-    const ledger = change.ledger === undefined ? [] : fieldPairs(change.ledger);
-    const reply = (await TRANSITION_MESSAGE.run(
+    const ledger = ledgerBlock(this.keys, change.ledger);
+    const handOff = change.handOffTo !== undefined && change.ledger !== undefined ? [change.handOffTo] : [];
+    const reply = await TRANSITION_MESSAGE.run(
       this.redis,
+      [this.keys.message(id), ...MESSAGE_STATUSES.map((s) => this.keys.byStatus(s)), ...handOff, ...ledger.keys],
       [
-        this.keys.message(id),
-        this.keys.ledger,
-        this.keys.ledgerHead,
-        ...(change.handOffTo !== undefined && ledger.length > 0 ? [change.handOffTo] : []),
-      ],
-      [
-        this.keys.statusIndexPrefix,
+        MESSAGE_STATUSES.length,
+        ...MESSAGE_STATUSES,
         change.status ?? '',
         (change.from ?? []).join(' '),
         change.now.getTime(),
         change.incrementAttempts === true ? '1' : '0',
+        handOff.length,
         fields.length,
         ...fields,
-        ...ledger,
+        ...ledger.args,
       ],
-    )) as [string, string?, number?];
-    const [outcome, status, attempts] = reply;
-    if (outcome === 'ok') {
-      return { ok: true, previousStatus: status as MessageStatus, attempts: attempts ?? 0 };
+    );
+    switch (reply[0]) {
+      case 'ok':
+        return { ok: true, previousStatus: reply[1], attempts: reply[2] };
+      case 'conflict':
+        return { ok: false, reason: 'conflict', currentStatus: reply[1] };
+      case 'missing':
+        return { ok: false, reason: 'missing' };
     }
-    if (outcome === 'conflict') {
-      return { ok: false, reason: 'conflict', currentStatus: status as MessageStatus };
-    }
-    return { ok: false, reason: 'missing' };
   }
 
   /** Marks a message as handed to the queue, so the outbox sweeper leaves it alone. */
