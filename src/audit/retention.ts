@@ -8,6 +8,7 @@ import type { MessageStatus } from '../messages/record';
 import type { AuditLedger } from '../store/ledger';
 import { PURGE_BODY } from '../store/ledger-scripts';
 import { ledgerBlock } from '../store/ledger-block';
+import { encodeLedgerEvent } from '../store/ledger-events';
 
 export interface RetentionPolicy {
   readonly retentionDays: number;
@@ -117,17 +118,20 @@ export async function purgeExpired(ledger: AuditLedger, options: PurgeOptions): 
         continue;
       }
       const at = options.now.toISOString();
-      const block = ledgerBlock(keys, {
-        type: 'purged',
-        at,
-        messageId: id,
-        practice: practice ?? '',
-        endpoint: endpoint ?? '',
-        status,
-        by: options.by,
-        retentionDays: String(options.retentionDays),
-        cutoff: cutoff.toISOString(),
-      });
+      const block = ledgerBlock(
+        keys,
+        encodeLedgerEvent({
+          type: 'purged',
+          at,
+          messageId: id,
+          practice: practice ?? '',
+          endpoint: endpoint ?? '',
+          status: status as MessageStatus,
+          by: options.by,
+          retentionDays: options.retentionDays,
+          cutoff: cutoff.toISOString(),
+        }),
+      );
       const outcome = await PURGE_BODY.run(
         redis,
         [keys.message(id), index.retained, ...block.keys],

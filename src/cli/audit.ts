@@ -16,7 +16,7 @@ import type { PatientKeyer } from '../store/patient-key';
 import type { RetentionPolicy } from '../audit/retention';
 import { purgeExpired } from '../audit/retention';
 import { hostname } from 'node:os';
-import { auditEventExport } from '../audit/audit-event-export';
+import { auditEventExport, isDeliveryEntry } from '../audit/audit-event-export';
 import { auditEventSite } from '../audit/audit-events';
 import { createEndpointRegistry } from '../delivery/endpoints';
 import { packageVersion } from '../lib/version';
@@ -110,6 +110,7 @@ export async function purgeCommand(ctx: AuditCliContext, policy: RetentionPolicy
   return 0;
 }
 
+/** Any entry naming the practice, as stored (the CSV and NDJSON exports carry every entry as it is). */
 function inPractice(entry: LedgerEntry, practice: string | undefined): boolean {
   return practice === undefined || entry.fields.practice === practice;
 }
@@ -135,7 +136,7 @@ export async function exportCommand(
     }
     const entries: LedgerEntry[] = [];
     for await (const entry of ctx.ledger.scan(start, end)) {
-      if ((entry.type === 'delivered' || entry.type === 'failed') && inPractice(entry, options.practice)) {
+      if (isDeliveryEntry(entry, options.practice)) {
         entries.push(entry);
       }
     }

@@ -1,6 +1,7 @@
 /**
- * Reading and appending the audit ledger: a Redis Stream of hash-chained entries (see lua/append-ledger.lua). Entries are
- * parsed into a typed view that keeps the stored field order, which the chain hash depends on.
+ * Reading and appending the audit ledger: a Redis Stream of hash-chained entries (see lua/append-ledger.lua).
+ * Entries are parsed into a view that keeps the stored field order, which the chain hash depends on, and decoded
+ * into the event they record (ledger-events.ts).
  */
 import type { Redis } from 'ioredis';
 import { ledgerBlock } from './ledger-block';
@@ -8,29 +9,10 @@ import type { MessageKeys } from './keys';
 import type { LedgerIndexKeys } from './ledger-keys';
 import { ledgerIndexKeys } from './ledger-keys';
 import { APPEND_ENTRY, APPEND_ONCE } from './ledger-scripts';
+import type { LedgerEvent, LedgerEventOf } from './ledger-events';
+import { decodeLedgerEvent, encodeLedgerEvent } from './ledger-events';
 
-/** Event types in the ledger. Other modules may add more; readers treat unknown types as informational. */
-export const LEDGER_EVENT_TYPES = [
-  'received',
-  'rejected',
-  'attempt-failed',
-  'delivered',
-  'failed',
-  'superseded',
-  'replayed',
-  'purged',
-  'audit-access',
-  'audit-forwarded',
-  'audit-forward-failed',
-] as const;
-
-/** One reason a submission was refused, as a `rejected` entry records it: where, and what kind of problem. */
-export interface RejectionReason {
-  /** JSON path of the offending field (`$this` for the whole body). */
-  readonly path: string;
-  /** FHIR issue type code, e.g. invalid, required, duplicate, not-supported. */
-  readonly code: string;
-}
+export type { RejectionReason } from './ledger-events';
 
 export interface LedgerEntry {
   /** Stream id (`<ms>-<n>`): when Redis stored the entry. */
@@ -39,7 +21,9 @@ export interface LedgerEntry {
   readonly prev: string;
   readonly hash: string;
   readonly type: string;
-  /** Every field except seq, prev and hash. */
+  /** The event the entry records; undefined when its fields are not a well-formed event (altered, or unknown). */
+  readonly event: LedgerEvent | undefined;
+  /** Every stored field except seq, prev and hash, as stored: what exports and the timeline view show. */
   readonly fields: Readonly<Record<string, string>>;
   /** Every stored name and value in order, `hash` excluded: what the chain hash covers. */
   readonly pairs: readonly string[];
@@ -75,7 +59,17 @@ export function parseEntry([id, raw]: RawEntry): LedgerEntry {
       fields[name] = value;
     }
   }
-  return { id, seq, prev, hash, type: fields.type ?? '', fields, pairs };
+  return { id, seq, prev, hash, type: fields.type ?? '', event: decodeLedgerEvent(fields), fields, pairs };
+}
+
+/** The message's `received` event, if its timeline has one. */
+export function receivedOf(timeline: readonly LedgerEntry[]): LedgerEventOf<'received'> | undefined {
+  for (const { event } of timeline) {
+    if (event?.type === 'received') {
+      return event;
+    }
+  }
+  return undefined;
 }
 
 export class AuditLedger {
@@ -89,8 +83,8 @@ export class AuditLedger {
   }
 
   /** Appends an entry that comes with no message state change. `at` also scores it in the indexes. */
-  async append(fields: Readonly<Record<string, string>>, at?: Date): Promise<string> {
-    const block = ledgerBlock(this.keys, fields, at);
+  async append(event: LedgerEvent, at?: Date): Promise<string> {
+    const block = ledgerBlock(this.keys, encodeLedgerEvent(event), at);
     return APPEND_ENTRY.run(this.redis, block.keys, block.args);
   }
 
@@ -98,12 +92,8 @@ export class AuditLedger {
    * Appends an entry unless one was already recorded under `marker` in the hash `markerKey` (atomically), for work
    * that may run more than once. Returns the entry's stream id, or undefined when it was already recorded.
    */
-  async appendOnce(
-    markerKey: string,
-    marker: string,
-    fields: Readonly<Record<string, string>>,
-  ): Promise<string | undefined> {
-    const block = ledgerBlock(this.keys, fields);
+  async appendOnce(markerKey: string, marker: string, event: LedgerEvent): Promise<string | undefined> {
+    const block = ledgerBlock(this.keys, encodeLedgerEvent(event));
     const id = await APPEND_ONCE.run(this.redis, [markerKey, ...block.keys], [marker, ...block.args]);
     return id ?? undefined;
   }

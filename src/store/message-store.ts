@@ -13,6 +13,8 @@ import { recordStatusOf } from '../messages/domain-rules';
 import type { InboundMessage, MessageKind, SourceRef } from '../messages/schemas';
 import { CREATE_MESSAGE, TRANSITION_MESSAGE } from './message-scripts';
 import { ledgerBlock } from './ledger-block';
+import type { LedgerEvent, LedgerEventOf } from './ledger-events';
+import { encodeLedgerEvent } from './ledger-events';
 
 /** A ledger entry's fields (values are plain strings; no patient data goes here). */
 export type LedgerFields = Readonly<Record<string, string>>;
@@ -59,6 +61,12 @@ export interface Transition {
   readonly from?: readonly MessageStatus[];
   readonly incrementAttempts?: boolean;
   readonly changes?: RecordChanges;
+  /** The ledger event that records the change (none: no entry). */
+  readonly event?: LedgerEvent;
+  /**
+   * The entry as raw fields, for the delivery code until it records typed events through the message lifecycle;
+   * ignored when `event` is given.
+   */
   readonly ledger?: LedgerFields;
   /**
    * A sorted set that receives `<messageId>.<attempt>` in the same atomic step as the ledger entry: a durable
@@ -120,25 +128,22 @@ export class MessageStore {
       updatedAt: receivedAt,
       attempts: '0',
     });
-    const ledger = ledgerBlock(
-      this.keys,
-      {
-        type: 'received',
-        at: receivedAt,
-        messageId: id,
-        kind: message.kind,
-        practice,
-        endpoint: input.endpointId,
-        client: input.clientId,
-        ...(input.requestId !== undefined ? { requestId: input.requestId } : {}),
-        sourceSystem: source.system,
-        recordId: source.recordId,
-        recordVersion: String(source.recordVersion),
-        contentHash: input.contentHash,
-        ...(patientKey !== undefined ? { patientKey } : {}),
-      },
-      now,
-    );
+    const received: LedgerEventOf<'received'> = {
+      type: 'received',
+      at: receivedAt,
+      messageId: id,
+      kind: message.kind,
+      practice,
+      endpoint: input.endpointId,
+      client: input.clientId,
+      ...(input.requestId !== undefined ? { requestId: input.requestId } : {}),
+      sourceSystem: source.system,
+      recordId: source.recordId,
+      recordVersion: source.recordVersion,
+      contentHash: input.contentHash,
+      ...(patientKey !== undefined ? { patientKey } : {}),
+    };
+    const ledger = ledgerBlock(this.keys, encodeLedgerEvent(received), now);
     const keys = this.keys;
     const reply = await CREATE_MESSAGE.run(
       this.redis,
@@ -181,8 +186,9 @@ export class MessageStore {
 
   async transition(id: string, change: Transition): Promise<TransitionResult> {
     const fields = serialiseChanges(change.changes ?? {}, change.now);
-    const ledger = ledgerBlock(this.keys, change.ledger);
-    const handOff = change.handOffTo !== undefined && change.ledger !== undefined ? [change.handOffTo] : [];
+    const entry = change.event === undefined ? change.ledger : encodeLedgerEvent(change.event);
+    const ledger = ledgerBlock(this.keys, entry);
+    const handOff = change.handOffTo !== undefined && entry !== undefined ? [change.handOffTo] : [];
     const reply = await TRANSITION_MESSAGE.run(
       this.redis,
       [this.keys.message(id), ...MESSAGE_STATUSES.map((s) => this.keys.byStatus(s)), ...handOff, ...ledger.keys],

@@ -67,7 +67,19 @@ describe('audit CLI commands', () => {
       await store.transition(id, {
         status: 'delivered',
         now: old,
-        ledger: { type: 'delivered', at: old.toISOString(), messageId: id, practice, endpoint: 'sandbox' },
+        event: {
+          type: 'delivered',
+          messageId: id,
+          endpoint: 'sandbox',
+          practice,
+          attempt: 1,
+          requestId: `${id}.1`,
+          latencyMs: 20,
+          at: old.toISOString(),
+          httpStatus: 201,
+          patient: 'Patient/1',
+          resources: 'ServiceRequest/1/_history/1',
+        },
       });
     }
   });

@@ -7,6 +7,7 @@
  */
 import { purgeExpired } from '../../src/audit/retention';
 import type { MessageStatus } from '../../src/messages/record';
+import type { LedgerEvent } from '../../src/store/ledger-events';
 import { validateInbound } from '../../src/messages/validate';
 import type { TestAdapter } from '../support/adapter';
 import { eventually, postJson, startTestAdapter } from '../support/adapter';
@@ -48,13 +49,27 @@ describe('retention purge', () => {
     });
     await store.markEnqueued(id);
     const later = new Date(at.getTime() + 60_000);
-    const common = { at: later.toISOString(), messageId: id, endpoint: 'sandbox', practice: 'A81001' };
-    const ledger =
+    const common = {
+      messageId: id,
+      endpoint: 'sandbox',
+      practice: 'A81001',
+      attempt: 1,
+      requestId: `${id}.1`,
+      latencyMs: 20,
+      at: later.toISOString(),
+    };
+    const event: LedgerEvent =
       status === 'delivered'
-        ? { type: 'delivered', ...common, httpStatus: '200', resources: 'ServiceRequest/1/_history/1' }
+        ? {
+            type: 'delivered',
+            ...common,
+            httpStatus: 200,
+            patient: 'Patient/1',
+            resources: 'ServiceRequest/1/_history/1',
+          }
         : status === 'failed'
-          ? { type: 'failed', ...common, httpStatus: '422', reason: 'EHR rejected the bundle' }
-          : { type: 'superseded', ...common, reason: 'a newer version was delivered' };
+          ? { type: 'failed', ...common, httpStatus: 422, reason: 'EHR rejected the bundle', outcome: 'invalid' }
+          : { type: 'superseded', ...common, reason: 'a newer version was delivered', ehrVersion: 2 };
     const changes =
       status === 'failed'
         ? {
@@ -65,7 +80,7 @@ describe('retention purge', () => {
             },
           }
         : {};
-    await store.transition(id, { status, now: later, ledger, changes });
+    await store.transition(id, { status, now: later, event, changes });
     return id;
   }
 
