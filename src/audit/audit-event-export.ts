@@ -12,10 +12,6 @@ import { receivedOf } from '../store/ledger';
 
 const BATCH = 500;
 
-function parseResources(resources: string | null): WrittenResource[] | undefined {
-  return resources !== null && resources !== '' ? (JSON.parse(resources) as WrittenResource[]) : undefined;
-}
-
 /** Whether the entry records a delivery outcome (the entries that become AuditEvents), optionally for one practice. */
 export function isDeliveryEntry(entry: LedgerEntry, practice?: string): boolean {
   const { event } = entry;
@@ -44,8 +40,7 @@ export async function auditEventExport(
     const slice = deliveries.slice(i, i + BATCH);
     const ids = [...new Set(slice.map((delivery) => delivery.event.messageId))];
     const timelines = await ledger.timelines(ids);
-    const replies = await ledger.redis.pipeline(ids.map((id) => ['hget', ledger.keys.message(id), 'resources'])).exec();
-    const records = new Map(ids.map((id, j) => [id, parseResources((replies?.[j]?.[1] ?? null) as string | null)]));
+    const records = await ledger.messages.resourceLists(ids);
     for (const { id, event } of slice) {
       const messageId = event.messageId;
       const received = receivedOf(timelines.get(messageId) ?? []);

@@ -15,9 +15,7 @@ import { summariseOutcome } from '../delivery/outcome';
 import { retryDelayMs, wouldExceedMaxAge } from '../delivery/retry-policy';
 import type { AuditEventSite, DeliveryEvent } from './audit-events';
 import { auditEventExport } from './audit-event-export';
-import { auditForwardRecordedKey } from '../store/forward-keys';
 import type { AuditLedger, LedgerEntry } from '../store/ledger';
-import type { LedgerEventOf } from '../store/ledger-events';
 
 /** Where one endpoint's AuditEvents go. */
 export interface AuditTarget {
@@ -145,8 +143,6 @@ async function writeOnce(target: AuditTarget, event: AuditEvent, now: () => Date
   }
 }
 
-type ForwardEvent = LedgerEventOf<'audit-forwarded'> | LedgerEventOf<'audit-forward-failed'>;
-
 /** What the timeline says of one attempt: its delivered or failed entry, and whether forwarding was recorded. */
 interface AttemptRecord {
   delivery?: { readonly entry: LedgerEntry; readonly event: DeliveryEvent };
@@ -182,14 +178,6 @@ function findDelivery(timeline: readonly LedgerEntry[], attempt: number): Attemp
     }
   }
   return found;
-}
-
-async function record(deps: AuditForwardDeps, request: AuditForwardRequest, event: ForwardEvent): Promise<void> {
-  await deps.ledger.appendOnce(
-    auditForwardRecordedKey(deps.ledger.keys.prefix),
-    `${request.messageId}.${String(request.attempt)}`,
-    event,
-  );
 }
 
 export async function forwardAuditEvents(
@@ -236,7 +224,7 @@ export async function forwardAuditEvents(
     const reason = outcome.retry
       ? `gave up after ${String(tries)} tries: the delivery's maximum age was reached; last error: ${outcome.reason}`
       : outcome.reason;
-    await record(deps, request, {
+    await deps.ledger.recordForward({
       type: 'audit-forward-failed',
       ...common,
       ...(statuses.length > 0 ? { written: events.slice(0, statuses.length).map(idOf).join(' ') } : {}),
@@ -246,7 +234,7 @@ export async function forwardAuditEvents(
     return { kind: 'failed', reason };
   }
   const ids = events.map(idOf);
-  await record(deps, request, {
+  await deps.ledger.recordForward({
     type: 'audit-forwarded',
     ...common,
     auditEvents: ids.join(' '),

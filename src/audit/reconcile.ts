@@ -161,12 +161,7 @@ export async function reconcile(
   query: ReconciliationQuery,
   now: Date,
 ): Promise<ReconciliationReport> {
-  const { redis, index } = ledger;
-  const ids = await redis.zrangebyscore(
-    index.practice(query.practice),
-    query.from.getTime(),
-    `(${String(query.to.getTime())}`,
-  );
+  const ids = await ledger.messageIdsOfPractice(query.practice, query.from, query.to);
   const timelines = await timelinesInBatches(ledger, ids);
   const counts = { received: 0, delivered: 0, failed: 0, pending: 0, superseded: 0, replayed: 0, rejected: 0 };
   const undelivered: UndeliveredMessage[] = [];
@@ -212,11 +207,7 @@ export async function reconcile(
 
 /** The practice's refused submissions in the period, oldest first. */
 async function rejections(ledger: AuditLedger, query: ReconciliationQuery): Promise<RejectedSubmission[]> {
-  const ids = await ledger.redis.zrangebyscore(
-    ledger.index.rejectedAt(query.practice),
-    query.from.getTime(),
-    `(${String(query.to.getTime())}`,
-  );
+  const ids = await ledger.rejectionIdsOfPractice(query.practice, query.from, query.to);
   const out: RejectedSubmission[] = [];
   for (let i = 0; i < ids.length; i += BATCH) {
     for (const { id, event } of await ledger.entriesById(ids.slice(i, i + BATCH))) {
@@ -244,15 +235,12 @@ async function versionGaps(
   ledger: AuditLedger,
   records: readonly { sourceSystem: string; recordId: string }[],
 ): Promise<VersionGap[]> {
-  const { redis, index } = ledger;
   const byRecordId = new Map<string, string[]>();
   for (let i = 0; i < records.length; i += BATCH) {
-    const slice = records.slice(i, i + BATCH);
-    const replies = await redis.pipeline(slice.map((r) => ['zrange', index.record(r.recordId), '0', '-1'])).exec();
-    slice.forEach((r, j) => {
-      const reply = replies?.[j]?.[1];
-      byRecordId.set(r.recordId, Array.isArray(reply) ? (reply as string[]) : []);
-    });
+    const slice = records.slice(i, i + BATCH).map((r) => r.recordId);
+    for (const [recordId, ids] of await ledger.messageIdsOfRecords(slice)) {
+      byRecordId.set(recordId, ids);
+    }
   }
   const timelines = await timelinesInBatches(ledger, [...new Set([...byRecordId.values()].flat())]);
   const gaps: VersionGap[] = [];

@@ -11,7 +11,7 @@ import type { AuditAction } from '../audit/access';
 import { recordAccess } from '../audit/access';
 import { ledgerCsv, ledgerNdjson } from '../audit/exports';
 import type { LedgerEntry } from '../store/ledger';
-import { AuditLedger } from '../store/ledger';
+import type { AuditLedger } from '../store/ledger';
 import type { PatientKeyer } from '../store/patient-key';
 import type { RetentionPolicy } from '../audit/retention';
 import { purgeExpired } from '../audit/retention';
@@ -22,8 +22,7 @@ import { createEndpointRegistry } from '../delivery/endpoints';
 import { packageVersion } from '../lib/version';
 import { verifyLedger } from '../audit/verify';
 import type { Config } from '../config/schema';
-import { patientKeyer } from '../store/patient-key';
-import { messageKeys } from '../store/keys';
+import { createStore } from '../store/create-store';
 import { closeRedis, createRedis } from '../store/connection';
 
 export interface AuditCliContext {
@@ -181,10 +180,12 @@ async function withContext(
 ): Promise<number> {
   const redis = createRedis(config.redis.url, 'command', { enableOfflineQueue: true });
   try {
-    const keys = messageKeys(config.redis.prefix);
+    const { ledger, patientKey } = createStore(redis, config.redis.prefix, {
+      patientKeySecret: config.audit.patientKeySecret,
+    });
     const ctx: AuditCliContext = {
-      ledger: new AuditLedger(redis, keys),
-      patientKey: patientKeyer(redis, `${config.redis.prefix}:audit:patient-key-secret`, config.audit.patientKeySecret),
+      ledger,
+      patientKey,
       out: process.stdout,
       now: () => new Date(),
       who,

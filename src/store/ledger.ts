@@ -3,7 +3,13 @@
  * Entries are parsed into a view that keeps the stored field order, which the chain hash depends on, and decoded
  * into the event they record (ledger-events.ts).
  */
+import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import type { MessageStatus } from '../messages/record';
+import { AuditForwardOutbox } from './audit-forward-outbox';
+import { auditForwardRecordedKey } from './forward-keys';
+import { MessageSummaries } from './message-summaries';
+import { RetentionStore } from './retention-store';
 import { ledgerBlock } from './ledger-block';
 import type { MessageKeys } from './keys';
 import type { LedgerIndexKeys } from './ledger-keys';
@@ -72,14 +78,44 @@ export function receivedOf(timeline: readonly LedgerEntry[]): LedgerEventOf<'rec
   return undefined;
 }
 
+/** The index filters of a message search; each one narrows the messages received in the period. */
+export interface MessageIndexFilter {
+  readonly practice?: string;
+  readonly endpoint?: string;
+  readonly recordId?: string;
+  /** The keyed hash of an NHS number (patient-key.ts). */
+  readonly patientKey?: string;
+  readonly status?: MessageStatus;
+}
+
+/** A period of time received: `from` inclusive, `to` exclusive; either end open when absent. */
+export interface ReceivedPeriod {
+  readonly from?: Date;
+  readonly to?: Date;
+}
+
+/** How long a search's intersection of indexes lives if the search dies before deleting it. */
+const SCRATCH_TTL_S = 60;
+
+/**
+ * The audit side's repository: the ledger and its indexes, with the message reads (summaries, written resources),
+ * the retention purge and the AuditEvent hand-off set the audit modules use. Nothing outside the store sees its
+ * Redis connection or key names.
+ */
 export class AuditLedger {
-  readonly index: LedgerIndexKeys;
+  private readonly index: LedgerIndexKeys;
+  readonly messages: MessageSummaries;
+  readonly retention: RetentionStore;
+  readonly forwardOutbox: AuditForwardOutbox;
 
   constructor(
-    readonly redis: Redis,
-    readonly keys: MessageKeys,
+    private readonly redis: Redis,
+    private readonly keys: MessageKeys,
   ) {
     this.index = ledgerIndexKeys(keys.ledger);
+    this.messages = new MessageSummaries(redis, keys);
+    this.retention = new RetentionStore(redis, keys);
+    this.forwardOutbox = new AuditForwardOutbox(redis, keys.prefix);
   }
 
   /** Appends an entry that comes with no message state change. `at` also scores it in the indexes. */
@@ -89,13 +125,88 @@ export class AuditLedger {
   }
 
   /**
-   * Appends an entry unless one was already recorded under `marker` in the hash `markerKey` (atomically), for work
-   * that may run more than once. Returns the entry's stream id, or undefined when it was already recorded.
+   * Records the outcome of forwarding one delivery's AuditEvents, unless it was recorded already (atomically), as
+   * a retried forwarding job may finish twice. Returns the entry's stream id, or undefined when already recorded.
    */
-  async appendOnce(markerKey: string, marker: string, event: LedgerEvent): Promise<string | undefined> {
+  async recordForward(
+    event: LedgerEventOf<'audit-forwarded'> | LedgerEventOf<'audit-forward-failed'>,
+  ): Promise<string | undefined> {
     const block = ledgerBlock(this.keys, encodeLedgerEvent(event));
-    const id = await APPEND_ONCE.run(this.redis, [markerKey, ...block.keys], [marker, ...block.args]);
+    const marker = `${event.messageId}.${String(event.attempt)}`;
+    const id = await APPEND_ONCE.run(
+      this.redis,
+      [auditForwardRecordedKey(this.keys.prefix), ...block.keys],
+      [marker, ...block.args],
+    );
     return id ?? undefined;
+  }
+
+  /** Ids of the messages for the practice received in [from, to), oldest first. */
+  async messageIdsOfPractice(practice: string, from: Date, to: Date): Promise<string[]> {
+    return this.redis.zrangebyscore(this.index.practice(practice), from.getTime(), `(${String(to.getTime())}`);
+  }
+
+  /** Entry ids of the submissions naming the practice that were refused in [from, to), oldest first. */
+  async rejectionIdsOfPractice(practice: string, from: Date, to: Date): Promise<string[]> {
+    return this.redis.zrangebyscore(this.index.rejectedAt(practice), from.getTime(), `(${String(to.getTime())}`);
+  }
+
+  /** Ids of every message ever received for each source record id. */
+  async messageIdsOfRecords(recordIds: readonly string[]): Promise<Map<string, string[]>> {
+    const replies =
+      recordIds.length === 0
+        ? []
+        : await this.redis.pipeline(recordIds.map((id) => ['zrange', this.index.record(id), '0', '-1'])).exec();
+    return new Map(
+      recordIds.map((id, i) => {
+        const reply = replies?.[i]?.[1];
+        return [id, Array.isArray(reply) ? reply.filter((m): m is string => typeof m === 'string') : []];
+      }),
+    );
+  }
+
+  /**
+   * One page of the ids of messages received in the period that match every filter, newest first, with how many
+   * match in all. Filters are intersected in Redis, so a page costs the same however large the indexes grow.
+   */
+  async findMessageIds(
+    filter: MessageIndexFilter,
+    period: ReceivedPeriod,
+    offset: number,
+    limit: number,
+  ): Promise<{ readonly total: number; readonly ids: string[] }> {
+    const index = this.index;
+    const filters: string[] = [];
+    if (filter.practice !== undefined) filters.push(index.practice(filter.practice));
+    if (filter.endpoint !== undefined) filters.push(index.endpoint(filter.endpoint));
+    if (filter.recordId !== undefined) filters.push(index.record(filter.recordId));
+    if (filter.patientKey !== undefined) filters.push(index.patient(filter.patientKey));
+    if (filter.status !== undefined) filters.push(this.keys.byStatus(filter.status));
+    const min = period.from === undefined ? '-inf' : String(period.from.getTime());
+    const max = period.to === undefined ? '+inf' : `(${String(period.to.getTime())}`;
+    let source = index.received;
+    let scratch: string | undefined;
+    if (filters.length > 0) {
+      // Scores come from the received index alone (weight 1), so the status index's own scores do not count.
+      scratch = index.scratch(randomUUID());
+      source = scratch;
+      await this.redis
+        .multi()
+        .zinterstore(scratch, filters.length + 1, index.received, ...filters, 'WEIGHTS', 1, ...filters.map(() => 0))
+        .expire(scratch, SCRATCH_TTL_S)
+        .exec();
+    }
+    try {
+      const [total, ids] = await Promise.all([
+        this.redis.zcount(source, min, max),
+        this.redis.zrevrangebyscore(source, max, min, 'LIMIT', offset, limit),
+      ]);
+      return { total, ids };
+    } finally {
+      if (scratch !== undefined) {
+        await this.redis.del(scratch);
+      }
+    }
   }
 
   async head(): Promise<LedgerHead> {

@@ -95,7 +95,7 @@ describe('audit CLI commands', () => {
 
     const entries = await ledger.range('-', '+', 10);
     const removed = entries[2];
-    await redis.xdel(ledger.keys.ledger, removed?.id ?? '');
+    await redis.xdel(messageKeys(prefix).ledger, removed?.id ?? '');
     expect(await verifyCommand(context())).toBe(1);
     expect(output).toContain('BROKEN: the ledger does not verify after entry 2');
     expect(output).toContain('reason: sequence-gap');
