@@ -11,13 +11,11 @@ import type { MessageRecord, MessageStatus, WrittenResource } from '../messages/
 import { MESSAGE_STATUSES } from '../messages/record';
 import { recordStatusOf } from '../messages/domain-rules';
 import type { InboundMessage, MessageKind, SourceRef } from '../messages/schemas';
-import { CREATE_MESSAGE, TRANSITION_MESSAGE } from './message-scripts';
+import { CLAIM_MESSAGE, CREATE_MESSAGE, TRANSITION_MESSAGE } from './message-scripts';
+import { auditForwardOutboxKey } from './forward-keys';
 import { ledgerBlock } from './ledger-block';
 import type { LedgerEvent, LedgerEventOf } from './ledger-events';
 import { encodeLedgerEvent } from './ledger-events';
-
-/** A ledger entry's fields (values are plain strings; no patient data goes here). */
-export type LedgerFields = Readonly<Record<string, string>>;
 
 export interface NewMessage {
   readonly id: string;
@@ -64,17 +62,17 @@ export interface Transition {
   /** The ledger event that records the change (none: no entry). */
   readonly event?: LedgerEvent;
   /**
-   * The entry as raw fields, for the delivery code until it records typed events through the message lifecycle;
-   * ignored when `event` is given.
+   * Puts `<messageId>.<attempt>` in the AuditEvent forwarding hand-off set in the same atomic step as the ledger
+   * entry: a durable hand-off to follow-up work that a crash cannot lose.
    */
-  readonly ledger?: LedgerFields;
-  /**
-   * A sorted set that receives `<messageId>.<attempt>` in the same atomic step as the ledger entry: a durable
-   * hand-off to follow-up work (such as forwarding AuditEvents) that a crash cannot lose.
-   */
-  readonly handOffTo?: string;
+  readonly handOff?: boolean;
   readonly now: Date;
 }
+
+export type ClaimOutcome =
+  | { readonly ok: true; readonly record: MessageRecord; readonly attempts: number }
+  | { readonly ok: false; readonly reason: 'missing' }
+  | { readonly ok: false; readonly reason: 'conflict'; readonly currentStatus: MessageStatus };
 
 export type TransitionResult =
   | { readonly ok: true; readonly previousStatus: MessageStatus; readonly attempts: number }
@@ -100,7 +98,7 @@ export interface MessageStoreOptions {
 export class MessageStore {
   constructor(
     private readonly redis: Redis,
-    readonly keys: MessageKeys,
+    private readonly keys: MessageKeys,
     private readonly options: MessageStoreOptions = {},
   ) {}
 
@@ -186,9 +184,9 @@ export class MessageStore {
 
   async transition(id: string, change: Transition): Promise<TransitionResult> {
     const fields = serialiseChanges(change.changes ?? {}, change.now);
-    const entry = change.event === undefined ? change.ledger : encodeLedgerEvent(change.event);
-    const ledger = ledgerBlock(this.keys, entry);
-    const handOff = change.handOffTo !== undefined && entry !== undefined ? [change.handOffTo] : [];
+    const ledger = ledgerBlock(this.keys, change.event === undefined ? undefined : encodeLedgerEvent(change.event));
+    const handOff =
+      change.handOff === true && change.event !== undefined ? [auditForwardOutboxKey(this.keys.prefix)] : [];
     const reply = await TRANSITION_MESSAGE.run(
       this.redis,
       [this.keys.message(id), ...MESSAGE_STATUSES.map((s) => this.keys.byStatus(s)), ...handOff, ...ledger.keys],
@@ -208,6 +206,26 @@ export class MessageStore {
     switch (reply[0]) {
       case 'ok':
         return { ok: true, previousStatus: reply[1], attempts: reply[2] };
+      case 'conflict':
+        return { ok: false, reason: 'conflict', currentStatus: reply[1] };
+      case 'missing':
+        return { ok: false, reason: 'missing' };
+    }
+  }
+
+  /**
+   * Claims a message for a delivery attempt if it is in one of the `from` states: it moves to delivering with one
+   * more attempt, and the record comes back as it now stands in the same round trip.
+   */
+  async claim(id: string, from: readonly MessageStatus[], now: Date): Promise<ClaimOutcome> {
+    const reply = await CLAIM_MESSAGE.run(
+      this.redis,
+      [this.keys.message(id), ...MESSAGE_STATUSES.map((s) => this.keys.byStatus(s))],
+      [MESSAGE_STATUSES.length, ...MESSAGE_STATUSES, from.join(' '), now.getTime(), now.toISOString()],
+    );
+    switch (reply[0]) {
+      case 'ok':
+        return { ok: true, record: parseRecord(pairsToHash(reply[3])), attempts: reply[2] };
       case 'conflict':
         return { ok: false, reason: 'conflict', currentStatus: reply[1] };
       case 'missing':
@@ -241,6 +259,15 @@ export class MessageStore {
   async markOutbox(id: string, now: Date): Promise<void> {
     await this.redis.zadd(this.keys.outbox, now.getTime(), id);
   }
+}
+
+/** `[name, value, ...]` (as HGETALL answers inside a script) → `{name: value}`. */
+function pairsToHash(pairs: readonly string[]): Record<string, string> {
+  const hash: Record<string, string> = {};
+  for (let i = 0; i + 1 < pairs.length; i += 2) {
+    hash[pairs[i] ?? ''] = pairs[i + 1] ?? '';
+  }
+  return hash;
 }
 
 function parseJson(text: string | undefined): unknown {

@@ -9,7 +9,6 @@ import type { InboundMessage } from '../../../src/messages/schemas';
 import { validateInbound } from '../../../src/messages/validate';
 import type { Store } from '../../../src/store/create-store';
 import { createStore } from '../../../src/store/create-store';
-import { auditForwardOutboxKey } from '../../../src/store/forward-keys';
 import type { MessageIndexFilter, ReceivedPeriod } from '../../../src/store/ledger';
 import { referralDoc } from '../../support/fixtures';
 import { TEST_REDIS_URL, deleteKeys, uniquePrefix } from '../../support/redis';
@@ -134,18 +133,20 @@ describe('the audit store', () => {
   it('hands deliveries off to forwarding and records each forwarding once', async () => {
     const { forwardOutbox } = store.ledger;
     expect(await forwardOutbox.due(minutes(60), 10)).toEqual([]);
-    const handOff = await store.messages.transition(ids.b1, {
-      status: 'delivering',
-      incrementAttempts: true,
-      now: minutes(41),
-    });
-    expect(handOff.ok).toBe(true);
-    await store.messages.transition(ids.b1, {
-      status: 'delivered',
-      now: minutes(42),
-      handOffTo: auditForwardOutboxKey(prefix),
-      ledger: { type: 'delivered', messageId: ids.b1, attempt: '1' },
-    });
+    const claim = await store.lifecycle.claim(ids.b1, minutes(41));
+    expect(claim).toMatchObject({ ok: true, attempt: 1, record: { id: ids.b1, status: 'delivering', attempts: 1 } });
+    await store.lifecycle.delivered(
+      {
+        messageId: ids.b1,
+        attempt: 1,
+        requestId: `${ids.b1}.1`,
+        endpointId: 'ep-b',
+        practice: 'B82002',
+        startedAt: minutes(41),
+        at: minutes(42),
+      },
+      { resources: [], patientRef: 'Patient/1', httpStatus: 200, handOff: true },
+    );
     expect(await forwardOutbox.due(minutes(41), 10)).toEqual([]);
     expect(await forwardOutbox.due(minutes(42), 10)).toEqual([`${ids.b1}.1`]);
     await forwardOutbox.remove(`${ids.b1}.1`);

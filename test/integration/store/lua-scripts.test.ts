@@ -8,7 +8,7 @@ import { ledgerBlock } from '../../../src/store/ledger-block';
 import { ledgerIndexKeys } from '../../../src/store/ledger-keys';
 import { APPEND_ENTRY, APPEND_ONCE, PURGE_BODY } from '../../../src/store/ledger-scripts';
 import { messageKeys } from '../../../src/store/keys';
-import { CREATE_MESSAGE, TRANSITION_MESSAGE } from '../../../src/store/message-scripts';
+import { CLAIM_MESSAGE, CREATE_MESSAGE, TRANSITION_MESSAGE } from '../../../src/store/message-scripts';
 import { MESSAGE_STATUSES } from '../../../src/messages/record';
 import { TEST_REDIS_URL, deleteKeys, uniquePrefix } from '../../support/redis';
 
@@ -155,6 +155,55 @@ describe('transition-message', () => {
   it('never puts a purged message back in the queue', async () => {
     await redis.hset(keys.message('m-tr'), 'purgedAt', '2020-01-01T00:00:00.000Z');
     expect(await transition('m-tr', { status: 'queued', from: 'failed' })).toEqual(['conflict', 'failed']);
+  });
+});
+
+describe('claim-message', () => {
+  beforeAll(async () => {
+    await createMessage('m-claim', 800);
+  });
+
+  const claim = async (id: string, from: string): Promise<unknown> =>
+    run(
+      CLAIM_MESSAGE,
+      [keys.message(id), ...MESSAGE_STATUSES.map((s) => keys.byStatus(s))],
+      [MESSAGE_STATUSES.length, ...MESSAGE_STATUSES, from, 2_000, '2030-01-01T00:00:00.000Z'],
+    );
+
+  it.each([
+    { name: 'a queued message is claimed', id: 'm-claim', from: 'queued delivering', previous: 'queued', attempts: 1 },
+    {
+      name: 'a crashed claim is taken over',
+      id: 'm-claim',
+      from: 'queued delivering',
+      previous: 'delivering',
+      attempts: 2,
+    },
+  ])('$name, with the record in the reply', async ({ id, from, previous, attempts }) => {
+    const [outcome, previousStatus, count, fields] = (await claim(id, from)) as [string, string, number, string[]];
+    expect([outcome, previousStatus, count]).toEqual(['ok', previous, attempts]);
+    const record: Record<string, string> = {};
+    for (let i = 0; i + 1 < fields.length; i += 2) {
+      record[fields[i] ?? ''] = fields[i + 1] ?? '';
+    }
+    expect(record).toMatchObject({
+      id,
+      status: 'delivering',
+      attempts: String(attempts),
+      updatedAt: '2030-01-01T00:00:00.000Z',
+    });
+  });
+
+  it.each([
+    { name: 'a message in another state', id: 'm-claim', from: 'queued', reply: ['conflict', 'delivering'] },
+    { name: 'a message that does not exist', id: 'm-none', from: 'queued', reply: ['missing'] },
+  ])('$name is not claimed', async ({ id, from, reply }) => {
+    expect(await claim(id, from)).toEqual(reply);
+  });
+
+  it('moved the message to the delivering index', async () => {
+    expect(await redis.zscore(keys.byStatus('delivering'), 'm-claim')).toBe('2000');
+    expect(await redis.zscore(keys.byStatus('queued'), 'm-claim')).toBeNull();
   });
 });
 
