@@ -14,6 +14,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY profiles/fsh-generated ./profiles/fsh-generated
+# The store's Lua scripts are read from src/store/lua/ under the package root (src/store/lua-loader.ts).
+COPY src/store/lua ./src/store/lua
 USER node
 EXPOSE 8080
 ENTRYPOINT ["node", "dist/src/main.js"]

@@ -7,6 +7,7 @@
 import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
 import { GP_PRACTICE_ODS, sourceSchema } from '../messages/schemas';
 import type { AuditLedger, RejectionReason } from '../store/ledger';
+import type { LedgerEventOf } from '../store/ledger-events';
 
 export type { RejectionReason };
 
@@ -36,24 +37,24 @@ export function rejectedPractice(body: unknown): string | undefined {
   return typeof ods === 'string' && GP_PRACTICE_ODS.test(ods) ? ods : undefined;
 }
 
-function sourceIds(body: unknown): Record<string, string> {
+function sourceIds(body: unknown): { sourceSystem?: string; recordId?: string; recordVersion?: number } {
   const source = field(body, 'source');
-  const out: Record<string, string> = {};
   const system = sourceSchema.shape.system.safeParse(field(source, 'system'));
   const recordId = sourceSchema.shape.recordId.safeParse(field(source, 'recordId'));
   const version = sourceSchema.shape.recordVersion.safeParse(field(source, 'recordVersion'));
-  if (system.success) out.sourceSystem = system.data;
-  if (recordId.success) out.recordId = recordId.data;
-  if (version.success) out.recordVersion = String(version.data);
-  return out;
+  return {
+    ...(system.success ? { sourceSystem: system.data } : {}),
+    ...(recordId.success ? { recordId: recordId.data } : {}),
+    ...(version.success ? { recordVersion: version.data } : {}),
+  };
 }
 
 export function rejectionReasons(issues: readonly OperationOutcomeIssue[]): RejectionReason[] {
   return issues.map((issue) => ({ path: issue.expression?.[0] ?? '$this', code: issue.code }));
 }
 
-/** The ledger fields of a rejection (pure, so what may enter the ledger is easy to see and test). */
-export function rejectionEntry(rejection: Rejection): Record<string, string> {
+/** The ledger event of a rejection (pure, so what may enter the ledger is easy to see and test). */
+export function rejectionEntry(rejection: Rejection): LedgerEventOf<'rejected'> {
   const practice = rejectedPractice(rejection.body);
   return {
     type: 'rejected',
@@ -61,15 +62,15 @@ export function rejectionEntry(rejection: Rejection): Record<string, string> {
     kind: rejection.kind,
     client: rejection.client,
     ...(rejection.requestId !== undefined ? { requestId: rejection.requestId } : {}),
-    httpStatus: String(rejection.httpStatus),
+    httpStatus: rejection.httpStatus,
     ...(practice !== undefined ? { practice } : {}),
     ...sourceIds(rejection.body),
     ...(rejection.conflictWith !== undefined ? { conflictWith: rejection.conflictWith } : {}),
-    reasons: JSON.stringify(rejectionReasons(rejection.issues)),
+    reasons: rejectionReasons(rejection.issues),
   };
 }
 
-/** Appends the rejection; the entry is indexed by practice and time (ledger-lua.ts) for reconciliation. */
+/** Appends the rejection; the entry is indexed by practice and time (ledger-keys.ts) for reconciliation. */
 export async function recordRejection(ledger: AuditLedger, rejection: Rejection): Promise<string> {
   return ledger.append(rejectionEntry(rejection), rejection.at);
 }

@@ -98,7 +98,7 @@ export async function replayMessage(id: string, by: string, deps: ReplayDeps): P
     from: ['failed'],
     now,
     changes: { replayedAt: now.toISOString(), lastError: null, outcome: null, nextAttemptAt: null },
-    ledger: {
+    event: {
       type: 'replayed',
       at: now.toISOString(),
       messageId: id,

@@ -4,8 +4,9 @@
  */
 import type { AuditLedger } from '../store/ledger';
 import type { PatientKeyer } from '../store/patient-key';
+import type { AuditAction } from '../store/ledger-events';
 
-export type AuditAction = 'search' | 'view' | 'reconcile' | 'export' | 'verify';
+export type { AuditAction };
 
 export interface AuditAccess {
   readonly who: string;

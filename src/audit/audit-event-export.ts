@@ -5,19 +5,24 @@
  */
 import type { AuditEvent, Bundle } from '@medplum/fhirtypes';
 import type { WrittenResource } from '../messages/record';
-import type { AuditEventSite } from './audit-events';
+import type { AuditEventSite, DeliveryEvent } from './audit-events';
 import { auditEventBundle, auditEventsFor } from './audit-events';
 import type { AuditLedger, LedgerEntry } from '../store/ledger';
+import { receivedOf } from '../store/ledger';
 
 const BATCH = 500;
 
-function parseResources(resources: string | null): WrittenResource[] | undefined {
-  return resources !== null && resources !== '' ? (JSON.parse(resources) as WrittenResource[]) : undefined;
+/** Whether the entry records a delivery outcome (the entries that become AuditEvents), optionally for one practice. */
+export function isDeliveryEntry(entry: LedgerEntry, practice?: string): boolean {
+  const { event } = entry;
+  return (
+    (event?.type === 'delivered' || event?.type === 'failed') && (practice === undefined || event.practice === practice)
+  );
 }
 
-/** The record's resource list belongs to this entry only if the entry names every one of them. */
-function resourcesFor(entry: LedgerEntry, resources: WrittenResource[] | undefined): WrittenResource[] | undefined {
-  const named = entry.fields.resources ?? '';
+/** The record's resource list belongs to this delivery only if its entry names every one of them. */
+function resourcesFor(event: DeliveryEvent, resources: WrittenResource[] | undefined): WrittenResource[] | undefined {
+  const named = event.type === 'delivered' ? event.resources : '';
   return resources?.every((r) => named.includes(r.reference)) === true ? resources : undefined;
 }
 
@@ -27,23 +32,23 @@ export async function auditEventExport(
   site: AuditEventSite,
   now: Date,
 ): Promise<Bundle<AuditEvent>> {
-  const deliveries = entries.filter(
-    (e) => (e.type === 'delivered' || e.type === 'failed') && e.fields.messageId !== undefined,
+  const deliveries = entries.flatMap(({ id, event }) =>
+    event?.type === 'delivered' || event?.type === 'failed' ? [{ id, event }] : [],
   );
   const events: AuditEvent[] = [];
   for (let i = 0; i < deliveries.length; i += BATCH) {
     const slice = deliveries.slice(i, i + BATCH);
-    const ids = [...new Set(slice.map((e) => e.fields.messageId ?? ''))];
+    const ids = [...new Set(slice.map((delivery) => delivery.event.messageId))];
     const timelines = await ledger.timelines(ids);
-    const replies = await ledger.redis.pipeline(ids.map((id) => ['hget', ledger.keys.message(id), 'resources'])).exec();
-    const records = new Map(ids.map((id, j) => [id, parseResources((replies?.[j]?.[1] ?? null) as string | null)]));
-    for (const event of slice) {
-      const messageId = event.fields.messageId ?? '';
-      const received = timelines.get(messageId)?.find((e) => e.type === 'received');
+    const records = await ledger.messages.resourceLists(ids);
+    for (const { id, event } of slice) {
+      const messageId = event.messageId;
+      const received = receivedOf(timelines.get(messageId) ?? []);
       const resources = resourcesFor(event, records.get(messageId));
       events.push(
         ...auditEventsFor(
           {
+            entryId: id,
             event,
             ...(received !== undefined ? { received } : {}),
             ...(resources !== undefined ? { resources } : {}),

@@ -6,7 +6,7 @@
  */
 import type { AuditEvent, AuditEventAgent, AuditEventEntity, Bundle, Coding } from '@medplum/fhirtypes';
 import type { WrittenResource } from '../messages/record';
-import type { LedgerEntry } from '../store/ledger';
+import type { LedgerEventOf } from '../store/ledger-events';
 
 const BALP = 'https://profiles.ihe.net/ITI/BALP/StructureDefinition/IHE.BasicAudit';
 const DCM = 'http://dicom.nema.org/resources/ontology/DCM';
@@ -39,12 +39,16 @@ export function auditEventSite(options: {
   };
 }
 
+/** A delivery attempt's outcome as the ledger records it. */
+export type DeliveryEvent = LedgerEventOf<'delivered'> | LedgerEventOf<'failed'>;
+
 /** What the ledger and the message record say about one delivery. */
 export interface DeliveryFacts {
-  /** The `delivered` or `failed` ledger entry. */
-  readonly event: LedgerEntry;
-  /** The message's `received` entry (client, kind, source ids). */
-  readonly received?: LedgerEntry;
+  /** Stream id of the `delivered` or `failed` entry, which the AuditEvent ids are made from. */
+  readonly entryId: string;
+  readonly event: DeliveryEvent;
+  /** The message's `received` event (client, kind, source ids). */
+  readonly received?: LedgerEventOf<'received'>;
   /** The resources the EHR wrote, with their HTTP status (201 created, 200 updated), from the message record. */
   readonly resources?: readonly WrittenResource[];
 }
@@ -60,7 +64,7 @@ function resourcesOf(facts: DeliveryFacts): WrittenResource[] {
   if (facts.resources !== undefined && facts.resources.length > 0) {
     return [...facts.resources];
   }
-  return (facts.event.fields.resources ?? '')
+  return (facts.event.type === 'delivered' ? facts.event.resources : '')
     .split(' ')
     .filter((text) => text !== '')
     .map((text) => {
@@ -79,9 +83,9 @@ function interactionOf(resource: WrittenResource): Interaction {
 }
 
 function agents(facts: DeliveryFacts, site: AuditEventSite): AuditEventAgent[] {
-  const endpoint = facts.event.fields.endpoint ?? facts.received?.fields.endpoint ?? '';
+  const endpoint = facts.event.endpoint;
   const endpointUrl = site.endpointUrl(endpoint);
-  const client = facts.received?.fields.client;
+  const client = facts.received?.client;
   return [
     {
       type: { coding: [coding(DCM, '110153', 'Source Role ID')] },
@@ -118,9 +122,9 @@ function agents(facts: DeliveryFacts, site: AuditEventSite): AuditEventAgent[] {
  * patient identifiers. Deliveries recorded before the reference was kept name only their message.
  */
 function patientEntity(facts: DeliveryFacts, site: AuditEventSite): AuditEventEntity {
-  const messageId = facts.event.fields.messageId ?? '';
-  const reference = facts.event.fields.patient;
-  const endpoint = facts.event.fields.endpoint ?? facts.received?.fields.endpoint ?? '';
+  const messageId = facts.event.messageId;
+  const reference = facts.event.patient;
+  const endpoint = facts.event.endpoint;
   const endpointUrl = site.endpointUrl(endpoint);
   return {
     what:
@@ -165,15 +169,14 @@ function baseEvent(
   interaction: Interaction,
   idSuffix: string,
 ): AuditEvent & { meta: { profile: string[] } } {
-  const recorded = facts.event.fields.at ?? new Date(Number(facts.event.id.split('-')[0])).toISOString();
   return {
     resourceType: 'AuditEvent',
-    id: `${facts.event.id}-${idSuffix}`,
+    id: `${facts.entryId}-${idSuffix}`,
     meta: { profile: [`${BALP}.${interaction === 'create' ? 'PatientCreate' : 'PatientUpdate'}`] },
     type: coding('http://terminology.hl7.org/CodeSystem/audit-event-type', 'rest', 'Restful Operation'),
     subtype: [coding('http://hl7.org/fhir/restful-interaction', interaction, interaction)],
     action: interaction === 'create' ? 'C' : 'U',
-    recorded,
+    recorded: facts.event.at,
     outcome: '0',
     agent: agents(facts, site),
     source: {
@@ -184,25 +187,22 @@ function baseEvent(
   };
 }
 
-/** The AuditEvents for one `delivered` or `failed` ledger entry (none for other types). */
+/** The AuditEvents for one `delivered` or `failed` ledger entry. */
 export function auditEventsFor(facts: DeliveryFacts, site: AuditEventSite): AuditEvent[] {
   // The audited transaction is the adapter's request to the EHR: the X-Request-Id of that attempt.
-  const common = [...transactionEntity(facts.event.fields.requestId), patientEntity(facts, site)];
+  const common = [...transactionEntity(facts.event.requestId), patientEntity(facts, site)];
   if (facts.event.type === 'failed') {
-    const status = Number(facts.event.fields.httpStatus ?? '0');
+    const status = facts.event.httpStatus ?? 0;
     const event = baseEvent(facts, site, 'create', 'f');
     return [
       {
         ...event,
         // 4: the EHR refused the data (a 4xx); 8: the EHR or the network failed.
         outcome: status >= 400 && status < 500 ? '4' : '8',
-        outcomeDesc: facts.event.fields.reason ?? 'delivery failed',
+        outcomeDesc: facts.event.reason,
         entity: common,
       },
     ];
-  }
-  if (facts.event.type !== 'delivered') {
-    return [];
   }
   const resources = resourcesOf(facts);
   return (['create', 'update'] as const).flatMap((interaction) => {

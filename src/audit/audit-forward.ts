@@ -13,9 +13,8 @@ import { EhrUnreachableError } from '../delivery/fhir-client';
 import { AccessTokenError } from '../delivery/access-token';
 import { summariseOutcome } from '../delivery/outcome';
 import { retryDelayMs, wouldExceedMaxAge } from '../delivery/retry-policy';
-import type { AuditEventSite } from './audit-events';
+import type { AuditEventSite, DeliveryEvent } from './audit-events';
 import { auditEventExport } from './audit-event-export';
-import { auditForwardRecordedKey } from '../store/forward-keys';
 import type { AuditLedger, LedgerEntry } from '../store/ledger';
 
 /** Where one endpoint's AuditEvents go. */
@@ -73,13 +72,18 @@ function absolute(reference: Reference | undefined, base: string | undefined): R
 }
 
 /** The event as the target receives it: its deterministic id, and absolute references for a repository. */
-function forTarget(event: AuditEvent, entry: LedgerEntry, target: AuditTarget, site: AuditEventSite): AuditEvent {
+function forTarget(
+  event: AuditEvent,
+  delivery: { readonly entry: LedgerEntry; readonly event: DeliveryEvent },
+  target: AuditTarget,
+  site: AuditEventSite,
+): AuditEvent {
   const part = event.id?.split('-').at(-1) ?? '';
-  const id = auditEventUuid(entry.hash, part);
+  const id = auditEventUuid(delivery.entry.hash, part);
   if (target.kind === 'ehr') {
     return { ...event, id };
   }
-  const base = site.endpointUrl(entry.fields.endpoint ?? '');
+  const base = site.endpointUrl(delivery.event.endpoint);
   const entity = event.entity?.map((e): AuditEventEntity => {
     const what = absolute(e.what, base);
     return what === undefined ? e : { ...e, what };
@@ -139,56 +143,68 @@ async function writeOnce(target: AuditTarget, event: AuditEvent, now: () => Date
   }
 }
 
-/** The delivery's ledger entry for the attempt, and whether its forwarding is already recorded. */
-function findDelivery(
-  timeline: readonly LedgerEntry[],
-  attempt: string,
-): { readonly entry: LedgerEntry | undefined; readonly recorded: boolean } {
-  const sameAttempt = timeline.filter((e) => e.fields.attempt === attempt);
-  return {
-    entry: sameAttempt.find((e) => e.type === 'delivered' || e.type === 'failed'),
-    recorded: sameAttempt.some((e) => e.type === 'audit-forwarded' || e.type === 'audit-forward-failed'),
-  };
+/** What the timeline says of one attempt: its delivered or failed entry, and whether forwarding was recorded. */
+interface AttemptRecord {
+  delivery?: { readonly entry: LedgerEntry; readonly event: DeliveryEvent };
+  recorded: boolean;
 }
 
-async function record(
-  deps: AuditForwardDeps,
-  request: AuditForwardRequest,
-  fields: Readonly<Record<string, string>>,
-): Promise<void> {
-  await deps.ledger.appendOnce(
-    auditForwardRecordedKey(deps.ledger.keys.prefix),
-    `${request.messageId}.${String(request.attempt)}`,
-    { ...fields, at: deps.now().toISOString() },
-  );
+function findDelivery(timeline: readonly LedgerEntry[], attempt: number): AttemptRecord {
+  const found: AttemptRecord = { recorded: false };
+  for (const entry of timeline) {
+    const event = entry.event;
+    if (event === undefined) {
+      continue;
+    }
+    switch (event.type) {
+      case 'delivered':
+      case 'failed':
+        if (event.attempt === attempt && found.delivery === undefined) {
+          found.delivery = { entry, event };
+        }
+        break;
+      case 'audit-forwarded':
+      case 'audit-forward-failed':
+        found.recorded ||= event.attempt === attempt;
+        break;
+      case 'received':
+      case 'rejected':
+      case 'attempt-failed':
+      case 'superseded':
+      case 'replayed':
+      case 'purged':
+      case 'audit-access':
+        break;
+    }
+  }
+  return found;
 }
 
 export async function forwardAuditEvents(
   request: AuditForwardRequest,
   deps: AuditForwardDeps,
 ): Promise<AuditForwardResult> {
-  const attempt = String(request.attempt);
-  const { entry, recorded } = findDelivery(await deps.ledger.timeline(request.messageId), attempt);
-  if (entry === undefined) {
+  const { delivery, recorded } = findDelivery(await deps.ledger.timeline(request.messageId), request.attempt);
+  if (delivery === undefined) {
     return { kind: 'skipped', reason: 'the ledger has no delivered or failed entry for this attempt' };
   }
   if (recorded) {
     return { kind: 'skipped', reason: 'already recorded' };
   }
-  const endpointId = entry.fields.endpoint ?? '';
+  const { entry, event: deliveryEvent } = delivery;
+  const endpointId = deliveryEvent.endpoint;
   const target = deps.target(endpointId);
   if (target === undefined) {
     return { kind: 'skipped', reason: `endpoint "${endpointId}" sends no AuditEvents` };
   }
   const bundle = await auditEventExport(deps.ledger, [entry], deps.site, deps.now());
   const events = (bundle.entry ?? []).flatMap((e) =>
-    e.resource === undefined ? [] : [forTarget(e.resource, entry, target, deps.site)],
+    e.resource === undefined ? [] : [forTarget(e.resource, delivery, target, deps.site)],
   );
   const common = {
-    type: '',
     messageId: request.messageId,
     endpoint: endpointId,
-    attempt,
+    attempt: request.attempt,
     target: target.kind,
     targetUrl: target.baseUrl,
   };
@@ -201,27 +217,29 @@ export async function forwardAuditEvents(
     }
     const tries = request.previousTries + 1;
     const delayMs = retryDelayMs(tries, target.retry, deps.random(), outcome.retryAfterMs);
-    const since = new Date(entry.fields.at ?? deps.now().toISOString());
+    const since = new Date(deliveryEvent.at);
     if (outcome.retry && !wouldExceedMaxAge(since, deps.now(), delayMs, target.retry)) {
       return { kind: 'retry', reason: outcome.reason, delayMs };
     }
     const reason = outcome.retry
       ? `gave up after ${String(tries)} tries: the delivery's maximum age was reached; last error: ${outcome.reason}`
       : outcome.reason;
-    await record(deps, request, {
-      ...common,
+    await deps.ledger.recordForward({
       type: 'audit-forward-failed',
+      ...common,
       ...(statuses.length > 0 ? { written: events.slice(0, statuses.length).map(idOf).join(' ') } : {}),
       reason,
+      at: deps.now().toISOString(),
     });
     return { kind: 'failed', reason };
   }
   const ids = events.map(idOf);
-  await record(deps, request, {
-    ...common,
+  await deps.ledger.recordForward({
     type: 'audit-forwarded',
+    ...common,
     auditEvents: ids.join(' '),
     httpStatus: statuses.join(' '),
+    at: deps.now().toISOString(),
   });
   return { kind: 'forwarded', ids };
 }

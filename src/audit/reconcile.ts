@@ -5,7 +5,9 @@
  * refused for the practice with their reasons, and the gaps in each source record's version numbers.
  */
 import type { AuditLedger, LedgerEntry } from '../store/ledger';
+import { receivedOf } from '../store/ledger';
 import type { RejectionReason } from '../store/ledger';
+import type { LedgerEventOf } from '../store/ledger-events';
 
 export type FinalState = 'pending' | 'delivered' | 'failed' | 'superseded';
 
@@ -72,7 +74,7 @@ export interface ReconciliationReport {
 }
 
 interface MessageFate {
-  readonly received: LedgerEntry;
+  readonly received: LedgerEventOf<'received'>;
   readonly state: FinalState;
   readonly replayed: boolean;
   readonly attempts: number;
@@ -81,7 +83,7 @@ interface MessageFate {
 
 /** Replays one message's ledger entries to the state they leave it in. */
 export function fateOf(timeline: readonly LedgerEntry[]): MessageFate | undefined {
-  const received = timeline.find((entry) => entry.type === 'received');
+  const received = receivedOf(timeline);
   if (received === undefined) {
     return undefined;
   }
@@ -89,31 +91,39 @@ export function fateOf(timeline: readonly LedgerEntry[]): MessageFate | undefine
   let replayed = false;
   let attempts = 0;
   let reason: string | undefined;
-  for (const entry of timeline) {
-    switch (entry.type) {
+  for (const { event } of timeline) {
+    if (event === undefined) {
+      continue;
+    }
+    switch (event.type) {
       case 'attempt-failed':
         attempts += 1;
         state = 'pending';
-        reason = entry.fields.reason ?? reason;
+        reason = event.reason;
         break;
       case 'delivered':
         attempts += 1;
         state = 'delivered';
         break;
       case 'failed':
-        attempts += entry.fields.attempt === undefined ? 0 : 1;
+        attempts += 1;
         state = 'failed';
-        reason = entry.fields.reason ?? reason;
+        reason = event.reason;
         break;
       case 'superseded':
         state = 'superseded';
-        reason = entry.fields.reason ?? 'a newer version of the record was received';
+        reason = event.reason;
         break;
       case 'replayed':
         replayed = true;
         state = 'pending';
         break;
-      default:
+      case 'received':
+      case 'rejected':
+      case 'purged':
+      case 'audit-access':
+      case 'audit-forwarded':
+      case 'audit-forward-failed':
         break;
     }
   }
@@ -151,12 +161,7 @@ export async function reconcile(
   query: ReconciliationQuery,
   now: Date,
 ): Promise<ReconciliationReport> {
-  const { redis, index } = ledger;
-  const ids = await redis.zrangebyscore(
-    index.practice(query.practice),
-    query.from.getTime(),
-    `(${String(query.to.getTime())}`,
-  );
+  const ids = await ledger.messageIdsOfPractice(query.practice, query.from, query.to);
   const timelines = await timelinesInBatches(ledger, ids);
   const counts = { received: 0, delivered: 0, failed: 0, pending: 0, superseded: 0, replayed: 0, rejected: 0 };
   const undelivered: UndeliveredMessage[] = [];
@@ -166,22 +171,21 @@ export async function reconcile(
     if (fate === undefined) {
       continue;
     }
-    const { fields } = fate.received;
+    const { received } = fate;
     counts.received += 1;
     counts[fate.state] += 1;
     counts.replayed += fate.replayed ? 1 : 0;
-    const sourceSystem = fields.sourceSystem ?? '';
-    const recordId = fields.recordId ?? '';
+    const { sourceSystem, recordId } = received;
     records.set(`${sourceSystem} ${recordId}`, { sourceSystem, recordId });
     if (fate.state !== 'delivered') {
       undelivered.push({
         messageId: id,
         state: fate.state,
-        kind: fields.kind ?? '',
+        kind: received.kind,
         sourceSystem,
         recordId,
-        recordVersion: Number(fields.recordVersion ?? '0'),
-        receivedAt: fields.at ?? '',
+        recordVersion: received.recordVersion,
+        receivedAt: received.at,
         attempts: fate.attempts,
         ...(fate.reason !== undefined ? { reason: fate.reason } : {}),
       });
@@ -201,35 +205,25 @@ export async function reconcile(
   };
 }
 
-function parseReasons(text: string | undefined): RejectionReason[] {
-  try {
-    const parsed: unknown = JSON.parse(text ?? '[]');
-    return Array.isArray(parsed) ? (parsed as RejectionReason[]) : [];
-  } catch {
-    return [];
-  }
-}
-
 /** The practice's refused submissions in the period, oldest first. */
 async function rejections(ledger: AuditLedger, query: ReconciliationQuery): Promise<RejectedSubmission[]> {
-  const ids = await ledger.redis.zrangebyscore(
-    ledger.index.rejectedAt(query.practice),
-    query.from.getTime(),
-    `(${String(query.to.getTime())}`,
-  );
+  const ids = await ledger.rejectionIdsOfPractice(query.practice, query.from, query.to);
   const out: RejectedSubmission[] = [];
   for (let i = 0; i < ids.length; i += BATCH) {
-    for (const { id, fields } of await ledger.entriesById(ids.slice(i, i + BATCH))) {
+    for (const { id, event } of await ledger.entriesById(ids.slice(i, i + BATCH))) {
+      if (event?.type !== 'rejected') {
+        continue;
+      }
       out.push({
         entryId: id,
-        at: fields.at ?? '',
-        kind: fields.kind ?? '',
-        client: fields.client ?? '',
-        httpStatus: Number(fields.httpStatus ?? '0'),
-        ...(fields.sourceSystem !== undefined ? { sourceSystem: fields.sourceSystem } : {}),
-        ...(fields.recordId !== undefined ? { recordId: fields.recordId } : {}),
-        ...(fields.recordVersion !== undefined ? { recordVersion: Number(fields.recordVersion) } : {}),
-        reasons: parseReasons(fields.reasons),
+        at: event.at,
+        kind: event.kind,
+        client: event.client,
+        httpStatus: event.httpStatus,
+        ...(event.sourceSystem !== undefined ? { sourceSystem: event.sourceSystem } : {}),
+        ...(event.recordId !== undefined ? { recordId: event.recordId } : {}),
+        ...(event.recordVersion !== undefined ? { recordVersion: event.recordVersion } : {}),
+        reasons: event.reasons,
       });
     }
   }
@@ -241,22 +235,19 @@ async function versionGaps(
   ledger: AuditLedger,
   records: readonly { sourceSystem: string; recordId: string }[],
 ): Promise<VersionGap[]> {
-  const { redis, index } = ledger;
   const byRecordId = new Map<string, string[]>();
   for (let i = 0; i < records.length; i += BATCH) {
-    const slice = records.slice(i, i + BATCH);
-    const replies = await redis.pipeline(slice.map((r) => ['zrange', index.record(r.recordId), '0', '-1'])).exec();
-    slice.forEach((r, j) => {
-      const reply = replies?.[j]?.[1];
-      byRecordId.set(r.recordId, Array.isArray(reply) ? (reply as string[]) : []);
-    });
+    const slice = records.slice(i, i + BATCH).map((r) => r.recordId);
+    for (const [recordId, ids] of await ledger.messageIdsOfRecords(slice)) {
+      byRecordId.set(recordId, ids);
+    }
   }
   const timelines = await timelinesInBatches(ledger, [...new Set([...byRecordId.values()].flat())]);
   const gaps: VersionGap[] = [];
   for (const { sourceSystem, recordId } of records) {
     const versions = (byRecordId.get(recordId) ?? []).flatMap((id) => {
-      const received = timelines.get(id)?.find((entry) => entry.type === 'received');
-      return received?.fields.sourceSystem === sourceSystem ? [Number(received.fields.recordVersion)] : [];
+      const received = receivedOf(timelines.get(id) ?? []);
+      return received?.sourceSystem === sourceSystem ? [received.recordVersion] : [];
     });
     const missing = missingVersions(versions);
     if (missing.length > 0) {

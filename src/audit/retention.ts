@@ -2,11 +2,10 @@
  * The retention purge: once a settled message is older than the retention period, its body (the patient data)
  * is replaced by a non-personal envelope (kind, source ids, practice) and the EHR's OperationOutcome is dropped,
  * while the record's state, its indexes and the whole ledger stay. Each purge appends a `purged` ledger entry in
- * the same atomic step (ledger-scripts.ts), so the chain keeps verifying and the timeline shows when and why.
+ * the same atomic step (store/retention-store.ts), so the chain keeps verifying and the timeline shows when and why.
  */
 import type { MessageStatus } from '../messages/record';
 import type { AuditLedger } from '../store/ledger';
-import { PURGE_BODY } from '../store/ledger-scripts';
 
 export interface RetentionPolicy {
   readonly retentionDays: number;
@@ -64,8 +63,13 @@ export function purgedEnvelope(messageJson: string): string {
   });
 }
 
+/** The status, if the policy lets a message in it lose its body. */
+function purgeableStatus(status: string, allowed: readonly MessageStatus[]): MessageStatus | undefined {
+  return allowed.find((candidate) => candidate === status);
+}
+
 export async function purgeExpired(ledger: AuditLedger, options: PurgeOptions): Promise<PurgeReport> {
-  const { redis, keys, index } = ledger;
+  const { retention } = ledger;
   const cutoff = new Date(options.now.getTime() - options.retentionDays * DAY_MS);
   const allowed = purgeableStatuses(options);
   const limit = options.limit ?? Number.MAX_SAFE_INTEGER;
@@ -74,14 +78,7 @@ export async function purgeExpired(ledger: AuditLedger, options: PurgeOptions): 
   // Purged ids leave the index, kept ones stay: the next batch starts after the ones kept so far.
   let offset = 0;
   for (;;) {
-    const ids = await redis.zrangebyscore(
-      index.retained,
-      '-inf',
-      `(${String(cutoff.getTime())}`,
-      'LIMIT',
-      offset,
-      BATCH,
-    );
+    const ids = await retention.receivedBefore(cutoff, offset, BATCH);
     if (ids.length === 0) {
       break;
     }
@@ -89,54 +86,46 @@ export async function purgeExpired(ledger: AuditLedger, options: PurgeOptions): 
       if (purged.length >= limit) {
         return { dryRun: options.dryRun === true, cutoff: cutoff.toISOString(), purged, kept };
       }
-      const [status, message, practice, endpoint] = await redis.hmget(
-        keys.message(id),
-        'status',
-        'message',
-        'practice',
-        'endpointId',
-      );
-      if (status === null || status === undefined || message === null || message === undefined) {
+      const message = await retention.read(id);
+      if (message === undefined) {
         if (options.dryRun !== true) {
           // The message itself is gone (deleted by hand): nothing left to purge.
-          await redis.zrem(index.retained, id);
+          await retention.forget(id);
         } else {
           offset += 1;
         }
         continue;
       }
-      const purgeable = allowed.includes(status as MessageStatus);
-      if (!purgeable || options.dryRun === true) {
-        if (purgeable) {
+      const status = purgeableStatus(message.status, allowed);
+      if (status === undefined || options.dryRun === true) {
+        if (status !== undefined) {
           purged.push(id);
         } else {
-          kept[status] = (kept[status] ?? 0) + 1;
+          kept[message.status] = (kept[message.status] ?? 0) + 1;
         }
         offset += 1;
         continue;
       }
-      const at = options.now.toISOString();
-      const outcome = String(
-        await PURGE_BODY.run(
-          redis,
-          [keys.message(id), keys.ledger, keys.ledgerHead, index.retained],
-          [
-            id,
-            allowed.join(' '),
-            purgedEnvelope(message),
-            at,
-            ...['type', 'purged', 'at', at, 'messageId', id],
-            ...['practice', practice ?? '', 'endpoint', endpoint ?? '', 'status', status],
-            ...['by', options.by, 'retentionDays', String(options.retentionDays), 'cutoff', cutoff.toISOString()],
-          ],
-        ),
+      const outcome = await retention.purge(
+        {
+          type: 'purged',
+          at: options.now.toISOString(),
+          messageId: id,
+          practice: message.practice,
+          endpoint: message.endpoint,
+          status,
+          by: options.by,
+          retentionDays: options.retentionDays,
+          cutoff: cutoff.toISOString(),
+        },
+        allowed,
+        purgedEnvelope(message.messageJson),
       );
-      if (outcome === 'purged') {
+      if (outcome.kind === 'purged') {
         purged.push(id);
-      } else if (outcome.startsWith('status:')) {
+      } else if (outcome.kind === 'kept') {
         // It moved on since it was read (a replay); it stays in the index for a later run.
-        const current = outcome.slice('status:'.length);
-        kept[current] = (kept[current] ?? 0) + 1;
+        kept[outcome.status] = (kept[outcome.status] ?? 0) + 1;
         offset += 1;
       }
       // 'missing' and 'already' left the index, so the offset stays.

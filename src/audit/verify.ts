@@ -3,9 +3,8 @@
  * entry whose content was changed (its hash no longer matches), removed or reordered (its sequence number or
  * `prev` does not follow on), or a head that does not match the last entry (entries cut off the end).
  */
-import { entryHash } from '../store/canonical';
+import { GENESIS_HASH, entryHash } from '../store/canonical';
 import type { AuditLedger } from '../store/ledger';
-import { GENESIS_HASH } from '../store/ledger-lua';
 
 export type BreakReason = 'hash-mismatch' | 'sequence-gap' | 'prev-mismatch' | 'head-mismatch' | 'unchained';
 

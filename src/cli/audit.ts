@@ -11,19 +11,18 @@ import type { AuditAction } from '../audit/access';
 import { recordAccess } from '../audit/access';
 import { ledgerCsv, ledgerNdjson } from '../audit/exports';
 import type { LedgerEntry } from '../store/ledger';
-import { AuditLedger } from '../store/ledger';
+import type { AuditLedger } from '../store/ledger';
 import type { PatientKeyer } from '../store/patient-key';
 import type { RetentionPolicy } from '../audit/retention';
 import { purgeExpired } from '../audit/retention';
 import { hostname } from 'node:os';
-import { auditEventExport } from '../audit/audit-event-export';
+import { auditEventExport, isDeliveryEntry } from '../audit/audit-event-export';
 import { auditEventSite } from '../audit/audit-events';
 import { createEndpointRegistry } from '../delivery/endpoints';
 import { packageVersion } from '../lib/version';
 import { verifyLedger } from '../audit/verify';
 import type { Config } from '../config/schema';
-import { patientKeyer } from '../store/patient-key';
-import { messageKeys } from '../store/keys';
+import { createStore } from '../store/create-store';
 import { closeRedis, createRedis } from '../store/connection';
 
 export interface AuditCliContext {
@@ -110,6 +109,7 @@ export async function purgeCommand(ctx: AuditCliContext, policy: RetentionPolicy
   return 0;
 }
 
+/** Any entry naming the practice, as stored (the CSV and NDJSON exports carry every entry as it is). */
 function inPractice(entry: LedgerEntry, practice: string | undefined): boolean {
   return practice === undefined || entry.fields.practice === practice;
 }
@@ -135,7 +135,7 @@ export async function exportCommand(
     }
     const entries: LedgerEntry[] = [];
     for await (const entry of ctx.ledger.scan(start, end)) {
-      if ((entry.type === 'delivered' || entry.type === 'failed') && inPractice(entry, options.practice)) {
+      if (isDeliveryEntry(entry, options.practice)) {
         entries.push(entry);
       }
     }
@@ -180,10 +180,12 @@ async function withContext(
 ): Promise<number> {
   const redis = createRedis(config.redis.url, 'command', { enableOfflineQueue: true });
   try {
-    const keys = messageKeys(config.redis.prefix);
+    const { ledger, patientKey } = createStore(redis, config.redis.prefix, {
+      patientKeySecret: config.audit.patientKeySecret,
+    });
     const ctx: AuditCliContext = {
-      ledger: new AuditLedger(redis, keys),
-      patientKey: patientKeyer(redis, `${config.redis.prefix}:audit:patient-key-secret`, config.audit.patientKeySecret),
+      ledger,
+      patientKey,
       out: process.stdout,
       now: () => new Date(),
       who,

@@ -16,7 +16,6 @@ import { runPeriodically } from '../lib/periodic';
 import type { AuditEventSite } from '../audit/audit-events';
 import type { AuditForwardResult, AuditTarget } from '../audit/audit-forward';
 import { forwardAuditEvents } from '../audit/audit-forward';
-import { auditForwardOutboxKey } from '../store/forward-keys';
 import type { AuditLedger } from '../store/ledger';
 
 /** Job data: ids only, the events are rebuilt from the ledger. */
@@ -144,21 +143,20 @@ export function startAuditForwarding(options: AuditForwardingOptions): AuditForw
     return worker;
   });
 
-  const outbox = auditForwardOutboxKey(options.redisPrefix);
+  const { forwardOutbox, messages } = options.ledger;
   const sweepOnce = async (): Promise<number> => {
-    const due = await options.redis.zrangebyscore(outbox, '-inf', options.now().getTime(), 'LIMIT', 0, 500);
+    const due = await forwardOutbox.due(options.now(), 500);
     for (const member of due) {
       const job = parseMember(member);
-      const endpointId =
-        job === undefined ? null : await options.redis.hget(options.ledger.keys.message(job.messageId), 'endpointId');
-      const queue = endpointId === null ? undefined : queues.get(endpointId);
+      const endpointId = job === undefined ? undefined : await messages.endpointOf(job.messageId);
+      const queue = endpointId === undefined ? undefined : queues.get(endpointId);
       if (job !== undefined && queue !== undefined) {
         // Idempotent: BullMQ ignores an add whose job id exists, and a rerun finds its work already recorded.
         await queue.add('forward', job, { jobId: auditForwardJobId(job.messageId, job.attempt) });
       } else {
         log.info({ member, endpoint: endpointId }, 'hand-off dropped: its endpoint no longer sends AuditEvents');
       }
-      await options.redis.zrem(outbox, member);
+      await forwardOutbox.remove(member);
     }
     return due.length;
   };

@@ -8,14 +8,11 @@ import { createConformanceChecker } from '../conformance';
 import type { ConformanceCheck } from '../delivery/attempt';
 import type { DeliveryDeps } from '../delivery/deliver-message';
 import type { EndpointRegistry } from '../delivery/endpoints';
-import { createRecordLeases } from '../store/record-lease';
 import { createEndpointRegistry } from '../delivery/endpoints';
-import { AuditLedger } from '../store/ledger';
+import type { AuditLedger } from '../store/ledger';
 import type { PatientKeyer } from '../store/patient-key';
-import { patientKeyer } from '../store/patient-key';
-import { messageKeys } from '../store/keys';
-import { createMessageLifecycle } from '../store/message-lifecycle';
-import { MessageStore } from '../store/message-store';
+import type { MessageStore } from '../store/message-store';
+import { createStore } from '../store/create-store';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import { createMetrics } from '../observability/metrics';
@@ -52,20 +49,18 @@ export interface ServiceOptions {
 export function createServices(config: Config, logger: Logger, options: ServiceOptions = {}): Services {
   const redis = createRedis(config.redis.url, 'command');
   const workerRedis = createRedis(config.redis.url, 'worker');
-  const keys = messageKeys(config.redis.prefix);
-  const patientKey = patientKeyer(
-    redis,
-    `${config.redis.prefix}:audit:patient-key-secret`,
-    config.audit.patientKeySecret,
-  );
-  const store = new MessageStore(redis, keys, { patientKey });
-  const ledger = new AuditLedger(redis, keys);
+  const {
+    messages: store,
+    ledger,
+    leases,
+    patientKey,
+    lifecycle,
+  } = createStore(redis, config.redis.prefix, { patientKeySecret: config.audit.patientKeySecret });
   const queues = new DeliveryQueues(redis, config.redis.prefix);
   const endpoints = createEndpointRegistry(config.endpoints, {
     ...(options.sandboxBaseUrl !== undefined ? { sandboxBaseUrl: options.sandboxBaseUrl } : {}),
   });
   const conformance = createConformanceChecker();
-  const leases = createRecordLeases(redis, config.redis.prefix);
   const now = (): Date => new Date();
   const services: Services = {
     config,
@@ -83,7 +78,7 @@ export function createServices(config: Config, logger: Logger, options: ServiceO
     newId: randomUUID,
     deliveryDeps: () => ({
       messages: store,
-      lifecycle: createMessageLifecycle(store),
+      lifecycle,
       endpoints,
       conformance,
       logger,

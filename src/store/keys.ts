@@ -15,6 +15,8 @@ export interface MessageKeys {
   readonly ledgerHead: string;
   /** Latest accepted version (and status) of one source record, used to judge the next version's status change. */
   latestOfRecord(system: string, kind: string, recordId: string): string;
+  /** The generated secret of the NHS number keyed hash, when none is configured (patient-key.ts). */
+  readonly patientKeySecret: string;
 }
 
 export function messageKeys(prefix: string): MessageKeys {
@@ -29,5 +31,6 @@ export function messageKeys(prefix: string): MessageKeys {
     ledgerHead: `${prefix}:ledger:head`,
     // The system is a URI; encoding it keeps ':' and spaces out of the key's own separators.
     latestOfRecord: (system, kind, recordId) => `${prefix}:latest:${kind}:${encodeURIComponent(system)}:${recordId}`,
+    patientKeySecret: `${prefix}:audit:patient-key-secret`,
   };
 }

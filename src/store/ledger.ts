@@ -1,36 +1,24 @@
 /**
- * Reading and appending the audit ledger: a Redis Stream of hash-chained entries (see ledger-lua.ts). Entries are
- * parsed into a typed view that keeps the stored field order, which the chain hash depends on.
+ * Reading and appending the audit ledger: a Redis Stream of hash-chained entries (see lua/append-ledger.lua).
+ * Entries are parsed into a view that keeps the stored field order, which the chain hash depends on, and decoded
+ * into the event they record (ledger-events.ts).
  */
+import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { fieldPairs } from './lua-script';
+import type { MessageStatus } from '../messages/record';
+import { AuditForwardOutbox } from './audit-forward-outbox';
+import { auditForwardRecordedKey } from './forward-keys';
+import { MessageSummaries } from './message-summaries';
+import { RetentionStore } from './retention-store';
+import { ledgerBlock } from './ledger-block';
 import type { MessageKeys } from './keys';
 import type { LedgerIndexKeys } from './ledger-keys';
 import { ledgerIndexKeys } from './ledger-keys';
 import { APPEND_ENTRY, APPEND_ONCE } from './ledger-scripts';
+import type { LedgerEvent, LedgerEventOf } from './ledger-events';
+import { decodeLedgerEvent, encodeLedgerEvent } from './ledger-events';
 
-/** Event types in the ledger. Other modules may add more; readers treat unknown types as informational. */
-export const LEDGER_EVENT_TYPES = [
-  'received',
-  'rejected',
-  'attempt-failed',
-  'delivered',
-  'failed',
-  'superseded',
-  'replayed',
-  'purged',
-  'audit-access',
-  'audit-forwarded',
-  'audit-forward-failed',
-] as const;
-
-/** One reason a submission was refused, as a `rejected` entry records it: where, and what kind of problem. */
-export interface RejectionReason {
-  /** JSON path of the offending field (`$this` for the whole body). */
-  readonly path: string;
-  /** FHIR issue type code, e.g. invalid, required, duplicate, not-supported. */
-  readonly code: string;
-}
+export type { RejectionReason } from './ledger-events';
 
 export interface LedgerEntry {
   /** Stream id (`<ms>-<n>`): when Redis stored the entry. */
@@ -39,7 +27,9 @@ export interface LedgerEntry {
   readonly prev: string;
   readonly hash: string;
   readonly type: string;
-  /** Every field except seq, prev and hash. */
+  /** The event the entry records; undefined when its fields are not a well-formed event (altered, or unknown). */
+  readonly event: LedgerEvent | undefined;
+  /** Every stored field except seq, prev and hash, as stored: what exports and the timeline view show. */
   readonly fields: Readonly<Record<string, string>>;
   /** Every stored name and value in order, `hash` excluded: what the chain hash covers. */
   readonly pairs: readonly string[];
@@ -75,45 +65,148 @@ export function parseEntry([id, raw]: RawEntry): LedgerEntry {
       fields[name] = value;
     }
   }
-  return { id, seq, prev, hash, type: fields.type ?? '', fields, pairs };
+  return { id, seq, prev, hash, type: fields.type ?? '', event: decodeLedgerEvent(fields), fields, pairs };
 }
 
+/** The message's `received` event, if its timeline has one. */
+export function receivedOf(timeline: readonly LedgerEntry[]): LedgerEventOf<'received'> | undefined {
+  for (const { event } of timeline) {
+    if (event?.type === 'received') {
+      return event;
+    }
+  }
+  return undefined;
+}
+
+/** The index filters of a message search; each one narrows the messages received in the period. */
+export interface MessageIndexFilter {
+  readonly practice?: string;
+  readonly endpoint?: string;
+  readonly recordId?: string;
+  /** The keyed hash of an NHS number (patient-key.ts). */
+  readonly patientKey?: string;
+  readonly status?: MessageStatus;
+}
+
+/** A period of time received: `from` inclusive, `to` exclusive; either end open when absent. */
+export interface ReceivedPeriod {
+  readonly from?: Date;
+  readonly to?: Date;
+}
+
+/** How long a search's intersection of indexes lives if the search dies before deleting it. */
+const SCRATCH_TTL_S = 60;
+
+/**
+ * The audit side's repository: the ledger and its indexes, with the message reads (summaries, written resources),
+ * the retention purge and the AuditEvent hand-off set the audit modules use. Nothing outside the store sees its
+ * Redis connection or key names.
+ */
 export class AuditLedger {
-  readonly index: LedgerIndexKeys;
+  private readonly index: LedgerIndexKeys;
+  readonly messages: MessageSummaries;
+  readonly retention: RetentionStore;
+  readonly forwardOutbox: AuditForwardOutbox;
 
   constructor(
-    readonly redis: Redis,
-    readonly keys: MessageKeys,
+    private readonly redis: Redis,
+    private readonly keys: MessageKeys,
   ) {
     this.index = ledgerIndexKeys(keys.ledger);
+    this.messages = new MessageSummaries(redis, keys);
+    this.retention = new RetentionStore(redis, keys);
+    this.forwardOutbox = new AuditForwardOutbox(redis, keys.prefix);
   }
 
   /** Appends an entry that comes with no message state change. `at` also scores it in the indexes. */
-  async append(fields: Readonly<Record<string, string>>, at?: Date): Promise<string> {
-    return String(
-      await APPEND_ENTRY.run(
-        this.redis,
-        [this.keys.ledger, this.keys.ledgerHead],
-        [at === undefined ? '' : String(at.getTime()), ...fieldPairs(fields)],
-      ),
+  async append(event: LedgerEvent, at?: Date): Promise<string> {
+    const block = ledgerBlock(this.keys, encodeLedgerEvent(event), at);
+    return APPEND_ENTRY.run(this.redis, block.keys, block.args);
+  }
+
+  /**
+   * Records the outcome of forwarding one delivery's AuditEvents, unless it was recorded already (atomically), as
+   * a retried forwarding job may finish twice. Returns the entry's stream id, or undefined when already recorded.
+   */
+  async recordForward(
+    event: LedgerEventOf<'audit-forwarded'> | LedgerEventOf<'audit-forward-failed'>,
+  ): Promise<string | undefined> {
+    const block = ledgerBlock(this.keys, encodeLedgerEvent(event));
+    const marker = `${event.messageId}.${String(event.attempt)}`;
+    const id = await APPEND_ONCE.run(
+      this.redis,
+      [auditForwardRecordedKey(this.keys.prefix), ...block.keys],
+      [marker, ...block.args],
+    );
+    return id ?? undefined;
+  }
+
+  /** Ids of the messages for the practice received in [from, to), oldest first. */
+  async messageIdsOfPractice(practice: string, from: Date, to: Date): Promise<string[]> {
+    return this.redis.zrangebyscore(this.index.practice(practice), from.getTime(), `(${String(to.getTime())}`);
+  }
+
+  /** Entry ids of the submissions naming the practice that were refused in [from, to), oldest first. */
+  async rejectionIdsOfPractice(practice: string, from: Date, to: Date): Promise<string[]> {
+    return this.redis.zrangebyscore(this.index.rejectedAt(practice), from.getTime(), `(${String(to.getTime())}`);
+  }
+
+  /** Ids of every message ever received for each source record id. */
+  async messageIdsOfRecords(recordIds: readonly string[]): Promise<Map<string, string[]>> {
+    const replies =
+      recordIds.length === 0
+        ? []
+        : await this.redis.pipeline(recordIds.map((id) => ['zrange', this.index.record(id), '0', '-1'])).exec();
+    return new Map(
+      recordIds.map((id, i) => {
+        const reply = replies?.[i]?.[1];
+        return [id, Array.isArray(reply) ? reply.filter((m): m is string => typeof m === 'string') : []];
+      }),
     );
   }
 
   /**
-   * Appends an entry unless one was already recorded under `marker` in the hash `markerKey` (atomically), for work
-   * that may run more than once. Returns the entry's stream id, or undefined when it was already recorded.
+   * One page of the ids of messages received in the period that match every filter, newest first, with how many
+   * match in all. Filters are intersected in Redis, so a page costs the same however large the indexes grow.
    */
-  async appendOnce(
-    markerKey: string,
-    marker: string,
-    fields: Readonly<Record<string, string>>,
-  ): Promise<string | undefined> {
-    const id = await APPEND_ONCE.run(
-      this.redis,
-      [this.keys.ledger, this.keys.ledgerHead, markerKey],
-      [marker, '', ...fieldPairs(fields)],
-    );
-    return typeof id === 'string' ? id : undefined;
+  async findMessageIds(
+    filter: MessageIndexFilter,
+    period: ReceivedPeriod,
+    offset: number,
+    limit: number,
+  ): Promise<{ readonly total: number; readonly ids: string[] }> {
+    const index = this.index;
+    const filters: string[] = [];
+    if (filter.practice !== undefined) filters.push(index.practice(filter.practice));
+    if (filter.endpoint !== undefined) filters.push(index.endpoint(filter.endpoint));
+    if (filter.recordId !== undefined) filters.push(index.record(filter.recordId));
+    if (filter.patientKey !== undefined) filters.push(index.patient(filter.patientKey));
+    if (filter.status !== undefined) filters.push(this.keys.byStatus(filter.status));
+    const min = period.from === undefined ? '-inf' : String(period.from.getTime());
+    const max = period.to === undefined ? '+inf' : `(${String(period.to.getTime())}`;
+    let source = index.received;
+    let scratch: string | undefined;
+    if (filters.length > 0) {
+      // Scores come from the received index alone (weight 1), so the status index's own scores do not count.
+      scratch = index.scratch(randomUUID());
+      source = scratch;
+      await this.redis
+        .multi()
+        .zinterstore(scratch, filters.length + 1, index.received, ...filters, 'WEIGHTS', 1, ...filters.map(() => 0))
+        .expire(scratch, SCRATCH_TTL_S)
+        .exec();
+    }
+    try {
+      const [total, ids] = await Promise.all([
+        this.redis.zcount(source, min, max),
+        this.redis.zrevrangebyscore(source, max, min, 'LIMIT', offset, limit),
+      ]);
+      return { total, ids };
+    } finally {
+      if (scratch !== undefined) {
+        await this.redis.del(scratch);
+      }
+    }
   }
 
   async head(): Promise<LedgerHead> {

@@ -1,13 +1,14 @@
 /**
  * The delivery lifecycle of a stored message as named transitions: claim an attempt, then record it as delivered,
  * to be retried later, failed or superseded. Each transition owns the states it may start from, the record fields
- * it changes, its ledger entry and its audit hand-off, so callers say what happened, not how it is stored.
+ * it changes, its typed ledger event and its audit hand-off, so callers say what happened, not how it is stored.
+ * A claim is one script that also answers with the claimed record.
  */
 import type { OperationOutcome } from '@medplum/fhirtypes';
 import { summariseOutcome } from '../lib/outcome-summary';
 import type { MessageRecord, MessageStatus, WrittenResource } from '../messages/record';
-import { auditForwardOutboxKey } from './forward-keys';
-import type { LedgerFields, MessageStore, Transition } from './message-store';
+import type { LedgerEvent, LedgerEventOf } from './ledger-events';
+import type { MessageStore, Transition } from './message-store';
 
 export interface AttemptFacts {
   readonly messageId: string;
@@ -66,25 +67,22 @@ const CLAIMABLE: readonly MessageStatus[] = ['queued', 'delivering'];
 /** Only the attempt that holds the claim records a result; anything else means the message moved on. */
 const CLAIMED: readonly MessageStatus[] = ['delivering'];
 
-/**
- * The ledger fields every attempt entry starts with, in this order: the hash chain and the audit exports depend on
- * the exact names, order and values.
- */
-function attemptFields(type: string, facts: AttemptFacts): Record<string, string> {
+type AttemptEventFields = Pick<
+  LedgerEventOf<'delivered'>,
+  'messageId' | 'endpoint' | 'practice' | 'attempt' | 'requestId' | 'latencyMs' | 'at'
+>;
+
+/** What every attempt's ledger event starts with (ledger-events.ts fixes the stored order). */
+function attemptOf(facts: AttemptFacts): AttemptEventFields {
   return {
-    type,
     messageId: facts.messageId,
     endpoint: facts.endpointId,
     practice: facts.practice,
-    attempt: String(facts.attempt),
+    attempt: facts.attempt,
     requestId: facts.requestId,
-    latencyMs: String(facts.at.getTime() - facts.startedAt.getTime()),
+    latencyMs: facts.at.getTime() - facts.startedAt.getTime(),
     at: facts.at.toISOString(),
   };
-}
-
-function optionalStatus(httpStatus: number | undefined): LedgerFields {
-  return httpStatus !== undefined ? { httpStatus: String(httpStatus) } : {};
 }
 
 /** `Type/id[/_history/vid]` for each written resource, space separated. */
@@ -93,39 +91,30 @@ function resourceList(resources: readonly WrittenResource[]): string {
 }
 
 export function createMessageLifecycle(store: MessageStore): MessageLifecycle {
-  const handOffKey = auditForwardOutboxKey(store.keys.prefix);
-
-  async function recordResult(facts: AttemptFacts, change: Omit<Transition, 'from' | 'now'>): Promise<boolean> {
+  async function recordResult(
+    facts: AttemptFacts,
+    change: Omit<Transition, 'from' | 'now' | 'event'> & { readonly event: LedgerEvent },
+  ): Promise<boolean> {
     const moved = await store.transition(facts.messageId, { ...change, from: CLAIMED, now: facts.at });
     return moved.ok;
   }
 
-  function handOff(wanted: boolean): { readonly handOffTo?: string } {
-    // The entry joins the AuditEvent forwarding hand-off set in the same atomic step, so no crash loses a forward.
-    return wanted ? { handOffTo: handOffKey } : {};
-  }
-
   return {
     async claim(messageId, now) {
-      const claimed = await store.transition(messageId, {
-        status: 'delivering',
-        from: CLAIMABLE,
-        incrementAttempts: true,
-        now,
-      });
+      const claimed = await store.claim(messageId, CLAIMABLE, now);
       if (!claimed.ok) {
         return claimed.reason === 'missing'
           ? { ok: false, reason: 'missing' }
           : { ok: false, reason: 'conflict', status: claimed.currentStatus };
       }
-      const record = await store.get(messageId);
-      return record === undefined ? { ok: false, reason: 'missing' } : { ok: true, record, attempt: claimed.attempts };
+      return { ok: true, record: claimed.record, attempt: claimed.attempts };
     },
 
     async delivered(facts, result) {
       return recordResult(facts, {
         status: 'delivered',
-        ...handOff(result.handOff),
+        // The entry joins the AuditEvent forwarding hand-off set in the same atomic step, so no crash loses a forward.
+        handOff: result.handOff,
         changes: {
           deliveredAt: facts.at.toISOString(),
           resources: result.resources,
@@ -134,9 +123,10 @@ export function createMessageLifecycle(store: MessageStore): MessageLifecycle {
           outcome: null,
           nextAttemptAt: null,
         },
-        ledger: {
-          ...attemptFields('delivered', facts),
-          httpStatus: String(result.httpStatus),
+        event: {
+          type: 'delivered',
+          ...attemptOf(facts),
+          httpStatus: result.httpStatus,
           patient: result.patientRef,
           resources: resourceList(result.resources),
         },
@@ -150,11 +140,12 @@ export function createMessageLifecycle(store: MessageStore): MessageLifecycle {
           lastError: result.reason,
           nextAttemptAt: new Date(facts.at.getTime() + result.retryInMs).toISOString(),
         },
-        ledger: {
-          ...attemptFields('attempt-failed', facts),
-          ...optionalStatus(result.httpStatus),
+        event: {
+          type: 'attempt-failed',
+          ...attemptOf(facts),
+          ...(result.httpStatus !== undefined ? { httpStatus: result.httpStatus } : {}),
           reason: result.reason,
-          retryInMs: String(result.retryInMs),
+          retryInMs: result.retryInMs,
         },
       });
     },
@@ -163,16 +154,17 @@ export function createMessageLifecycle(store: MessageStore): MessageLifecycle {
       const patient = result.patientRef;
       return recordResult(facts, {
         status: 'failed',
-        ...handOff(result.handOff),
+        handOff: result.handOff,
         changes: {
           lastError: result.reason,
           outcome: result.outcome ?? null,
           nextAttemptAt: null,
           ...(patient !== undefined ? { patientRef: patient } : {}),
         },
-        ledger: {
-          ...attemptFields('failed', facts),
-          ...optionalStatus(result.httpStatus),
+        event: {
+          type: 'failed',
+          ...attemptOf(facts),
+          ...(result.httpStatus !== undefined ? { httpStatus: result.httpStatus } : {}),
           ...(patient !== undefined ? { patient } : {}),
           reason: result.reason,
           outcome: summariseOutcome(result.outcome),
@@ -184,10 +176,11 @@ export function createMessageLifecycle(store: MessageStore): MessageLifecycle {
       return recordResult(facts, {
         status: 'superseded',
         changes: { lastError: result.reason, nextAttemptAt: null },
-        ledger: {
-          ...attemptFields('superseded', facts),
+        event: {
+          type: 'superseded',
+          ...attemptOf(facts),
           reason: result.reason,
-          ehrVersion: String(result.ehrVersion),
+          ehrVersion: result.ehrVersion,
         },
       });
     },

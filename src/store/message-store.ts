@@ -8,12 +8,14 @@ import type { Redis } from 'ioredis';
 import { fieldPairs } from './lua-script';
 import type { MessageKeys } from './keys';
 import type { MessageRecord, MessageStatus, WrittenResource } from '../messages/record';
+import { MESSAGE_STATUSES } from '../messages/record';
 import { recordStatusOf } from '../messages/domain-rules';
 import type { InboundMessage, MessageKind, SourceRef } from '../messages/schemas';
-import { CREATE_MESSAGE, TRANSITION_MESSAGE } from './message-scripts';
-
-/** A ledger entry's fields (values are plain strings; no patient data goes here). */
-export type LedgerFields = Readonly<Record<string, string>>;
+import { CLAIM_MESSAGE, CREATE_MESSAGE, TRANSITION_MESSAGE } from './message-scripts';
+import { auditForwardOutboxKey } from './forward-keys';
+import { ledgerBlock } from './ledger-block';
+import type { LedgerEvent, LedgerEventOf } from './ledger-events';
+import { encodeLedgerEvent } from './ledger-events';
 
 export interface NewMessage {
   readonly id: string;
@@ -57,14 +59,20 @@ export interface Transition {
   readonly from?: readonly MessageStatus[];
   readonly incrementAttempts?: boolean;
   readonly changes?: RecordChanges;
-  readonly ledger?: LedgerFields;
+  /** The ledger event that records the change (none: no entry). */
+  readonly event?: LedgerEvent;
   /**
-   * A sorted set that receives `<messageId>.<attempt>` in the same atomic step as the ledger entry: a durable
-   * hand-off to follow-up work (such as forwarding AuditEvents) that a crash cannot lose.
+   * Puts `<messageId>.<attempt>` in the AuditEvent forwarding hand-off set in the same atomic step as the ledger
+   * entry: a durable hand-off to follow-up work that a crash cannot lose.
    */
-  readonly handOffTo?: string;
+  readonly handOff?: boolean;
   readonly now: Date;
 }
+
+export type ClaimOutcome =
+  | { readonly ok: true; readonly record: MessageRecord; readonly attempts: number }
+  | { readonly ok: false; readonly reason: 'missing' }
+  | { readonly ok: false; readonly reason: 'conflict'; readonly currentStatus: MessageStatus };
 
 export type TransitionResult =
   | { readonly ok: true; readonly previousStatus: MessageStatus; readonly attempts: number }
@@ -90,7 +98,7 @@ export interface MessageStoreOptions {
 export class MessageStore {
   constructor(
     private readonly redis: Redis,
-    readonly keys: MessageKeys,
+    private readonly keys: MessageKeys,
     private readonly options: MessageStoreOptions = {},
   ) {}
 
@@ -118,7 +126,7 @@ export class MessageStore {
       updatedAt: receivedAt,
       attempts: '0',
     });
-    const ledger = fieldPairs({
+    const received: LedgerEventOf<'received'> = {
       type: 'received',
       at: receivedAt,
       messageId: id,
@@ -129,29 +137,28 @@ export class MessageStore {
       ...(input.requestId !== undefined ? { requestId: input.requestId } : {}),
       sourceSystem: source.system,
       recordId: source.recordId,
-      recordVersion: String(source.recordVersion),
+      recordVersion: source.recordVersion,
       contentHash: input.contentHash,
       ...(patientKey !== undefined ? { patientKey } : {}),
-    });
+    };
+    const ledger = ledgerBlock(this.keys, encodeLedgerEvent(received), now);
     const keys = this.keys;
-    const reply = (await CREATE_MESSAGE.run(
+    const reply = await CREATE_MESSAGE.run(
       this.redis,
       [
         keys.idempotency(input.idempotencyKey),
         keys.message(id),
         keys.outbox,
         keys.byStatus('queued'),
-        keys.ledger,
-        keys.ledgerHead,
         keys.latestOfRecord(source.system, message.kind, source.recordId),
+        ...ledger.keys,
       ],
-      [`${id} ${input.contentHash}`, now.getTime(), fields.length, ...fields, ...ledger],
-    )) as [number, string, string?];
-    const [created, existingId, existingHash] = reply;
-    if (created === 1) {
+      [id, input.contentHash, now.getTime(), fields.length, ...fields, ...ledger.args],
+    );
+    if (reply[0] === 1) {
       return { created: true, id };
     }
-    return { created: false, id: existingId, sameContent: existingHash === input.contentHash };
+    return { created: false, id: reply[1], sameContent: reply[2] === input.contentHash };
   }
 
   /** The latest accepted version of a source record and its status then, or undefined if none was accepted. */
@@ -177,34 +184,53 @@ export class MessageStore {
 
   async transition(id: string, change: Transition): Promise<TransitionResult> {
     const fields = serialiseChanges(change.changes ?? {}, change.now);
-    const ledger = change.ledger === undefined ? [] : fieldPairs(change.ledger);
-    const reply = (await TRANSITION_MESSAGE.run(
+    const ledger = ledgerBlock(this.keys, change.event === undefined ? undefined : encodeLedgerEvent(change.event));
+    const handOff =
+      change.handOff === true && change.event !== undefined ? [auditForwardOutboxKey(this.keys.prefix)] : [];
+    const reply = await TRANSITION_MESSAGE.run(
       this.redis,
+      [this.keys.message(id), ...MESSAGE_STATUSES.map((s) => this.keys.byStatus(s)), ...handOff, ...ledger.keys],
       [
-        this.keys.message(id),
-        this.keys.ledger,
-        this.keys.ledgerHead,
-        ...(change.handOffTo !== undefined && ledger.length > 0 ? [change.handOffTo] : []),
-      ],
-      [
-        this.keys.statusIndexPrefix,
+        MESSAGE_STATUSES.length,
+        ...MESSAGE_STATUSES,
         change.status ?? '',
         (change.from ?? []).join(' '),
         change.now.getTime(),
         change.incrementAttempts === true ? '1' : '0',
+        handOff.length,
         fields.length,
         ...fields,
-        ...ledger,
+        ...ledger.args,
       ],
-    )) as [string, string?, number?];
-    const [outcome, status, attempts] = reply;
-    if (outcome === 'ok') {
-      return { ok: true, previousStatus: status as MessageStatus, attempts: attempts ?? 0 };
+    );
+    switch (reply[0]) {
+      case 'ok':
+        return { ok: true, previousStatus: reply[1], attempts: reply[2] };
+      case 'conflict':
+        return { ok: false, reason: 'conflict', currentStatus: reply[1] };
+      case 'missing':
+        return { ok: false, reason: 'missing' };
     }
-    if (outcome === 'conflict') {
-      return { ok: false, reason: 'conflict', currentStatus: status as MessageStatus };
+  }
+
+  /**
+   * Claims a message for a delivery attempt if it is in one of the `from` states: it moves to delivering with one
+   * more attempt, and the record comes back as it now stands in the same round trip.
+   */
+  async claim(id: string, from: readonly MessageStatus[], now: Date): Promise<ClaimOutcome> {
+    const reply = await CLAIM_MESSAGE.run(
+      this.redis,
+      [this.keys.message(id), ...MESSAGE_STATUSES.map((s) => this.keys.byStatus(s))],
+      [MESSAGE_STATUSES.length, ...MESSAGE_STATUSES, from.join(' '), now.getTime(), now.toISOString()],
+    );
+    switch (reply[0]) {
+      case 'ok':
+        return { ok: true, record: parseRecord(pairsToHash(reply[3])), attempts: reply[2] };
+      case 'conflict':
+        return { ok: false, reason: 'conflict', currentStatus: reply[1] };
+      case 'missing':
+        return { ok: false, reason: 'missing' };
     }
-    return { ok: false, reason: 'missing' };
   }
 
   /** Marks a message as handed to the queue, so the outbox sweeper leaves it alone. */
@@ -233,6 +259,15 @@ export class MessageStore {
   async markOutbox(id: string, now: Date): Promise<void> {
     await this.redis.zadd(this.keys.outbox, now.getTime(), id);
   }
+}
+
+/** `[name, value, ...]` (as HGETALL answers inside a script) → `{name: value}`. */
+function pairsToHash(pairs: readonly string[]): Record<string, string> {
+  const hash: Record<string, string> = {};
+  for (let i = 0; i + 1 < pairs.length; i += 2) {
+    hash[pairs[i] ?? ''] = pairs[i + 1] ?? '';
+  }
+  return hash;
 }
 
 function parseJson(text: string | undefined): unknown {

@@ -7,13 +7,11 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { MessageKind } from '../messages/schemas';
 import { sha256Hex } from '../messages/identity';
+import { z } from 'zod';
 import { LuaScript } from './lua-script';
 
-/** Deletes the lease only if it is still ours (it may have lapsed and been taken by another worker). */
-const RELEASE = new LuaScript(`
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-`);
+/** Deletes the lease only if it is still ours (lua/release-lease.lua). */
+const RELEASE = new LuaScript('release-lease', z.union([z.literal(0), z.literal(1)]));
 
 export interface RecordRef {
   readonly kind: MessageKind;

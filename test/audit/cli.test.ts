@@ -67,7 +67,19 @@ describe('audit CLI commands', () => {
       await store.transition(id, {
         status: 'delivered',
         now: old,
-        ledger: { type: 'delivered', at: old.toISOString(), messageId: id, practice, endpoint: 'sandbox' },
+        event: {
+          type: 'delivered',
+          messageId: id,
+          endpoint: 'sandbox',
+          practice,
+          attempt: 1,
+          requestId: `${id}.1`,
+          latencyMs: 20,
+          at: old.toISOString(),
+          httpStatus: 201,
+          patient: 'Patient/1',
+          resources: 'ServiceRequest/1/_history/1',
+        },
       });
     }
   });
@@ -83,7 +95,7 @@ describe('audit CLI commands', () => {
 
     const entries = await ledger.range('-', '+', 10);
     const removed = entries[2];
-    await redis.xdel(ledger.keys.ledger, removed?.id ?? '');
+    await redis.xdel(messageKeys(prefix).ledger, removed?.id ?? '');
     expect(await verifyCommand(context())).toBe(1);
     expect(output).toContain('BROKEN: the ledger does not verify after entry 2');
     expect(output).toContain('reason: sequence-gap');

@@ -5,7 +5,7 @@
  */
 import { parse } from 'csv-parse/sync';
 import { entryHash } from '../../src/store/canonical';
-import { GENESIS_HASH } from '../../src/store/ledger-lua';
+import { GENESIS_HASH } from '../../src/store/canonical';
 import type { TestAdapter } from '../support/adapter';
 import { eventually, postJson, startTestAdapter } from '../support/adapter';
 import { referralDoc } from '../support/fixtures';

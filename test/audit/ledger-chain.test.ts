@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { AuditLedger } from '../../src/store/ledger';
+import type { LedgerEvent } from '../../src/store/ledger-events';
 import { verifyLedger } from '../../src/audit/verify';
 import { entryHash } from '../../src/store/canonical';
 import { messageKeys } from '../../src/store/keys';
@@ -16,6 +17,10 @@ import { referralDoc } from '../support/fixtures';
 import { TEST_REDIS_URL, deleteKeys, uniquePrefix } from '../support/redis';
 
 type Raw = [string, string[]];
+
+function access(who: string, query: string): LedgerEvent {
+  return { type: 'audit-access', at: new Date().toISOString(), who, action: 'search', channel: 'api', query };
+}
 
 describe('hash-chained audit ledger', () => {
   let redis: Redis;
@@ -36,7 +41,7 @@ describe('hash-chained audit ledger', () => {
   async function appendSample(count: number): Promise<void> {
     for (let i = 1; i <= count; i += 1) {
       // Values with the encoding's own separators and multi-byte text must not confuse the canonical form.
-      await ledger.append({ type: 'audit-access', who: `auditor-${String(i)}`, what: `q=a:b,c ${'é'.repeat(i)}` });
+      await ledger.append(access(`auditor-${String(i)}`, `q=a:b,c ${'é'.repeat(i)}`));
     }
   }
 
@@ -132,7 +137,7 @@ describe('hash-chained audit ledger', () => {
           const store = new MessageStore(connection, keys);
           for (let i = 0; i < perWriter; i += 1) {
             if (w % 2 === 0) {
-              await writer.append({ type: 'audit-access', who: `writer-${String(w)}`, n: String(i) });
+              await writer.append(access(`writer-${String(w)}`, `n=${String(i)}`));
             } else {
               const validation = validateInbound('referral', referralDoc(), new Date());
               if (!validation.ok) {

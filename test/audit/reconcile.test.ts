@@ -81,16 +81,23 @@ describe('reconciliation on a generated month', () => {
   async function play(id: string, fate: Fate, at: Date): Promise<void> {
     const later = (minutes: number): Date => new Date(at.getTime() + minutes * 60_000);
     const common = { messageId: id, endpoint: 'sandbox', practice: PRACTICE };
+    const attemptOf = (n: number) => ({
+      ...common,
+      attempt: n,
+      requestId: `${id}.${String(n)}`,
+      latencyMs: 20,
+      at: later(n).toISOString(),
+    });
     const attemptFailed = async (n: number): Promise<void> => {
       await store.transition(id, {
         status: 'queued',
         now: later(n),
-        ledger: {
+        event: {
           type: 'attempt-failed',
-          ...common,
-          attempt: String(n),
-          httpStatus: '503',
+          ...attemptOf(n),
+          httpStatus: 503,
           reason: 'EHR returned 503',
+          retryInMs: 1000,
         },
       });
     };
@@ -98,14 +105,26 @@ describe('reconciliation on a generated month', () => {
       await store.transition(id, {
         status: 'delivered',
         now: later(n),
-        ledger: { type: 'delivered', ...common, attempt: String(n), httpStatus: '200', resources: 'ServiceRequest/1' },
+        event: {
+          type: 'delivered',
+          ...attemptOf(n),
+          httpStatus: 200,
+          patient: 'Patient/1',
+          resources: 'ServiceRequest/1',
+        },
       });
     };
     const fail = async (n: number): Promise<void> => {
       await store.transition(id, {
         status: 'failed',
         now: later(n),
-        ledger: { type: 'failed', ...common, attempt: String(n), httpStatus: '422', reason: 'EHR rejected: code' },
+        event: {
+          type: 'failed',
+          ...attemptOf(n),
+          httpStatus: 422,
+          reason: 'EHR rejected: code',
+          outcome: 'invalid: code',
+        },
       });
     };
     const replay = async (n: number): Promise<void> => {
@@ -113,7 +132,7 @@ describe('reconciliation on a generated month', () => {
         status: 'queued',
         from: ['failed'],
         now: later(n),
-        ledger: { type: 'replayed', ...common, by: 'ops-alice', at: later(n).toISOString() },
+        event: { type: 'replayed', ...common, by: 'ops-alice', at: later(n).toISOString(), previousError: 'refused' },
       });
     };
     switch (fate) {
@@ -131,7 +150,7 @@ describe('reconciliation on a generated month', () => {
         await store.transition(id, {
           status: 'superseded',
           now: later(1),
-          ledger: { type: 'superseded', ...common, reason: 'a newer version was delivered' },
+          event: { type: 'superseded', ...attemptOf(1), reason: 'a newer version was delivered', ehrVersion: 3 },
         });
         break;
       case 'replayed-delivered':

@@ -7,6 +7,8 @@
  */
 import { purgeExpired } from '../../src/audit/retention';
 import type { MessageStatus } from '../../src/messages/record';
+import type { LedgerEvent } from '../../src/store/ledger-events';
+import { messageKeys } from '../../src/store/keys';
 import { validateInbound } from '../../src/messages/validate';
 import type { TestAdapter } from '../support/adapter';
 import { eventually, postJson, startTestAdapter } from '../support/adapter';
@@ -48,13 +50,27 @@ describe('retention purge', () => {
     });
     await store.markEnqueued(id);
     const later = new Date(at.getTime() + 60_000);
-    const common = { at: later.toISOString(), messageId: id, endpoint: 'sandbox', practice: 'A81001' };
-    const ledger =
+    const common = {
+      messageId: id,
+      endpoint: 'sandbox',
+      practice: 'A81001',
+      attempt: 1,
+      requestId: `${id}.1`,
+      latencyMs: 20,
+      at: later.toISOString(),
+    };
+    const event: LedgerEvent =
       status === 'delivered'
-        ? { type: 'delivered', ...common, httpStatus: '200', resources: 'ServiceRequest/1/_history/1' }
+        ? {
+            type: 'delivered',
+            ...common,
+            httpStatus: 200,
+            patient: 'Patient/1',
+            resources: 'ServiceRequest/1/_history/1',
+          }
         : status === 'failed'
-          ? { type: 'failed', ...common, httpStatus: '422', reason: 'EHR rejected the bundle' }
-          : { type: 'superseded', ...common, reason: 'a newer version was delivered' };
+          ? { type: 'failed', ...common, httpStatus: 422, reason: 'EHR rejected the bundle', outcome: 'invalid' }
+          : { type: 'superseded', ...common, reason: 'a newer version was delivered', ehrVersion: 2 };
     const changes =
       status === 'failed'
         ? {
@@ -65,7 +81,7 @@ describe('retention purge', () => {
             },
           }
         : {};
-    await store.transition(id, { status, now: later, ledger, changes });
+    await store.transition(id, { status, now: later, event, changes });
     return id;
   }
 
@@ -97,7 +113,8 @@ describe('retention purge', () => {
   });
 
   it('the worker purges settled bodies past the period, keeps the rest, and the chain verifies', async () => {
-    const { redis, keys } = adapter.services.ledger;
+    const { redis } = adapter.services;
+    const keys = messageKeys(adapter.services.config.redis.prefix);
     const purgedIds = [old.delivered ?? '', old.superseded ?? ''];
     await eventually(
       async () => {
@@ -138,7 +155,8 @@ describe('retention purge', () => {
   }, 30_000);
 
   it('a dry run changes nothing; a run with purgeFailed purges the failed message, which then cannot be replayed', async () => {
-    const { ledger } = adapter.services;
+    const { ledger, redis } = adapter.services;
+    const keys = messageKeys(adapter.services.config.redis.prefix);
     const failedId = old.failed ?? '';
     const before = await ledger.head();
     const dry = await purgeExpired(ledger, {
@@ -150,11 +168,11 @@ describe('retention purge', () => {
     });
     expect(dry.purged).toEqual([failedId]);
     expect(await ledger.head()).toEqual(before);
-    expect(await ledger.redis.hget(ledger.keys.message(failedId), 'message')).toContain(nhsNumber);
+    expect(await redis.hget(keys.message(failedId), 'message')).toContain(nhsNumber);
 
     const run = await purgeExpired(ledger, { retentionDays: 30, purgeFailed: true, now: new Date(), by: 'ops-alice' });
     expect(run).toMatchObject({ dryRun: false, purged: [failedId] });
-    const stored = await ledger.redis.hgetall(ledger.keys.message(failedId));
+    const stored = await redis.hgetall(keys.message(failedId));
     expect(stored.outcome).toBeUndefined();
     expect(JSON.stringify(stored)).not.toContain(nhsNumber);
     expect((await ledger.timeline(failedId)).at(-1)?.fields).toMatchObject({ type: 'purged', by: 'ops-alice' });
@@ -172,7 +190,7 @@ describe('retention purge', () => {
     const outcome = (await replay.json()) as { resourceType: string; issue: { details: { text: string } }[] };
     expect(outcome.resourceType).toBe('OperationOutcome');
     expect(outcome.issue[0]?.details.text).toMatch(/purged under the retention policy/);
-    expect(await ledger.redis.hget(ledger.keys.message(failedId), 'status')).toBe('failed');
+    expect(await redis.hget(keys.message(failedId), 'status')).toBe('failed');
 
     // Even past the route's own check, the store never puts a purged message back on the queue.
     const moved = await adapter.services.store.transition(failedId, {
@@ -182,7 +200,7 @@ describe('retention purge', () => {
     });
     expect(moved).toMatchObject({ ok: false, reason: 'conflict' });
 
-    const raw = JSON.stringify(await ledger.redis.xrange(ledger.keys.ledger, '-', '+'));
+    const raw = JSON.stringify(await redis.xrange(keys.ledger, '-', '+'));
     expect(raw).not.toContain(nhsNumber);
     expect(await get('/v1/audit/verify', AUDITOR_KEY)).toMatchObject({ body: { ok: true } });
   }, 30_000);

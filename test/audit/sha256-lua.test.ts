@@ -4,10 +4,11 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { LUA_SHA256 } from '../../src/store/sha256-lua';
+import { luaSource } from '../../src/store/lua-loader';
 import { TEST_REDIS_URL } from '../support/redis';
 
-const SCRIPT = `${LUA_SHA256}\nreturn sha256_hex(ARGV[1])`;
+// The same file the ledger append includes (src/store/lua/sha256.lua), called on its own.
+const SCRIPT = `${luaSource('sha256')}\nreturn sha256_hex(ARGV[1])`;
 
 describe('sha256_hex in Redis Lua', () => {
   let redis: Redis;

@@ -14,7 +14,7 @@ import { reconcile } from '../../audit/reconcile';
 import { MessageSearch } from '../../audit/search';
 import { verifyLedger } from '../../audit/verify';
 import { hostname } from 'node:os';
-import { auditEventExport } from '../../audit/audit-event-export';
+import { auditEventExport, isDeliveryEntry } from '../../audit/audit-event-export';
 import { auditEventSite } from '../../audit/audit-events';
 import { httpError } from '../errors';
 import {
@@ -151,10 +151,7 @@ export function auditRouter(deps: AuditRouteDeps): Router {
     const end = query.to === undefined ? '+' : String(query.to.getTime() - 1);
     const entries: LedgerEntry[] = [];
     for await (const entry of deps.ledger.scan(start, end)) {
-      if (
-        (entry.type === 'delivered' || entry.type === 'failed') &&
-        (query.practice === undefined || entry.fields.practice === query.practice)
-      ) {
+      if (isDeliveryEntry(entry, query.practice)) {
         entries.push(entry);
       }
       if (entries.length >= LEDGER_EXPORT_LIMIT) {

@@ -1,11 +1,11 @@
-/**
- * SHA-256 (FIPS 180-4) in Lua for Redis scripts, which have no hash function stronger than SHA-1 built in. It uses
- * the `bit` library Redis bundles (LuaBitOp: 32-bit signed operations, so every sum is normalised with
- * `bit.tobit`). Tested byte for byte against Node's crypto in test/audit/sha256-lua.test.ts.
- */
+--[[
+  SHA-256 (FIPS 180-4) for Redis scripts, which have no hash function stronger than SHA-1 built in. It uses the
+  `bit` library Redis bundles (LuaBitOp: 32-bit signed operations, so every sum is normalised with `bit.tobit`).
+  Tested byte for byte against Node's crypto in test/audit/sha256-lua.test.ts.
 
-/** Defines `sha256_hex(message)`: the lowercase hex SHA-256 of a Lua string (bytes). */
-export const LUA_SHA256 = `
+  Defines:
+    sha256_hex(message) -> the lowercase hex SHA-256 of a Lua string (bytes)
+]]
 local SHA256_K = {
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
   0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
@@ -27,7 +27,7 @@ local function sha256_hex(message)
   local length = #message
   local pad = (55 - length) % 64
   local bits = length * 8
-  local padded = message .. '\\128' .. string.rep('\\0', pad)
+  local padded = message .. '\128' .. string.rep('\0', pad)
     .. sha256_be32(math.floor(bits / 4294967296)) .. sha256_be32(bits % 4294967296)
   local h0, h1, h2, h3 = 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a
   local h4, h5, h6, h7 = 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19
@@ -59,4 +59,3 @@ local function sha256_hex(message)
   local tohex = bit.tohex
   return tohex(h0) .. tohex(h1) .. tohex(h2) .. tohex(h3) .. tohex(h4) .. tohex(h5) .. tohex(h6) .. tohex(h7)
 end
-`;

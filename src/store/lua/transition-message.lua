@@ -1,0 +1,59 @@
+--[[
+  Moves a message to a new state if it is in one of the allowed states, applies its field changes and appends the
+  ledger entry that records the change, all in one step.
+
+  Input:
+    KEYS[1] message hash
+    KEYS[2 .. 1 + S] the status index of every status, in the order ARGV names them
+    KEYS[2 + S .. 1 + S + H] the hand-off sorted set (H is 0 or 1), which gets '<id>.<attempts>' scored by now
+      along with the ledger entry, so follow-up work on it is never lost
+    KEYS[2 + S + H ...] the ledger block (append-ledger.lua)
+
+    ARGV[1] number of statuses S
+    ARGV[2 .. 1 + S] the status names, in the order of their index keys
+    ARGV[2 + S] new status ('' keeps the current one)
+    ARGV[3 + S] allowed current statuses, space separated ('' allows any)
+    ARGV[4 + S] now (ms)
+    ARGV[5 + S] '1' to add one to the attempts, '0' not to
+    ARGV[6 + S] H, the number of hand-off keys
+    ARGV[7 + S] number of hash fields N
+    ARGV[8 + S .. 7 + S + 2N] the hash's field/value pairs (an empty value deletes the field)
+    ARGV[8 + S + 2N ...] the ledger block (no fields: no ledger entry and no hand-off)
+
+  Output:
+    {'ok', previous status, attempts}
+    {'conflict', current status}
+    {'missing'}
+]]
+-- @include "append-ledger"
+
+local s = tonumber(ARGV[1])
+local status_index = {}
+for i = 1, s do status_index[ARGV[1 + i]] = KEYS[1 + i] end
+local new_status, allowed_statuses, now = ARGV[2 + s], ARGV[3 + s], ARGV[4 + s]
+local increment, handoffs, n = ARGV[5 + s], tonumber(ARGV[6 + s]), tonumber(ARGV[7 + s])
+
+if redis.call('EXISTS', KEYS[1]) == 0 then return { 'missing' } end
+local current = redis.call('HGET', KEYS[1], 'status')
+if allowed_statuses ~= '' then
+  local allowed = false
+  for name in string.gmatch(allowed_statuses, '%S+') do if name == current then allowed = true end end
+  if not allowed then return { 'conflict', current } end
+end
+-- A message whose body the retention purge removed can never go back to the queue.
+if new_status == 'queued' and redis.call('HEXISTS', KEYS[1], 'purgedAt') == 1 then return { 'conflict', current } end
+local id = redis.call('HGET', KEYS[1], 'id')
+if new_status ~= '' and new_status ~= current then
+  if status_index[current] then redis.call('ZREM', status_index[current], id) end
+  redis.call('ZADD', status_index[new_status], now, id)
+  redis.call('HSET', KEYS[1], 'status', new_status)
+end
+local attempts = tonumber(redis.call('HGET', KEYS[1], 'attempts') or '0')
+if increment == '1' then attempts = redis.call('HINCRBY', KEYS[1], 'attempts', 1) end
+local first = 8 + s
+for i = first, first + n - 1, 2 do
+  if ARGV[i + 1] == '' then redis.call('HDEL', KEYS[1], ARGV[i]) else redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+end
+local appended = append_ledger(1 + s + handoffs, first + n - 1)
+if appended and handoffs == 1 then redis.call('ZADD', KEYS[2 + s], now, id .. '.' .. attempts) end
+return { 'ok', current, attempts }
