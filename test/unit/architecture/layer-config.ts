@@ -13,7 +13,7 @@ export const ROOT = findPackageRoot();
 export const SRC = path.join(ROOT, 'src');
 
 const lintConfigModule = z.object({
-  LAYERS: z.record(z.string(), z.number().int().positive()),
+  LAYERS: z.record(z.string(), z.number().int().nonnegative()),
   OWNED_PACKAGES: z.record(z.string(), z.array(z.string())),
   layerConfigs: z.array(z.custom<Linter.Config>((value) => typeof value === 'object' && value !== null)),
   default: z.array(z.custom<Linter.Config>((value) => typeof value === 'object' && value !== null)),
