@@ -12,10 +12,25 @@ export interface Metrics {
   readonly deliveries: Counter<'endpoint' | 'result'>;
   readonly deliveryDuration: Histogram<'endpoint' | 'result'>;
   readonly queueJobs: Gauge<'endpoint' | 'state'>;
+  readonly queueOldestWaitingSeconds: Gauge<'endpoint'>;
+  /**
+   * Adds work to run before each scrape (e.g. sampling queue depths), so gauges of state kept elsewhere are read
+   * when asked for rather than polled. A sampler that fails leaves the last values in place.
+   */
+  onScrape(sampler: () => Promise<void>): void;
 }
 
 export function createMetrics(options: { readonly defaultMetrics?: boolean } = {}): Metrics {
   const registry = new Registry();
+  const samplers: (() => Promise<void>)[] = [];
+  let sampling: Promise<void> | undefined;
+  // One sampling per scrape, however many gauges ask for it: each gauge's collect waits on the same run.
+  const sampleOnce = async (): Promise<void> => {
+    sampling ??= Promise.allSettled(samplers.map(async (sampler) => sampler())).then(() => {
+      sampling = undefined;
+    });
+    await sampling;
+  };
   if (options.defaultMetrics !== false) {
     collectDefaultMetrics({ register: registry, prefix: 'spfa_' });
   }
@@ -57,6 +72,17 @@ export function createMetrics(options: { readonly defaultMetrics?: boolean } = {
       help: 'Jobs in each endpoint queue, by state (sampled at scrape time)',
       labelNames: ['endpoint', 'state'],
       registers: [registry],
+      collect: sampleOnce,
     }),
+    queueOldestWaitingSeconds: new Gauge({
+      name: 'spfa_queue_oldest_waiting_seconds',
+      help: 'Age of the oldest job waiting in each endpoint queue, 0 when none waits (sampled at scrape time)',
+      labelNames: ['endpoint'],
+      registers: [registry],
+      collect: sampleOnce,
+    }),
+    onScrape(sampler) {
+      samplers.push(sampler);
+    },
   };
 }
