@@ -14,3 +14,9 @@ export { buildItk3Acknowledgement, parseItk3Acknowledgement } from './acknowledg
 export type { Itk3ResponseCode } from './codes';
 export { ITK3_RESPONSE_CODES, SEND_DOCUMENT_EVENT } from './codes';
 export type { Stu3Bundle } from './stu3';
+export type {
+  PracticeAcknowledgement,
+  PracticeAcknowledgementInput,
+  PracticeAnswer,
+} from './practice-acknowledgements';
+export { practiceAcknowledgements } from './practice-acknowledgements';
