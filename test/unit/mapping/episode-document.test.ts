@@ -7,7 +7,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Episode, EpisodeDocument } from '../../../src/mapping/episode-document';
 import { buildEpisodeDocument, episodeFromMessages, renderEpisodePdf } from '../../../src/mapping/episode-document';
-import type { OutcomeNoteMessage, ReferralMessage } from '../../../src/messages/schemas';
+import type { GoalMessage, OutcomeNoteMessage, ReferralMessage } from '../../../src/messages/schemas';
 import { JOURNEY_NAMES, journeyEpisode, journeyMessages } from './episode-document-fixtures';
 
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
@@ -153,6 +153,43 @@ describe('the document model', () => {
         { label: 'Name', value: 'Alex Morgan' },
         { label: 'Date of birth', value: '30 April 1961' },
       ]),
+    );
+  });
+});
+
+describe('a declined referral with a goal recorded on its own', () => {
+  const quick = journeyEpisode('a-quick-connection');
+  const { source, patient, gpPractice, linkWorker } = quick.referral;
+  const goal: GoalMessage = {
+    source: { ...source, recordId: 'JA-GOAL-1', recordVersion: 1 },
+    patient,
+    gpPractice,
+    linkWorker,
+    referralId: 'JA-REF',
+    description: 'Meet people once a week',
+    status: 'not-achieved',
+    importance: 8,
+    agreedAt: '2026-10-05T10:00:00Z',
+  };
+  const declined: ReferralMessage = {
+    ...quick.referral,
+    status: 'declined',
+    statusReason: { code: 'patient-declined', text: 'Prefers to wait until the spring' },
+  };
+  delete declined.closure;
+  const document = buildEpisodeDocument({ ...quick, referral: declined, goals: [goal] });
+
+  it('says why it was declined', () => {
+    expect(sectionText(document, 'Referral')).toContain(
+      '{"label":"Reason","value":"Person declined: Prefers to wait until the spring"}',
+    );
+    expect(sectionText(document, 'Closure')).toContain('still open');
+  });
+
+  it('lists the goal in the person’s words and how it went', () => {
+    expect(sectionText(document, 'What matters to the person')).toContain('Meet people once a week');
+    expect(sectionText(document, 'Goals and how they went')).toContain(
+      '["Meet people once a week","8","Not achieved","None set","Not recorded"]',
     );
   });
 });

@@ -240,6 +240,23 @@ describe('ITK3 acknowledgements', () => {
     });
   });
 
+  it('needs an OperationOutcome with an ITK3 response code', () => {
+    const withoutOutcome = asJson(answer('20013'));
+    withoutOutcome.entry = (withoutOutcome.entry as Json[]).slice(0, 2);
+    expect(parseItk3Acknowledgement(JSON.stringify(withoutOutcome))).toMatchObject({
+      ok: false,
+      outcome: { issue: [{ expression: ['entry'] }] },
+    });
+    const otherCodes = JSON.stringify(answer('20013')).replace(
+      'https://fhir.nhs.uk/STU3/CodeSystem/ITK-ResponseCodes-1',
+      'https://example.org/codes',
+    );
+    expect(parseItk3Acknowledgement(otherCodes)).toMatchObject({
+      ok: false,
+      outcome: { issue: [{ expression: ['entry[2].resource.issue'] }] },
+    });
+  });
+
   it('answers a response that is not one with the path of the problem', () => {
     expect(parseItk3Acknowledgement('not json')).toMatchObject({
       ok: false,
