@@ -4,6 +4,7 @@
  * document, or the rejection's code). A message that cannot be read gets one infrastructure response, 10009, as
  * ITK3 asks a receiver to answer whatever it can. Pure; the MESH sandbox is given it by whoever starts it.
  */
+import { gunzipSync } from 'node:zlib';
 import { z } from 'zod';
 import { buildItk3Acknowledgement } from './acknowledgement';
 import type { AcknowledgementKind } from './acknowledgement';
@@ -17,6 +18,8 @@ export type PracticeAnswer =
 export interface PracticeAcknowledgementInput {
   /** The Send Document message as received (JSON bytes). */
   readonly report: Buffer;
+  /** `gzip` when the sender compressed the MESH message (Content-Encoding). */
+  readonly contentEncoding?: string;
   readonly answer: PracticeAnswer;
   readonly practiceOds: string;
   readonly practiceMailbox: string;
@@ -58,10 +61,11 @@ interface ReadReport {
   readonly senderReference: string;
 }
 
-function readReport(report: Buffer): ReadReport | undefined {
+function readReport(report: Buffer, contentEncoding: string | undefined): ReadReport | undefined {
   let json: unknown;
   try {
-    json = JSON.parse(report.toString('utf8'));
+    const bytes = contentEncoding?.toLowerCase() === 'gzip' ? gunzipSync(report) : report;
+    json = JSON.parse(bytes.toString('utf8'));
   } catch {
     return undefined;
   }
@@ -86,7 +90,7 @@ function rejectionCode(code: string): Itk3ResponseCode {
 }
 
 export function practiceAcknowledgements(input: PracticeAcknowledgementInput): PracticeAcknowledgement[] {
-  const report = readReport(input.report);
+  const report = readReport(input.report, input.contentEncoding);
   const respond = (
     kind: AcknowledgementKind,
     code: Itk3ResponseCode,

@@ -91,6 +91,18 @@ test('a rejection whose code is no ITK3 code becomes 30002; a negative infrastru
   ).toEqual([['infrastructure', '20009', false]]);
 });
 
+test('a message compressed by its sender is read once decompressed', () => {
+  const answers = practiceAcknowledgements({
+    report: gzipSync(sent.body),
+    contentEncoding: 'gzip',
+    answer: { outcome: 'accepted' },
+    practiceOds: 'A81001',
+    practiceMailbox: 'A81001HC01',
+    at: AT,
+  });
+  expect(answers.map((a) => a.code)).toEqual(['20013', '30001']);
+});
+
 test('a message that cannot be read gets one infrastructure response 10009', () => {
   for (const body of [Buffer.from('not json'), gzipSync(sent.body), Buffer.from('{"resourceType":"Bundle"}')]) {
     expect(answersTo(body, { outcome: 'accepted' }).map((a) => [a.kind, a.code, a.read.positive])).toEqual([
@@ -104,6 +116,7 @@ test('fits the MESH sandbox as its AckProducer', () => {
   const itk3Acks: AckProducer = (report, decision, at) =>
     practiceAcknowledgements({
       report: report.body,
+      ...(report.contentEncoding !== undefined ? { contentEncoding: report.contentEncoding } : {}),
       answer: decision.outcome === 'accepted' ? decision : { outcome: 'rejected', reason: decision.reason },
       practiceOds: report.practice.slice(0, 6),
       practiceMailbox: report.practice,
