@@ -28,6 +28,12 @@ export interface ReceivedReport {
   readonly practice: string;
   readonly workflowId: string;
   readonly localId?: string;
+  /**
+   * The report's bytes as uploaded, chunks joined (still compressed when `contentEncoding` says so): an ITK3
+   * response names the original MessageHeader and SenderReference.
+   */
+  readonly body: Buffer;
+  readonly contentEncoding?: string;
 }
 
 /** One acknowledgement, ready to be posted from the practice's mailbox into the sender's inbox. */

@@ -7,6 +7,7 @@
 import type { AckProducer, PracticeDecision, RejectionReason } from './acks';
 import { CONSULT_REPORT_WORKFLOW } from './acks';
 import type { MeshMailStore, StoredMessage } from './mail-store';
+import { messageBytes } from './mail-store';
 
 export type PracticeMode = 'accept' | 'reject' | 'silent';
 
@@ -67,6 +68,8 @@ export class ReceivingPractices {
       practice: message.to,
       workflowId: message.workflowId,
       ...(message.localId !== undefined ? { localId: message.localId } : {}),
+      body: messageBytes(message),
+      ...(message.contentEncoding !== undefined ? { contentEncoding: message.contentEncoding } : {}),
     };
     for (const ack of this.produceAcks(report, decision, this.now())) {
       const posted = this.store.start(
