@@ -68,6 +68,15 @@ function parseApiKeys(value: string): Record<string, string> {
   return keys;
 }
 
+/** CLIENTS holds the `clients` array as JSON, for deployments configured by environment alone. */
+function parseClients(value: string): unknown {
+  try {
+    return JSON.parse(value) as unknown;
+  } catch (error) {
+    throw new ConfigError([`CLIENTS must be the clients array as JSON: ${(error as Error).message}`]);
+  }
+}
+
 /**
  * OAuth 2.0 client credentials for the one-endpoint shortcut: a private key (FHIR_CLIENT_PRIVATE_KEY_FILE, or the
  * PEM itself in FHIR_CLIENT_PRIVATE_KEY) selects private_key_jwt, otherwise FHIR_CLIENT_SECRET is used.
@@ -122,6 +131,20 @@ function applyEnv(raw: Json, env: Env): void {
   }
   if (env.AUDIT_API_KEYS !== undefined) {
     section(raw, 'audit').apiKeys = parseApiKeys(env.AUDIT_API_KEYS);
+  }
+  if (env.CLIENTS !== undefined) {
+    raw.clients = parseClients(env.CLIENTS);
+  }
+  if (env.ALLOW_INSECURE_HTTP !== undefined) {
+    http.allowInsecure = envFlag(env.ALLOW_INSECURE_HTTP);
+  }
+  if (env.OAUTH_ISSUER !== undefined) {
+    http.oauth = {
+      ...(typeof http.oauth === 'object' ? http.oauth : {}),
+      issuer: env.OAUTH_ISSUER,
+      ...(env.OAUTH_AUDIENCE !== undefined ? { audience: env.OAUTH_AUDIENCE } : {}),
+      ...(env.OAUTH_JWKS_URL !== undefined ? { jwksUrl: env.OAUTH_JWKS_URL } : {}),
+    };
   }
   if (env.AUDIT_PATIENT_KEY_SECRET !== undefined) {
     section(raw, 'audit').patientKeySecret = env.AUDIT_PATIENT_KEY_SECRET;
