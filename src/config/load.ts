@@ -138,12 +138,14 @@ function applyEnv(raw: Json, env: Env): void {
   if (env.ALLOW_INSECURE_HTTP !== undefined) {
     http.allowInsecure = envFlag(env.ALLOW_INSECURE_HTTP);
   }
-  if (env.OAUTH_ISSUER !== undefined) {
+  // Empty counts as unset, so a compose file can pass these through whether or not the shell sets them.
+  const given = (value: string | undefined): value is string => value !== undefined && value !== '';
+  if (given(env.OAUTH_ISSUER)) {
     http.oauth = {
       ...(typeof http.oauth === 'object' ? http.oauth : {}),
       issuer: env.OAUTH_ISSUER,
-      ...(env.OAUTH_AUDIENCE !== undefined ? { audience: env.OAUTH_AUDIENCE } : {}),
-      ...(env.OAUTH_JWKS_URL !== undefined ? { jwksUrl: env.OAUTH_JWKS_URL } : {}),
+      ...(given(env.OAUTH_AUDIENCE) ? { audience: env.OAUTH_AUDIENCE } : {}),
+      ...(given(env.OAUTH_JWKS_URL) ? { jwksUrl: env.OAUTH_JWKS_URL } : {}),
     };
   }
   if (env.AUDIT_PATIENT_KEY_SECRET !== undefined) {

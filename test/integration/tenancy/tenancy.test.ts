@@ -24,12 +24,14 @@ beforeAll(async () => {
         { id: 'elemental', sourceSystems: [ELEMENTAL], practices: ['A81001'], roles: ['ingest'] },
         { id: 'it-a81001', practices: ['A81001'], roles: ['admin'] },
         { id: 'it-all', practices: ['*'], roles: ['admin'] },
+        { id: 'audit-a81001', practices: ['A81001'], roles: ['auditor'] },
+        { id: 'audit-both', practices: ['A81001', 'A81002'], roles: ['auditor'] },
       ],
     },
   });
   const now = new Date();
-  for (const client of ['casebook', 'elemental', 'it-a81001', 'it-all']) {
-    keys[client] = (await adapter.services.apiKeys.create(client, ['ingest', 'admin'], now)).key;
+  for (const client of ['casebook', 'elemental', 'it-a81001', 'it-all', 'audit-a81001', 'audit-both']) {
+    keys[client] = (await adapter.services.apiKeys.create(client, ['ingest', 'admin', 'auditor'], now)).key;
   }
 });
 
@@ -186,4 +188,40 @@ test('a revoked key is refused on the next request, with no restart', async () =
   expect((await postJson(`${adapter.apiUrl}/v1/referrals`, doc(), headers)).status).toBe(202);
   expect(await adapter.services.apiKeys.revoke(created.keyId, new Date())).toBe(true);
   expect((await postJson(`${adapter.apiUrl}/v1/referrals`, doc(), headers)).status).toBe(401);
+});
+
+test('an auditor searches, views and exports only the records of its own practices', async () => {
+  const ids: Record<string, string> = {};
+  for (const odsCode of ['A81001', 'A81002']) {
+    const doc = referralDoc({ source: { ...referralDoc().source, system: CASEBOOK }, gpPractice: { odsCode } });
+    const accepted = await post('casebook', doc);
+    expect(accepted.status).toBe(202);
+    ids[odsCode] = String(accepted.body.messageId);
+  }
+  const audit = (client: string, path: string) => getJson(`${adapter.apiUrl}/v1/audit/${path}`, as(client));
+
+  const own = await audit('audit-a81001', 'messages?pageSize=100');
+  expect(own.status).toBe(200);
+  const items = own.body.items as { messageId: string; practice: string }[];
+  expect(items.map((item) => item.messageId)).toContain(ids.A81001);
+  expect(items.every((item) => item.practice === 'A81001')).toBe(true);
+
+  const other = await audit('audit-a81001', 'messages?practice=A81002');
+  expect(other.status).toBe(403);
+  expect(expressions(other.body)).toEqual(['practice']);
+  expect((await audit('audit-a81001', `messages/${ids.A81002 ?? ''}`)).status).toBe(404);
+  expect((await audit('audit-a81001', `messages/${ids.A81001 ?? ''}`)).status).toBe(200);
+  expect((await audit('audit-a81001', 'reconciliation?practice=A81002&from=2026-01-01&to=2026-02-01')).status).toBe(
+    403,
+  );
+
+  const ledger = await audit('audit-a81001', 'ledger');
+  const entries = ledger.body.entries as { practice?: string; messageId?: string }[];
+  expect(entries.some((entry) => entry.messageId === ids.A81001)).toBe(true);
+  expect(entries.every((entry) => entry.practice === 'A81001')).toBe(true);
+
+  // With several practices, a search names one of them.
+  expect((await audit('audit-both', 'messages')).status).toBe(403);
+  const second = await audit('audit-both', 'messages?practice=A81002');
+  expect((second.body.items as { messageId: string }[]).map((item) => item.messageId)).toContain(ids.A81002);
 });
