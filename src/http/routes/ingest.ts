@@ -107,8 +107,9 @@ export function ingestRouter(deps: IngestRouteDeps): Router {
             sendOutcome(res, 400, operationOutcome(result.issues));
             return;
           case 'forbidden':
-            // Not recorded as a rejection: the ledger's rejections are of the client's own submissions.
+            // Recorded, so the practice's auditors see attempts on records that are not the client's.
             deps.metrics.messagesRejected.inc({ kind, reason: 'forbidden' });
+            await rejected(403, result.issues);
             sendOutcome(res, 403, operationOutcome(result.issues));
             return;
           case 'no-endpoint': {

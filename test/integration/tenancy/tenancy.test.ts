@@ -72,6 +72,15 @@ test("another client's source system is refused with 403 naming source.system, a
   expect(expressions(refused.body)).toEqual(['source.system']);
   expect(errorCodes(refused.body)).toEqual(['client-not-permitted']);
   expect(JSON.stringify(refused.body)).not.toContain(id);
+  // The attempt is in the audit trail, by path and issue code only.
+  const rejected = [];
+  for await (const entry of adapter.services.ledger.scan('-', '+')) {
+    if (entry.type === 'rejected' && entry.fields.recordId === original.source.recordId) {
+      rejected.push(entry.fields);
+    }
+  }
+  expect(rejected).toEqual([expect.objectContaining({ client: 'elemental', httpStatus: '403', practice: 'A81001' })]);
+  expect(JSON.stringify(rejected)).not.toContain('Overwritten by another');
 
   const after = await getJson(`${adapter.apiUrl}/v1/messages/${id}`, as('casebook'));
   expect(after.body.status).toBe('delivered');
