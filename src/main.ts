@@ -6,6 +6,7 @@
 import { Command } from 'commander';
 import { registerAuditCommands } from './cli/audit';
 import { checkConnection } from './cli/check-connection';
+import { registerKeysCommands } from './cli/keys';
 import { seedPatients } from './cli/seed-patients';
 import { ConfigError, loadConfig } from './config/load';
 import type { Config } from './config/schema';
@@ -127,5 +128,6 @@ program
   });
 
 registerAuditCommands(program, loadOrExit);
+registerKeysCommands(program, loadOrExit);
 
 program.parseAsync(process.argv).catch((error: unknown) => fail((error as Error).message));

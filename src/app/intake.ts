@@ -10,7 +10,10 @@ import type { ConformanceCheck } from '../delivery/preflight';
 import { preflightErrors } from '../delivery/preflight';
 import type { Logger } from '../observability/logger';
 import type { DeliveryQueues } from '../queue/producer';
-import { contentHash, idempotencyKey } from '../messages/identity';
+import type { Principal } from '../config/client-scope';
+import { permits } from '../config/client-scope';
+import { errorIssue } from '../lib/outcome';
+import { contentHash, identityKeys } from '../messages/identity';
 import { statusTransitionIssue } from '../messages/domain-rules';
 import type { InboundMessage, MessageKind } from '../messages/schemas';
 import type { MessageStore } from '../store/message-store';
@@ -29,6 +32,8 @@ export interface IntakeDeps {
 
 export interface IntakeMeta {
   readonly clientId: string;
+  /** What the client may submit: its source systems and practices. */
+  readonly scope: Pick<Principal, 'practices' | 'sourceSystems'>;
   readonly idempotencyKey?: string;
   /** The accepting request's X-Request-Id, kept in the `received` ledger entry. */
   readonly requestId?: string;
@@ -37,6 +42,7 @@ export interface IntakeMeta {
 export type IntakeResult =
   | { readonly kind: 'invalid'; readonly issues: OperationOutcomeIssue[] }
   | { readonly kind: 'no-endpoint'; readonly practice: string }
+  | { readonly kind: 'forbidden'; readonly issues: OperationOutcomeIssue[] }
   | { readonly kind: 'conflict'; readonly id: string }
   | { readonly kind: 'accepted'; readonly id: string; readonly duplicate: boolean };
 
@@ -68,6 +74,24 @@ async function statusChangeProblem(
   return statusTransitionIssue(message, latest.status);
 }
 
+/** A client submits only under its own source systems and for its own practices; each refusal names its field. */
+function scopeIssues(
+  message: InboundMessage,
+  scope: Pick<Principal, 'practices' | 'sourceSystems'>,
+): OperationOutcomeIssue[] {
+  const issues: OperationOutcomeIssue[] = [];
+  const forbidden = (expression: string, text: string): void => {
+    issues.push(errorIssue('client-not-permitted', { text, expression }));
+  };
+  if (!permits(scope.sourceSystems, message.body.source.system)) {
+    forbidden('source.system', 'This client may not submit records of this source system');
+  }
+  if (!permits(scope.practices, message.body.gpPractice.odsCode)) {
+    forbidden('gpPractice.odsCode', 'This client may not submit messages for this GP practice');
+  }
+  return issues;
+}
+
 export async function acceptMessage(
   kind: MessageKind,
   body: unknown,
@@ -84,6 +108,10 @@ export async function acceptMessage(
   if (preflight.length > 0) {
     return { kind: 'invalid', issues: preflight };
   }
+  const forbidden = scopeIssues(message, meta.scope);
+  if (forbidden.length > 0) {
+    return { kind: 'forbidden', issues: forbidden };
+  }
   const practice = message.body.gpPractice.odsCode;
   const endpoint = deps.endpoints.forPractice(practice);
   if (endpoint === undefined) {
@@ -99,13 +127,15 @@ export async function acceptMessage(
     return { kind: 'invalid', issues: [transitionIssue] };
   }
   const id = deps.newId();
+  const identity = identityKeys(kind, message.body.source, meta.clientId, meta.idempotencyKey);
   let created;
   try {
     created = await deps.store.create({
       id,
       message,
       contentHash: contentHash(message.body),
-      idempotencyKey: idempotencyKey(kind, message.body.source, meta.clientId, meta.idempotencyKey),
+      idempotencyKey: identity.source,
+      ...(identity.header !== undefined ? { requestKey: identity.header } : {}),
       clientId: meta.clientId,
       ...(meta.requestId !== undefined ? { requestId: meta.requestId } : {}),
       endpointId: endpoint.config.id,

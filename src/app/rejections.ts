@@ -1,5 +1,5 @@
 /**
- * Submissions the API refused (400 invalid, 409 conflict, 422 no endpoint) as `rejected` ledger entries, so an
+ * Submissions the API refused (400 invalid, 403 outside the client's scope, 409 conflict, 422 no endpoint) as `rejected` ledger entries, so an
  * auditor can see what never got in and why. Only non-personal facts are kept: the kind, the client, the
  * practice and source ids when they are well formed, and each reason as a JSON path with an issue code, never
  * the values that were sent.
@@ -11,7 +11,7 @@ import type { LedgerEventOf } from '../store/ledger-events';
 
 export type { RejectionReason };
 
-export type RejectionStatus = 400 | 409 | 422;
+export type RejectionStatus = 400 | 403 | 409 | 422;
 
 export interface Rejection {
   readonly kind: string;

@@ -3,6 +3,8 @@
  * A replay is recorded in the ledger with who asked; failed messages are only ever moved back to the queue by a
  * replay, never deleted.
  */
+import type { Scope } from '../config/client-scope';
+import { permits } from '../config/client-scope';
 import type { MessageRecord, MessageStatus } from '../messages/record';
 import type { MessageStore } from '../store/message-store';
 import type { DeliveryQueues } from '../queue/producer';
@@ -15,6 +17,8 @@ export interface MessageFilter {
   readonly since?: Date;
   /** Entered the status at or before this time. */
   readonly until?: Date;
+  /** The practices the asking client may see; others' messages are left out. */
+  readonly allowedPractices?: Scope;
 }
 
 export interface MessagePage {
@@ -43,7 +47,8 @@ function matches(record: MessageRecord, filter: MessageFilter): boolean {
   return (
     record.status === filter.status &&
     (filter.practice === undefined || record.practice === filter.practice) &&
-    (filter.endpoint === undefined || record.endpointId === filter.endpoint)
+    (filter.endpoint === undefined || record.endpointId === filter.endpoint) &&
+    permits(filter.allowedPractices ?? '*', record.practice)
   );
 }
 
@@ -77,10 +82,15 @@ export async function findMessages(
   return { records, nextCursor: offset };
 }
 
-/** Moves one failed message back to its queue and records who asked. */
-export async function replayMessage(id: string, by: string, deps: ReplayDeps): Promise<ReplayResult> {
+/** Moves one failed message back to its queue and records who asked (a practice it may not see: missing). */
+export async function replayMessage(
+  id: string,
+  by: string,
+  deps: ReplayDeps,
+  allowedPractices: Scope = '*',
+): Promise<ReplayResult> {
   const record = await deps.store.get(id);
-  if (record === undefined) {
+  if (record === undefined || !permits(allowedPractices, record.practice)) {
     return { kind: 'missing' };
   }
   if (record.status !== 'failed') {
@@ -130,7 +140,7 @@ export async function replayMatching(
     const page = await findMessages(deps.store, { ...filter, status: 'failed' }, cursor, Math.min(100, max));
     let leftIndex = 0;
     for (const record of page.records) {
-      const result = await replayMessage(record.id, by, deps);
+      const result = await replayMessage(record.id, by, deps, filter.allowedPractices);
       if (result.kind === 'replayed') {
         replayed.push(record.id);
         leftIndex += 1;

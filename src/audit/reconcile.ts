@@ -65,7 +65,7 @@ export interface ReconciliationReport {
     readonly superseded: number;
     /** Messages replayed at least once (whatever their state now). */
     readonly replayed: number;
-    /** Submissions naming the practice that the API refused (400, 409, 422); not part of `received`. */
+    /** Submissions naming the practice that the API refused (400, 403, 409, 422); not part of `received`. */
     readonly rejected: number;
   };
   readonly undelivered: readonly UndeliveredMessage[];

@@ -68,6 +68,15 @@ function parseApiKeys(value: string): Record<string, string> {
   return keys;
 }
 
+/** CLIENTS holds the `clients` array as JSON, for deployments configured by environment alone. */
+function parseClients(value: string): unknown {
+  try {
+    return JSON.parse(value) as unknown;
+  } catch (error) {
+    throw new ConfigError([`CLIENTS must be the clients array as JSON: ${(error as Error).message}`]);
+  }
+}
+
 /**
  * OAuth 2.0 client credentials for the one-endpoint shortcut: a private key (FHIR_CLIENT_PRIVATE_KEY_FILE, or the
  * PEM itself in FHIR_CLIENT_PRIVATE_KEY) selects private_key_jwt, otherwise FHIR_CLIENT_SECRET is used.
@@ -122,6 +131,22 @@ function applyEnv(raw: Json, env: Env): void {
   }
   if (env.AUDIT_API_KEYS !== undefined) {
     section(raw, 'audit').apiKeys = parseApiKeys(env.AUDIT_API_KEYS);
+  }
+  if (env.CLIENTS !== undefined) {
+    raw.clients = parseClients(env.CLIENTS);
+  }
+  if (env.ALLOW_INSECURE_HTTP !== undefined) {
+    http.allowInsecure = envFlag(env.ALLOW_INSECURE_HTTP);
+  }
+  // Empty counts as unset, so a compose file can pass these through whether or not the shell sets them.
+  const given = (value: string | undefined): value is string => value !== undefined && value !== '';
+  if (given(env.OAUTH_ISSUER)) {
+    http.oauth = {
+      ...(typeof http.oauth === 'object' ? http.oauth : {}),
+      issuer: env.OAUTH_ISSUER,
+      ...(given(env.OAUTH_AUDIENCE) ? { audience: env.OAUTH_AUDIENCE } : {}),
+      ...(given(env.OAUTH_JWKS_URL) ? { jwksUrl: env.OAUTH_JWKS_URL } : {}),
+    };
   }
   if (env.AUDIT_PATIENT_KEY_SECRET !== undefined) {
     section(raw, 'audit').patientKeySecret = env.AUDIT_PATIENT_KEY_SECRET;

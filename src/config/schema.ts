@@ -137,7 +137,68 @@ export const endpointSchema = z.strictObject({
   auditEvents: auditForwardingSchema.prefault({}),
 });
 
+/** What a client may do: `ingest` (post messages), `admin` (failed work, replay), `auditor` (audit API), `metrics`. */
+export const CLIENT_ROLES = ['ingest', 'admin', 'auditor', 'metrics'] as const;
+
+/**
+ * One system that talks to the API. Its messages, their status and their conflicts belong to it alone; it may
+ * submit only under its own source systems and for its own practices, and read admin and audit data of those
+ * practices only. Its credentials are API keys kept hashed in Redis (`sp-fhir-adapter keys create`) or bearer
+ * JWTs from the configured issuer naming it in the client claim.
+ */
+export const clientSchema = z.strictObject({
+  id: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, ".", "-" and "_", at most 64'),
+  /** The `source.system` URIs it may submit under; no two clients share one. */
+  sourceSystems: z.array(z.string().min(1)).default([]),
+  /** ODS codes of the GP practices it may submit for and read, or ["*"] for every practice. */
+  practices: z.array(z.string().min(1)).min(1),
+  roles: z.array(z.enum(CLIENT_ROLES)).min(1),
+});
+
+/** Bearer JWTs from an OAuth 2.0 authorisation server, verified against its JWKS. */
+export const oauthSchema = z.strictObject({
+  issuer: z.string().min(1),
+  audience: z.string().min(1),
+  jwksUrl: z.url(),
+  /** Signing algorithms accepted; anything else (and `none`) is refused. */
+  algorithms: z
+    .array(z.enum(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA']))
+    .min(1)
+    .default(['RS256', 'ES256']),
+  /** The claim holding the configured client id. */
+  clientClaim: z.string().min(1).default('client_id'),
+  /** The claim holding the roles granted (an array, or a space-separated string such as `scope`). */
+  rolesClaim: z.string().min(1).default('scope'),
+  /** Leeway for `exp` and `nbf`, for clocks slightly apart. */
+  clockToleranceSeconds: z.int().min(0).max(300).default(30),
+});
+
 export const configSchema = z.strictObject({
+  /** The systems that may use the API, each scoped to its source systems, practices and roles. */
+  clients: z
+    .array(clientSchema)
+    .default([])
+    .superRefine((clients, ctx) => {
+      const ids = new Set<string>();
+      const systems = new Map<string, string>();
+      clients.forEach((client, index) => {
+        if (ids.has(client.id)) {
+          ctx.addIssue({ code: 'custom', path: [index, 'id'], message: `the id "${client.id}" is used twice` });
+        }
+        ids.add(client.id);
+        client.sourceSystems.forEach((system, at) => {
+          const owner = systems.get(system);
+          if (owner !== undefined && owner !== client.id) {
+            ctx.addIssue({
+              code: 'custom',
+              path: [index, 'sourceSystems', at],
+              message: `already belongs to client "${owner}": a source system has one owner`,
+            });
+          }
+          systems.set(system, client.id);
+        });
+      });
+    }),
   http: z
     .strictObject({
       host: z.string().default('127.0.0.1'),
@@ -156,6 +217,10 @@ export const configSchema = z.strictObject({
       adminKeys: z.record(z.string().min(1), z.string().min(16)).default({}),
       /** Public base URL used in links such as statusUrl; defaults to the listening address. */
       publicUrl: z.url().optional(),
+      /** Accept bearer JWTs from this issuer for the configured clients. */
+      oauth: oauthSchema.optional(),
+      /** Start with no credentials at all on an address other than loopback (never in production). */
+      allowInsecure: z.boolean().default(false),
     })
     .prefault({}),
   redis: z
@@ -246,6 +311,9 @@ export const configSchema = z.strictObject({
 });
 
 export type Config = z.infer<typeof configSchema>;
+export type ClientConfig = z.infer<typeof clientSchema>;
+export type ClientRole = (typeof CLIENT_ROLES)[number];
+export type OAuthConfig = z.infer<typeof oauthSchema>;
 export type EndpointConfig = z.infer<typeof endpointSchema>;
 export type RetryPolicy = z.infer<typeof retryPolicySchema>;
 export type EndpointAuth = z.infer<typeof endpointAuthSchema>;

@@ -9,8 +9,8 @@ import type { IntakeDeps } from '../app/intake';
 import type { Metrics } from '../observability/metrics';
 import type { RedisConnection } from '../store/connection';
 import { checkRedisReadiness } from '../store/readiness';
-import type { KeyRing } from './auth';
-import { requireRole } from './auth';
+import type { Authenticator } from './auth';
+import { createAuthenticator, requireRole } from './auth';
 import { errorHandler, httpError } from './errors';
 import { openApiDocument } from './openapi';
 import { ingestRouter } from './routes/ingest';
@@ -36,6 +36,10 @@ export interface AppDeps extends IntakeDeps {
   readonly patientKey: PatientKeyer;
   /** Auditors' keys for the audit API and dashboard (config audit.apiKeys). */
   readonly auditorKeys: Readonly<Record<string, string>>;
+  /** Resolves credentials to clients; by default, from the per-role keys above alone. */
+  readonly authenticator?: Authenticator;
+  /** Serve /metrics without a key (only when the API listens on loopback). */
+  readonly metricsOpen?: boolean;
 }
 
 export function buildApp(deps: AppDeps): Express {
@@ -69,6 +73,15 @@ export function buildApp(deps: AppDeps): Express {
       res.status(503).json({ status: 'unavailable', redis: redis.problem, reason: redis.reason });
     }
   });
+  const auth =
+    deps.authenticator ??
+    createAuthenticator({
+      keyRing: { ingest: deps.http.apiKeys, admin: deps.http.adminKeys ?? {}, auditor: deps.auditorKeys },
+      clients: [],
+    });
+  if (deps.metricsOpen !== true) {
+    app.use('/metrics', requireRole(auth, 'metrics', { realm: 'sp-fhir-adapter metrics', alsoRoles: ['admin'] }));
+  }
   app.get('/metrics', async (_req, res) => {
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
@@ -82,17 +95,16 @@ export function buildApp(deps: AppDeps): Express {
     return `${base.replace(/\/+$/, '')}/v1/messages/${id}`;
   };
 
-  const ring: KeyRing = { ingest: deps.http.apiKeys, admin: deps.http.adminKeys ?? {}, auditor: deps.auditorKeys };
   // Each area takes keys of its own role, so each is mounted with its own guard before the ingest routes.
-  app.use(['/v1/audit', '/audit'], requireRole(ring, 'auditor', { realm: 'sp-fhir-adapter audit', allowBasic: true }));
+  app.use(['/v1/audit', '/audit'], requireRole(auth, 'auditor', { realm: 'sp-fhir-adapter audit', allowBasic: true }));
   app.use(auditRouter(deps));
   app.use(dashboardRouter(deps));
-  app.use('/v1/admin', requireRole(ring, 'admin', { realm: 'sp-fhir-adapter admin' }));
+  app.use('/v1/admin', requireRole(auth, 'admin', { realm: 'sp-fhir-adapter admin' }));
   app.use(adminMessagesRouter(deps));
   app.use('/v1/admin', (req, _res, next) => {
     next(httpError('route-not-found', { text: `No route for ${req.method} ${req.originalUrl.split('?')[0] ?? ''}` }));
   });
-  app.use('/v1', requireRole(ring, 'ingest', { realm: 'sp-fhir-adapter' }));
+  app.use('/v1', requireRole(auth, 'ingest', { realm: 'sp-fhir-adapter' }));
   app.use(ingestRouter({ ...deps, bodyLimitBytes: deps.http.bodyLimitBytes, statusUrl }));
   app.use(messagesRouter(deps.store));
 

@@ -70,7 +70,9 @@ function ingestOperation(summary: string, ref: string): JsonObject {
           name: 'Idempotency-Key',
           in: 'header',
           required: false,
-          description: 'Optional client-chosen key; without it, identity is source.system + recordId + recordVersion.',
+          description:
+            "Optional client-chosen key, checked as well as the identity (the client's source.system + recordId + " +
+            'recordVersion): it never lets a different body in for a version already accepted.',
           schema: { type: 'string', maxLength: 255 },
         },
       ],
@@ -82,6 +84,7 @@ function ingestOperation(summary: string, ref: string): JsonObject {
         },
         '400': errorResponse('Invalid: every problem is listed with its JSON path'),
         '401': errorResponse('Missing or wrong API key'),
+        '403': errorResponse('A source.system or GP practice outside the client, or a key without the ingest role'),
         '409': errorResponse('Same identity as an accepted message but different content'),
         '413': errorResponse('Body larger than the limit'),
         '415': errorResponse('Body is not JSON'),
@@ -126,7 +129,7 @@ export function openApiDocument(version: string): JsonObject {
           parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }],
           responses: {
             '200': { description: 'Status, attempts, timestamps and the FHIR resources written' },
-            '404': { description: 'No such message' },
+            '404': { description: 'No such message among those this client sent' },
           },
         },
       },
@@ -138,12 +141,20 @@ export function openApiDocument(version: string): JsonObject {
         },
       },
       '/metrics': {
-        get: { summary: 'Prometheus metrics', responses: { '200': { description: 'text/plain exposition' } } },
+        get: {
+          summary: 'Prometheus metrics (needs a metrics or admin credential unless the API listens on loopback)',
+          security: [{ apiKey: [] }, {}],
+          responses: { '200': { description: 'text/plain exposition' }, '401': { description: 'No credential' } },
+        },
       },
     },
     components: {
       securitySchemes: {
-        apiKey: { type: 'http', scheme: 'bearer', description: 'API key issued to the client system' },
+        apiKey: {
+          type: 'http',
+          scheme: 'bearer',
+          description: "The client's API key (sp-fhir-adapter keys create) or a JWT of the configured issuer",
+        },
       },
       schemas: {
         Referral: schemaOf(referralSchema),

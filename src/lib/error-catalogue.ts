@@ -93,6 +93,14 @@ const API_ERRORS = {
     meaning: 'The key is valid but belongs to another role (ingest, admin or auditor).',
     action: 'Use a key of the role named in the text.',
   },
+  'client-not-permitted': {
+    title: "Outside the client's scope",
+    httpStatus: 403,
+    issueType: 'forbidden',
+    meaning: 'The client may not submit under this `source.system`, or for or about this GP practice.',
+    action:
+      "Submit only under your own source systems and for your practices; ask the operator to change the client's configuration.",
+  },
   'message-not-found': {
     title: 'No such message',
     httpStatus: 404,

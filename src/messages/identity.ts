@@ -1,6 +1,6 @@
 /**
  * A message's identity and fingerprint. Identity decides whether a post is a repeat of one already accepted
- * (same source record version, or same Idempotency-Key); the content hash decides whether a repeat carries the
+ * (same source record version from the same client, or its Idempotency-Key); the content hash decides whether a repeat carries the
  * same document or a conflicting one.
  */
 import { createHash } from 'node:crypto';
@@ -29,13 +29,22 @@ export function contentHash(body: unknown): string {
 }
 
 /**
- * The key under which a message is deduplicated. An explicit Idempotency-Key is scoped to the client that sent it
- * (two clients may pick the same key); a source identity is global because the source system URI already
- * namespaces it.
+ * The keys under which a message is deduplicated, both scoped to the client that sent it so one client's
+ * identities never meet another's. The source identity (kind, system, record id and version) is always checked:
+ * once a version is accepted, a different body for it is a conflict whatever Idempotency-Key says. An explicit
+ * Idempotency-Key is a second key checked and taken in the same step.
  */
-export function idempotencyKey(kind: MessageKind, source: SourceRef, clientId: string, header?: string): string {
-  if (header !== undefined) {
-    return sha256Hex(`key\n${clientId}\n${header}`);
-  }
-  return sha256Hex(`source\n${kind}\n${source.system}\n${source.recordId}\n${source.recordVersion}`);
+export interface IdentityKeys {
+  readonly source: string;
+  readonly header?: string;
+}
+
+export function identityKeys(kind: MessageKind, source: SourceRef, clientId: string, header?: string): IdentityKeys {
+  const sourceKey = sha256Hex(
+    `source\n${clientId}\n${kind}\n${source.system}\n${source.recordId}\n${String(source.recordVersion)}`,
+  );
+  return {
+    source: sourceKey,
+    ...(header !== undefined ? { header: sha256Hex(`key\n${clientId}\n${header}`) } : {}),
+  };
 }

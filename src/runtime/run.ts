@@ -7,8 +7,8 @@ import type { Server } from 'node:http';
 import { createServer } from 'node:http';
 import type { Config } from '../config/schema';
 import { buildApp } from '../http/app';
-import type { KeyRing } from '../http/auth';
-import { isOpen } from '../http/auth';
+import { createAuthenticator } from '../http/auth';
+import { assertSafeExposure, configuredKeyRing, isLoopbackHost } from './exposure';
 import type { Logger } from '../observability/logger';
 import type { OutboxSweeper, WorkerPool } from '../queue/workers';
 import { startDeliveryWorkers, startOutboxSweeper } from '../queue/workers';
@@ -56,6 +56,9 @@ async function listen(server: Server, port: number, host: string): Promise<numbe
 }
 
 export async function runAdapter(config: Config, roles: Roles, logger: Logger): Promise<RunningAdapter> {
+  if (roles.api) {
+    assertSafeExposure(config);
+  }
   await ensureRedis(config.redis.url, logger);
   let sandbox: RunningSandbox | undefined;
   if (roles.sandbox && config.sandbox.enabled && usesSandbox(config)) {
@@ -77,22 +80,33 @@ export async function runAdapter(config: Config, roles: Roles, logger: Logger): 
   let server: Server | undefined;
   let apiUrl: string | undefined;
   if (roles.api) {
+    const keyRing = configuredKeyRing(config);
+    const authenticator = createAuthenticator({
+      keyRing,
+      clients: config.clients,
+      apiKeys: services.apiKeys,
+      ...(config.http.oauth !== undefined ? { oauth: config.http.oauth } : {}),
+    });
     const app = buildApp({
       ...services,
       http: config.http,
       version: packageVersion(),
       auditorKeys: config.audit.apiKeys,
+      authenticator,
+      metricsOpen: isLoopbackHost(config.http.host),
     });
     server = createServer(app);
     const port = await listen(server, config.http.port, config.http.host);
     apiUrl = `http://${config.http.host}:${port}`;
-    const ring: KeyRing = { ingest: config.http.apiKeys, admin: config.http.adminKeys, auditor: config.audit.apiKeys };
-    if (isOpen(ring)) {
-      logger.warn('no API keys configured: the whole API is open to anyone who can reach it (local use only)');
+    if (authenticator.open) {
+      logger.warn('no credentials configured: the whole API is open to anyone who can reach it (local use only)');
     } else {
-      for (const [role, keys] of Object.entries(ring)) {
-        if (Object.keys(keys).length === 0) {
-          logger.warn({ role }, 'no keys configured for this role: its part of the API refuses every request');
+      for (const [role, keys] of Object.entries(keyRing)) {
+        if (Object.keys(keys).length > 0) {
+          logger.warn(
+            { role },
+            'keys of the per-role settings are unscoped (every practice, any source system): configure clients instead',
+          );
         }
       }
     }

@@ -9,6 +9,7 @@ import type { ConformanceCheck } from '../delivery/attempt';
 import type { DeliveryDeps } from '../delivery/deliver-message';
 import type { EndpointRegistry } from '../delivery/endpoints';
 import { createEndpointRegistry } from '../delivery/endpoints';
+import type { ApiKeyStore } from '../store/api-keys';
 import type { AuditLedger } from '../store/ledger';
 import type { PatientKeyer } from '../store/patient-key';
 import type { MessageStore } from '../store/message-store';
@@ -32,6 +33,8 @@ export interface Services {
   /** The hash-chained audit ledger, its indexes and the NHS number keyed hash that searches it. */
   readonly ledger: AuditLedger;
   readonly patientKey: PatientKeyer;
+  /** Hashed API keys of configured clients, checked on every request. */
+  readonly apiKeys: ApiKeyStore;
   readonly queues: DeliveryQueues;
   readonly endpoints: EndpointRegistry;
   readonly conformance: ConformanceCheck;
@@ -55,6 +58,7 @@ export function createServices(config: Config, logger: Logger, options: ServiceO
     leases,
     patientKey,
     lifecycle,
+    apiKeys,
   } = createStore(redis, config.redis.prefix, { patientKeySecret: config.audit.patientKeySecret });
   const queues = new DeliveryQueues(redis, config.redis.prefix);
   const endpoints = createEndpointRegistry(config.endpoints, {
@@ -71,6 +75,7 @@ export function createServices(config: Config, logger: Logger, options: ServiceO
     store,
     ledger,
     patientKey,
+    apiKeys,
     queues,
     endpoints,
     conformance,

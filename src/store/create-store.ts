@@ -3,6 +3,7 @@
  * so the key layout stays the store's own business.
  */
 import type { Redis } from 'ioredis';
+import { ApiKeyStore } from './api-keys';
 import { messageKeys } from './keys';
 import { AuditLedger } from './ledger';
 import type { MessageLifecycle } from './message-lifecycle';
@@ -29,6 +30,8 @@ export interface Store {
   readonly patientKey: PatientKeyer;
   /** A message's delivery attempts as named transitions. */
   readonly lifecycle: MessageLifecycle;
+  /** Hashed API keys of configured clients. */
+  readonly apiKeys: ApiKeyStore;
 }
 
 export function createStore(redis: Redis, prefix: string, options: StoreOptions = {}): Store {
@@ -41,5 +44,6 @@ export function createStore(redis: Redis, prefix: string, options: StoreOptions 
     leases: createRecordLeases(redis, prefix),
     patientKey,
     lifecycle: createMessageLifecycle(messages),
+    apiKeys: new ApiKeyStore(redis, prefix),
   };
 }

@@ -1,5 +1,5 @@
 /**
- * Durable storage of accepted messages in Redis: the record itself, its idempotency key, its place in the outbox
+ * Durable storage of accepted messages in Redis: the record itself, its identity keys, its place in the outbox
  * (accepted but not yet handed to the queue) and its status index. Every change goes through an atomic script
  * that also appends the matching audit ledger entry.
  */
@@ -21,7 +21,10 @@ export interface NewMessage {
   readonly id: string;
   readonly message: InboundMessage;
   readonly contentHash: string;
+  /** The client's source identity of this version (messages/identity.ts): always checked and taken. */
   readonly idempotencyKey: string;
+  /** The client's Idempotency-Key header, hashed, when the request sent one: checked and taken as well. */
+  readonly requestKey?: string;
   readonly clientId: string;
   /** X-Request-Id of the accepting request, for the `received` ledger entry. */
   readonly requestId?: string;
@@ -147,6 +150,7 @@ export class MessageStore {
       this.redis,
       [
         keys.idempotency(input.idempotencyKey),
+        keys.idempotency(input.requestKey ?? input.idempotencyKey),
         keys.message(id),
         keys.outbox,
         keys.byStatus('queued'),

@@ -18,6 +18,7 @@ Description: "The stable codes of the errors the sp-fhir-adapter API and command
 * #idempotency-key-invalid "Invalid Idempotency-Key" "The `Idempotency-Key` header is empty or longer than 255 characters."
 * #key-required "API key required" "No API key, or an unknown one, was presented."
 * #key-wrong-role "API key of another role" "The key is valid but belongs to another role (ingest, admin or auditor)."
+* #client-not-permitted "Outside the client's scope" "The client may not submit under this `source.system`, or for or about this GP practice."
 * #message-not-found "No such message" "No message has the id in the path."
 * #route-not-found "No such route" "No API route exists for this method and path."
 * #identity-conflict "Identity already used" "A different message was already accepted with the same identity (source record version or `Idempotency-Key`)."

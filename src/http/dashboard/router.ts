@@ -13,17 +13,21 @@ import type { SearchResult } from '../../audit/search';
 import { MessageSearch } from '../../audit/search';
 import { verifyLedger } from '../../audit/verify';
 import { MESSAGE_STATUSES } from '../../messages/record';
+import { permits } from '../../config/client-scope';
+import { requestPrincipal } from '../auth';
 import { HttpError } from '../errors';
 import type { AuditRouteDeps } from '../routes/audit';
 import { audited } from '../routes/audit';
 import { messageQuery, queryTarget, reconciliationQuery } from '../routes/audit-query';
+import { withinPractices } from '../routes/practice-scope';
 import type { Html } from './html';
 import { errorSummary, html, page, table, textInput } from './html';
 
 const NHSUK_DIST = join(dirname(require.resolve('nhsuk-frontend/package.json')), 'dist', 'nhsuk');
 
 function problemsOf(error: unknown): { text: string; field?: string }[] {
-  if (error instanceof HttpError && error.status === 400) {
+  // A query outside the auditor's practices (403) is shown on the form like a bad one.
+  if (error instanceof HttpError && (error.status === 400 || error.status === 403)) {
     return error.outcome.issue.map((i) => ({
       text: i.details?.text ?? 'invalid value',
       ...(i.expression?.[0] !== undefined ? { field: i.expression[0] } : {}),
@@ -138,7 +142,7 @@ export function dashboardRouter(deps: AuditRouteDeps): Router {
     const raw = queryTarget(req.query);
     let body: Html;
     try {
-      const query = messageQuery(raw);
+      const query = withinPractices(messageQuery(raw), requestPrincipal(res).practices);
       await audited(deps, res, 'search', raw, 'dashboard');
       body = messagesTable(await search.search(query), raw);
     } catch (error) {
@@ -174,7 +178,7 @@ export function dashboardRouter(deps: AuditRouteDeps): Router {
   router.get('/audit/messages/:id', async (req: Request, res: Response) => {
     const id = String(req.params.id);
     const [summary] = /^[0-9a-f-]{36}$/.test(id) ? await search.summaries([id]) : [];
-    if (summary === undefined) {
+    if (summary === undefined || !permits(requestPrincipal(res).practices, summary.practice)) {
       res
         .status(404)
         .type('html')
@@ -236,7 +240,7 @@ export function dashboardRouter(deps: AuditRouteDeps): Router {
     let body: Html = html``;
     if (Object.keys(raw).length > 0) {
       try {
-        const query = reconciliationQuery(raw);
+        const query = withinPractices(reconciliationQuery(raw), requestPrincipal(res).practices);
         await audited(deps, res, 'reconcile', raw, 'dashboard');
         const report = await reconcile(deps.ledger, query, deps.now());
         const csv = `/v1/audit/reconciliation?${new URLSearchParams({ ...raw, format: 'csv' }).toString()}`;

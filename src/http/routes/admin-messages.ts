@@ -12,6 +12,7 @@ import { MESSAGE_STATUSES } from '../../messages/record';
 import type { MessageFilter, ReplayDeps } from '../../app/replay';
 import { findMessages, replayMatching, replayMessage } from '../../app/replay';
 import { parseWithOutcome } from '../../lib/zod-outcome';
+import { requestPrincipal } from '../auth';
 import { HttpError, badRequest, httpError } from '../errors';
 import { messageView } from './messages';
 
@@ -78,7 +79,8 @@ export function adminMessagesRouter(deps: ReplayDeps): Router {
 
   router.get('/v1/admin/messages', async (req, res) => {
     const query = parse(listQuery, req.query);
-    const page = await guarded(async () => findMessages(deps.store, toFilter(query), query.cursor, query.limit));
+    const filter = { ...toFilter(query), allowedPractices: requestPrincipal(res).practices };
+    const page = await guarded(async () => findMessages(deps.store, filter, query.cursor, query.limit));
     res.json({
       messages: page.records.map(messageView),
       ...(page.nextCursor !== undefined ? { nextCursor: page.nextCursor } : {}),
@@ -88,7 +90,8 @@ export function adminMessagesRouter(deps: ReplayDeps): Router {
   router.post('/v1/admin/messages/replay', parseJson, async (req, res) => {
     const body = parse(replayBody, req.body);
     const by = String(res.locals.clientId);
-    const result = await guarded(async () => replayMatching(toFilter(body), by, body.max, deps));
+    const filter = { ...toFilter(body), allowedPractices: requestPrincipal(res).practices };
+    const result = await guarded(async () => replayMatching(filter, by, body.max, deps));
     res.status(202).json({ replayed: result.replayed.length, messageIds: result.replayed, more: result.more });
   });
 
@@ -98,7 +101,7 @@ export function adminMessagesRouter(deps: ReplayDeps): Router {
       throw httpError('message-not-found', { text: `No message with id ${id}`, expression: 'id' });
     }
     const by = String(res.locals.clientId);
-    const result = await guarded(async () => replayMessage(id, by, deps));
+    const result = await guarded(async () => replayMessage(id, by, deps, requestPrincipal(res).practices));
     switch (result.kind) {
       case 'missing':
         throw httpError('message-not-found', { text: `No message with id ${id}`, expression: 'id' });

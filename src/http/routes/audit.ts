@@ -16,7 +16,10 @@ import { verifyLedger } from '../../audit/verify';
 import { hostname } from 'node:os';
 import { auditEventExport, isDeliveryEntry } from '../../audit/audit-event-export';
 import { auditEventSite } from '../../audit/audit-events';
+import { permits } from '../../config/client-scope';
+import { requestPrincipal } from '../auth';
 import { httpError } from '../errors';
+import { entryInPractices, withinPractices } from './practice-scope';
 import {
   auditEventQuerySchema,
   formatSchema,
@@ -89,7 +92,7 @@ export function auditRouter(deps: AuditRouteDeps): Router {
   const search = new MessageSearch(deps.ledger, deps.patientKey);
 
   router.get('/v1/audit/messages', async (req: Request, res: Response) => {
-    const query = messageQuery(req.query);
+    const query = withinPractices(messageQuery(req.query), requestPrincipal(res).practices);
     await audited(deps, res, 'search', queryTarget(req.query), 'api');
     res.json(await search.search(query));
   });
@@ -97,7 +100,7 @@ export function auditRouter(deps: AuditRouteDeps): Router {
   router.get('/v1/audit/messages/:id', async (req: Request, res: Response) => {
     const id = String(req.params.id);
     const [summary] = MESSAGE_ID.test(id) ? await search.summaries([id]) : [];
-    if (summary === undefined) {
+    if (summary === undefined || !permits(requestPrincipal(res).practices, summary.practice)) {
       throw httpError('message-not-found', { text: `No message with id ${id}`, expression: 'id' });
     }
     await audited(deps, res, 'view', { messageId: id }, 'api');
@@ -105,7 +108,7 @@ export function auditRouter(deps: AuditRouteDeps): Router {
   });
 
   router.get('/v1/audit/reconciliation', async (req: Request, res: Response) => {
-    const query = reconciliationQuery(req.query);
+    const query = withinPractices(reconciliationQuery(req.query), requestPrincipal(res).practices);
     const format = parseQuery(formatSchema, req.query.format, ['format']);
     await audited(deps, res, format === 'json' ? 'reconcile' : 'export', queryTarget(req.query), 'api');
     const report = await reconcile(deps.ledger, query, deps.now());
@@ -126,8 +129,9 @@ export function auditRouter(deps: AuditRouteDeps): Router {
     const start = query.from === undefined ? '-' : String(Date.parse(query.from));
     const end = query.to === undefined ? '+' : String(Date.parse(query.to) - 1);
     const entries: LedgerEntry[] = [];
+    const allowed = requestPrincipal(res).practices;
     for await (const entry of deps.ledger.scan(start, end)) {
-      if (query.type === undefined || entry.type === query.type) {
+      if ((query.type === undefined || entry.type === query.type) && entryInPractices(entry.fields, allowed)) {
         entries.push(entry);
       }
       if (entries.length >= LEDGER_EXPORT_LIMIT) {
@@ -150,8 +154,9 @@ export function auditRouter(deps: AuditRouteDeps): Router {
     const start = query.from === undefined ? '-' : String(query.from.getTime());
     const end = query.to === undefined ? '+' : String(query.to.getTime() - 1);
     const entries: LedgerEntry[] = [];
+    const allowed = requestPrincipal(res).practices;
     for await (const entry of deps.ledger.scan(start, end)) {
-      if (isDeliveryEntry(entry, query.practice)) {
+      if (isDeliveryEntry(entry, query.practice) && entryInPractices(entry.fields, allowed)) {
         entries.push(entry);
       }
       if (entries.length >= LEDGER_EXPORT_LIMIT) {

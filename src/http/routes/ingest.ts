@@ -13,6 +13,7 @@ import { acceptMessage } from '../../app/intake';
 import type { MessageKind } from '../../messages/schemas';
 import type { Metrics } from '../../observability/metrics';
 import { operationOutcome } from '../../lib/outcome';
+import { requestPrincipal } from '../auth';
 import { httpError, sendOutcome } from '../errors';
 
 export const INGEST_PATHS: Readonly<Record<MessageKind, string>> = {
@@ -64,7 +65,8 @@ export function ingestRouter(deps: IngestRouteDeps): Router {
             expression: 'Idempotency-Key',
           });
         }
-        const clientId = String(res.locals.clientId);
+        const principal = requestPrincipal(res);
+        const clientId = principal.clientId;
         const requestId = requestIdOf(res);
         // A rejection that cannot be recorded (Redis down) is logged; the client still gets its answer.
         const rejected = async (
@@ -92,6 +94,7 @@ export function ingestRouter(deps: IngestRouteDeps): Router {
           req.body,
           {
             clientId,
+            scope: principal,
             ...(header !== undefined ? { idempotencyKey: header } : {}),
             ...(requestId !== undefined ? { requestId } : {}),
           },
@@ -102,6 +105,12 @@ export function ingestRouter(deps: IngestRouteDeps): Router {
             deps.metrics.messagesRejected.inc({ kind, reason: 'invalid' });
             await rejected(400, result.issues);
             sendOutcome(res, 400, operationOutcome(result.issues));
+            return;
+          case 'forbidden':
+            // Recorded, so the practice's auditors see attempts on records that are not the client's.
+            deps.metrics.messagesRejected.inc({ kind, reason: 'forbidden' });
+            await rejected(403, result.issues);
+            sendOutcome(res, 403, operationOutcome(result.issues));
             return;
           case 'no-endpoint': {
             deps.metrics.messagesRejected.inc({ kind, reason: 'no-endpoint' });
@@ -115,6 +124,7 @@ export function ingestRouter(deps: IngestRouteDeps): Router {
           case 'conflict': {
             deps.metrics.messagesRejected.inc({ kind, reason: 'conflict' });
             const answer = httpError('identity-conflict', {
+              // Identities are the client's own, so the message quoted is always one this client sent.
               text: `A different message was already accepted with this identity (message ${result.id}); send a new source record version or a new Idempotency-Key`,
               expression: 'source',
             });

@@ -1,12 +1,15 @@
 /**
  * GET /v1/messages/{id}: where a message is in its journey (queued, delivering, delivered, failed), how many
- * attempts it took, and which FHIR resources it produced in the EHR. Patient data is never echoed back.
+ * attempts it took, and which FHIR resources it produced in the EHR. Patient data is never echoed back, and a
+ * client sees only its own messages.
  */
 import type { Router } from 'express';
+import { permits } from '../../config/client-scope';
 import express from 'express';
 import type { MessageRecord } from '../../messages/record';
 import type { MessageStore } from '../../store/message-store';
 import { StoreUnavailableError } from '../../app/intake';
+import { requestPrincipal } from '../auth';
 import { httpError } from '../errors';
 
 export interface MessageView {
@@ -61,7 +64,9 @@ export function messagesRouter(store: MessageStore): Router {
     } catch (error) {
       throw new StoreUnavailableError(error);
     }
-    if (record === undefined) {
+    const principal = requestPrincipal(res);
+    // Another client's message is answered exactly as one that does not exist.
+    if (record?.clientId !== principal.clientId || !permits(principal.practices, record.practice)) {
       throw httpError('message-not-found', { text: `No message with id ${id}`, expression: 'id' });
     }
     res.json(messageView(record));

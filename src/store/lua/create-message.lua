@@ -1,15 +1,16 @@
 --[[
-  Creates a message unless its idempotency key is taken, and records its version (and the record's status, from
+  Creates a message unless its source identity or its Idempotency-Key is taken, and records its version (and the record's status, from
   the recordVersion and recordStatus fields) as the source record's latest when it is higher than the one held.
   The message's `received` ledger entry is appended in the same step.
 
   Input:
-    KEYS[1] idempotency key
-    KEYS[2] message hash
-    KEYS[3] outbox sorted set
-    KEYS[4] status index of `queued`
-    KEYS[5] latest version of the source record (hash)
-    KEYS[6 ...] the ledger block (append-ledger.lua)
+    KEYS[1] source identity key (the client's kind + system + record id + version)
+    KEYS[2] Idempotency-Key key (KEYS[1] again when the request had no Idempotency-Key)
+    KEYS[3] message hash
+    KEYS[4] outbox sorted set
+    KEYS[5] status index of `queued`
+    KEYS[6] latest version of the source record (hash)
+    KEYS[7 ...] the ledger block (append-ledger.lua)
 
     ARGV[1] message id
     ARGV[2] content hash
@@ -20,32 +21,51 @@
 
   Output:
     {1, id} when created
-    {0, existing id, existing content hash} when the idempotency key was already taken
+    {0, existing id, existing content hash} when either key was already taken. Both keys are checked and taken
+    in this one step, so an Idempotency-Key can never let a second body in for a version already accepted: when
+    either key holds a different body, that one is answered (a conflict); otherwise the message is a repeat.
 ]]
 -- @include "append-ledger"
 
-local existing = redis.call('GET', KEYS[1])
-if existing then
-  local sep = string.find(existing, ' ', 1, true)
-  return { 0, string.sub(existing, 1, sep - 1), string.sub(existing, sep + 1) }
+local function parts(held)
+  local sep = string.find(held, ' ', 1, true)
+  return string.sub(held, 1, sep - 1), string.sub(held, sep + 1)
+end
+
+local by_source = redis.call('GET', KEYS[1])
+local by_header = redis.call('GET', KEYS[2])
+if by_source or by_header then
+  for _, held in ipairs({ by_source or false, by_header or false }) do
+    if held then
+      local held_id, held_hash = parts(held)
+      if held_hash ~= ARGV[2] then return { 0, held_id, held_hash } end
+    end
+  end
+  -- A repeat of the same body: the key it did not yet hold now names the same message.
+  local held = by_source or by_header
+  redis.call('SET', KEYS[1], held, 'NX')
+  redis.call('SET', KEYS[2], held, 'NX')
+  local held_id, held_hash = parts(held)
+  return { 0, held_id, held_hash }
 end
 local id = ARGV[1]
 local n = tonumber(ARGV[4])
 local fields = {}
 for i = 5, 4 + n do fields[#fields + 1] = ARGV[i] end
-redis.call('HSET', KEYS[2], unpack(fields))
+redis.call('HSET', KEYS[3], unpack(fields))
 redis.call('SET', KEYS[1], id .. ' ' .. ARGV[2])
-redis.call('ZADD', KEYS[3], ARGV[3], id)
+redis.call('SET', KEYS[2], id .. ' ' .. ARGV[2])
 redis.call('ZADD', KEYS[4], ARGV[3], id)
-append_ledger(5, 4 + n)
+redis.call('ZADD', KEYS[5], ARGV[3], id)
+append_ledger(6, 4 + n)
 local version, record_status
 for i = 1, #fields, 2 do
   if fields[i] == 'recordVersion' then version = fields[i + 1] end
   if fields[i] == 'recordStatus' then record_status = fields[i + 1] end
 end
-local held = tonumber(redis.call('HGET', KEYS[5], 'version') or '0')
+local held = tonumber(redis.call('HGET', KEYS[6], 'version') or '0')
 if version and tonumber(version) > held then
-  redis.call('HSET', KEYS[5], 'version', version, 'messageId', id)
-  if record_status then redis.call('HSET', KEYS[5], 'status', record_status) else redis.call('HDEL', KEYS[5], 'status') end
+  redis.call('HSET', KEYS[6], 'version', version, 'messageId', id)
+  if record_status then redis.call('HSET', KEYS[6], 'status', record_status) else redis.call('HDEL', KEYS[6], 'status') end
 end
 return { 1, id }

@@ -29,7 +29,13 @@ async function run<Reply>(
   return script.run(redis, scriptKeys, args);
 }
 
-async function createMessage(id: string, at: number, idempotency = id): Promise<unknown> {
+async function createMessage(
+  id: string,
+  at: number,
+  idempotency = id,
+  requestKey = idempotency,
+  contentHash = `hash-${id}`,
+): Promise<unknown> {
   const fields = ['id', id, 'status', 'queued', 'attempts', '0', 'recordVersion', '2', 'recordStatus', 'active'];
   const block = ledgerBlock(
     keys,
@@ -40,13 +46,14 @@ async function createMessage(id: string, at: number, idempotency = id): Promise<
     CREATE_MESSAGE,
     [
       keys.idempotency(idempotency),
+      keys.idempotency(requestKey),
       keys.message(id),
       keys.outbox,
       keys.byStatus('queued'),
       keys.latestOfRecord('urn:sys', 'referral', 'rec-1'),
       ...block.keys,
     ],
-    [id, `hash-${id}`, at, fields.length, ...fields, ...block.args],
+    [id, contentHash, at, fields.length, ...fields, ...block.args],
   );
 }
 
@@ -104,6 +111,19 @@ describe('create-message', () => {
       status: 'active',
     });
     expect(await redis.exists(keys.message('m-other'))).toBe(0);
+  });
+
+  it('refuses a taken source identity whatever the request key, and takes both keys at once', async () => {
+    // A new request key cannot let a second body in for a source identity already taken.
+    expect(await createMessage('m-b', 600, 'src-b', 'req-b1')).toEqual([1, 'm-b']);
+    expect(await createMessage('m-b2', 601, 'src-b', 'req-b2')).toEqual([0, 'm-b', 'hash-m-b']);
+    expect(await redis.exists(keys.message('m-b2'))).toBe(0);
+    // A taken request key with a new source identity answers with its holder.
+    expect(await createMessage('m-b3', 602, 'src-b3', 'req-b1')).toEqual([0, 'm-b', 'hash-m-b']);
+    expect(await redis.exists(keys.idempotency('src-b3'))).toBe(0);
+    // The same body again under a new request key is a repeat, and that key now names the same message.
+    expect(await createMessage('m-b4', 603, 'src-b', 'req-b4', 'hash-m-b')).toEqual([0, 'm-b', 'hash-m-b']);
+    expect(await redis.get(keys.idempotency('req-b4'))).toBe('m-b hash-m-b');
   });
 });
 
