@@ -137,6 +137,17 @@ export const endpointSchema = z.strictObject({
   auditEvents: auditForwardingSchema.prefault({}),
 });
 
+/** Points allowed per window of `durationSeconds` for one client or address. */
+// eslint-disable-next-line @typescript-eslint/explicit-function-return-type -- zod's inferred schema type
+function rateLimitSchema(points: number, durationSeconds: number) {
+  return z
+    .strictObject({
+      points: z.int().min(1).default(points),
+      durationSeconds: z.int().min(1).max(86_400).default(durationSeconds),
+    })
+    .prefault({});
+}
+
 export const configSchema = z.strictObject({
   http: z
     .strictObject({
@@ -156,6 +167,27 @@ export const configSchema = z.strictObject({
       adminKeys: z.record(z.string().min(1), z.string().min(16)).default({}),
       /** Public base URL used in links such as statusUrl; defaults to the listening address. */
       publicUrl: z.url().optional(),
+      /**
+       * Which proxies in front of the API to believe about the client's address, protocol and host
+       * (X-Forwarded-For, -Proto, -Host), as Express's `trust proxy`: false (none, the default), true (any),
+       * a number of hops, or addresses and subnets ("loopback, 10.0.0.0/8"). Set it behind TLS termination so
+       * statusUrl says https and the failed-authentication limit counts the real client's address.
+       */
+      trustProxy: z.union([z.boolean(), z.int().min(0), z.string().min(1)]).default(false),
+      /**
+       * Abuse limits, counted in Redis across every API process: requests per window for each client on ingest
+       * (which includes message status), admin and audit routes, and failed authentications (unknown or missing
+       * key) per remote address. Over the limit the answer is 429 with Retry-After.
+       */
+      rateLimits: z
+        .strictObject({
+          enabled: z.boolean().default(true),
+          ingest: rateLimitSchema(5000, 1),
+          admin: rateLimitSchema(50, 1),
+          audit: rateLimitSchema(50, 1),
+          failedAuth: rateLimitSchema(20, 60),
+        })
+        .prefault({}),
     })
     .prefault({}),
   redis: z
