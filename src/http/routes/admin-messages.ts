@@ -76,7 +76,7 @@ const JSON_TYPES = ['application/json', 'application/fhir+json'];
 
 /**
  * A bulk replay acts on every practice's failed messages, so its filter must be read exactly as sent: a body not
- * declared as JSON, or no body at all, is refused rather than taken as "no filter".
+ * declared as JSON (415), or no body at all (400), is refused rather than taken as "no filter".
  */
 const requireJsonFilter: RequestHandler = (req, _res, next) => {
   if (req.get('content-type') === undefined || req.is(JSON_TYPES) === false) {
@@ -84,6 +84,19 @@ const requireJsonFilter: RequestHandler = (req, _res, next) => {
       httpError('media-type-unsupported', {
         text: 'The replay filter must be a JSON object (Content-Type: application/json); send {} to replay every failed message',
       }),
+    );
+    return;
+  }
+  // The JSON parser reads an empty body as {}, which would be "every failed message of every practice".
+  const length = req.get('content-length');
+  if (length === '0' || (length === undefined && req.get('transfer-encoding') === undefined)) {
+    next(
+      badRequest([
+        errorIssue('field-missing', {
+          text: '$this: the replay filter is required; send {} to replay every failed message',
+          expression: '$this',
+        }),
+      ]),
     );
     return;
   }
@@ -104,14 +117,6 @@ export function adminMessagesRouter(deps: ReplayDeps): Router {
   });
 
   router.post('/v1/admin/messages/replay', requireJsonFilter, parseJson, async (req, res) => {
-    if (req.body === undefined) {
-      throw badRequest([
-        errorIssue('field-missing', {
-          text: '$this: the replay filter is required; send {} to replay every failed message',
-          expression: '$this',
-        }),
-      ]);
-    }
     const body = parse(replayBody, req.body);
     const by = String(res.locals.clientId);
     const result = await guarded(async () => replayMatching(toFilter(body), by, body.max, deps));
