@@ -4,7 +4,7 @@
  * headers; audit, admin and status answers are never cached; each guarded area has its abuse limits.
  */
 import { randomUUID } from 'node:crypto';
-import type { Express, Request, RequestHandler } from 'express';
+import type { ErrorRequestHandler, Express, Request, RequestHandler } from 'express';
 import express from 'express';
 import helmet from 'helmet';
 import type { IntakeDeps } from '../app/intake';
@@ -13,7 +13,6 @@ import type { RedisConnection } from '../store/connection';
 import { checkRedisReadiness } from '../store/readiness';
 import type { ClientRole, KeyRing, RoleOptions } from './auth';
 import { requireRole } from './auth';
-import type { ErrorRequestHandler } from 'express';
 import type { RateLimitGroup, RateLimits } from '../store/rate-limits';
 import { countFailedAuth, limitPerClient, refuseBlockedAddress } from './rate-limit';
 import { errorHandler, httpError } from './errors';
