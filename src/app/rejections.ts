@@ -1,10 +1,13 @@
 /**
  * Submissions the API refused (400 invalid, 403 outside the client's scope, 409 conflict, 422 no endpoint) as `rejected` ledger entries, so an
  * auditor can see what never got in and why. Only non-personal facts are kept: the kind, the client, the
- * practice and source ids when they are well formed, and each reason as a JSON path with an issue code, never
- * the values that were sent.
+ * practice and source ids when they are well formed, and each reason as a JSON path of the schema with an issue
+ * code, never the values that were sent. The ledger is permanent and hash-chained, so what one refused body can
+ * put into it is bounded: fields the schema does not know become one reason with a count (a field's *name* may be
+ * a person's name or an NHS number), and at most MAX_REJECTION_REASONS reasons are kept.
  */
 import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
+import { errorCodeOf } from '../lib/outcome';
 import { GP_PRACTICE_ODS, sourceSchema } from '../messages/schemas';
 import type { AuditLedger, RejectionReason } from '../store/ledger';
 import type { LedgerEventOf } from '../store/ledger-events';
@@ -49,8 +52,29 @@ function sourceIds(body: unknown): { sourceSystem?: string; recordId?: string; r
   };
 }
 
+/** Most reasons one `rejected` entry keeps; the last one kept then counts those left out. */
+export const MAX_REJECTION_REASONS = 100;
+
 export function rejectionReasons(issues: readonly OperationOutcomeIssue[]): RejectionReason[] {
-  return issues.map((issue) => ({ path: issue.expression?.[0] ?? '$this', code: issue.code }));
+  const reasons: RejectionReason[] = [];
+  let unknownFields = 0;
+  for (const issue of issues) {
+    const error = errorCodeOf(issue);
+    if (error === 'field-unknown') {
+      // Only the schema's own paths enter the ledger: an unknown field's path is its name, chosen by the sender.
+      unknownFields += 1;
+    } else if (error !== 'too-many-problems') {
+      reasons.push({ path: issue.expression?.[0] ?? '$this', code: issue.code });
+    }
+  }
+  if (unknownFields > 0) {
+    reasons.unshift({ path: '$this', code: 'structure', count: unknownFields });
+  }
+  if (reasons.length <= MAX_REJECTION_REASONS) {
+    return reasons;
+  }
+  const kept = reasons.slice(0, MAX_REJECTION_REASONS - 1);
+  return [...kept, { path: '$this', code: 'too-costly', count: reasons.length - kept.length }];
 }
 
 /** The ledger event of a rejection (pure, so what may enter the ledger is easy to see and test). */

@@ -109,6 +109,16 @@ function envFlag(value: string): boolean | string {
   return flag ?? value;
 }
 
+/** TRUST_PROXY: true/false, a number of hops, or a list of addresses and subnets as Express takes it. */
+function trustProxySetting(value: string): boolean | number | string {
+  // Digits are a number of hops, so "1" trusts one proxy rather than any.
+  if (/^\d+$/.test(value.trim())) {
+    return Number(value.trim());
+  }
+  const flag = envFlag(value);
+  return typeof flag === 'boolean' ? flag : value;
+}
+
 /** The environment variables the adapter reads, applied over the file's values. */
 function applyEnv(raw: Json, env: Env): void {
   const http = section(raw, 'http');
@@ -122,6 +132,12 @@ function applyEnv(raw: Json, env: Env): void {
   }
   if (env.PUBLIC_URL !== undefined) {
     http.publicUrl = env.PUBLIC_URL;
+  }
+  if (env.TRUST_PROXY !== undefined) {
+    http.trustProxy = trustProxySetting(env.TRUST_PROXY);
+  }
+  if (env.RATE_LIMITS !== undefined) {
+    section(http, 'rateLimits').enabled = envFlag(env.RATE_LIMITS);
   }
   if (env.API_KEYS !== undefined) {
     http.apiKeys = parseApiKeys(env.API_KEYS);

@@ -172,6 +172,16 @@ export const oauthSchema = z.strictObject({
   /** Leeway for `exp` and `nbf`, for clocks slightly apart. */
   clockToleranceSeconds: z.int().min(0).max(300).default(30),
 });
+/** Points allowed per window of `durationSeconds` for one client or address. */
+// eslint-disable-next-line @typescript-eslint/explicit-function-return-type -- zod's inferred schema type
+function rateLimitSchema(points: number, durationSeconds: number) {
+  return z
+    .strictObject({
+      points: z.int().min(1).default(points),
+      durationSeconds: z.int().min(1).max(86_400).default(durationSeconds),
+    })
+    .prefault({});
+}
 
 export const configSchema = z.strictObject({
   /** The systems that may use the API, each scoped to its source systems, practices and roles. */
@@ -221,6 +231,27 @@ export const configSchema = z.strictObject({
       oauth: oauthSchema.optional(),
       /** Start with no credentials at all on an address other than loopback (never in production). */
       allowInsecure: z.boolean().default(false),
+      /**
+       * Which proxies in front of the API to believe about the client's address, protocol and host
+       * (X-Forwarded-For, -Proto, -Host), as Express's `trust proxy`: false (none, the default), true (any),
+       * a number of hops, or addresses and subnets ("loopback, 10.0.0.0/8"). Set it behind TLS termination so
+       * statusUrl says https and the failed-authentication limit counts the real client's address.
+       */
+      trustProxy: z.union([z.boolean(), z.int().min(0), z.string().min(1)]).default(false),
+      /**
+       * Abuse limits, counted in Redis across every API process: requests per window for each client on ingest
+       * (which includes message status), admin and audit routes, and failed authentications (unknown or missing
+       * key) per remote address. Over the limit the answer is 429 with Retry-After.
+       */
+      rateLimits: z
+        .strictObject({
+          enabled: z.boolean().default(true),
+          ingest: rateLimitSchema(5000, 1),
+          admin: rateLimitSchema(50, 1),
+          audit: rateLimitSchema(50, 1),
+          failedAuth: rateLimitSchema(20, 60),
+        })
+        .prefault({}),
     })
     .prefault({}),
   redis: z

@@ -1,16 +1,20 @@
 /**
  * Builds the Express application from its dependencies (no listening, no globals), so the server, the tests and
- * the benchmark all run exactly the same app against real Redis and a real EHR.
+ * the benchmark all run exactly the same app against real Redis and a real EHR. Every answer carries the security
+ * headers; audit, admin and status answers are never cached; each guarded area has its abuse limits.
  */
 import { randomUUID } from 'node:crypto';
-import type { Express, Request } from 'express';
+import type { ErrorRequestHandler, Express, Request, RequestHandler } from 'express';
 import express from 'express';
+import helmet from 'helmet';
 import type { IntakeDeps } from '../app/intake';
 import type { Metrics } from '../observability/metrics';
 import type { RedisConnection } from '../store/connection';
 import { checkRedisReadiness } from '../store/readiness';
-import type { Authenticator } from './auth';
+import type { Authenticator, ClientRole, RoleOptions } from './auth';
 import { createAuthenticator, requireRole } from './auth';
+import type { RateLimitGroup, RateLimits } from '../store/rate-limits';
+import { countFailedAuth, limitPerClient, refuseBlockedAddress } from './rate-limit';
 import { errorHandler, httpError } from './errors';
 import { openApiDocument } from './openapi';
 import { ingestRouter } from './routes/ingest';
@@ -30,7 +34,11 @@ export interface AppDeps extends IntakeDeps {
     /** Admin keys for /v1/admin (failed-message listing and replay); ingest keys get 403 there. */
     readonly adminKeys?: Readonly<Record<string, string>>;
     readonly publicUrl?: string;
+    /** Express's `trust proxy` (config http.trustProxy): which proxies' X-Forwarded-* headers to believe. */
+    readonly trustProxy?: boolean | number | string;
   };
+  /** Abuse limits (config http.rateLimits); absent or disabled, nothing is limited. */
+  readonly rateLimits?: RateLimits;
   readonly version: string;
   readonly ledger: AuditLedger;
   readonly patientKey: PatientKeyer;
@@ -42,10 +50,42 @@ export interface AppDeps extends IntakeDeps {
   readonly metricsOpen?: boolean;
 }
 
+/**
+ * One policy for every answer. The dashboard loads only its own stylesheet and images and posts forms only to
+ * itself; the JSON API needs nothing, and no page of either may be framed. The NHS stylesheet's web fonts from
+ * assets.nhs.uk are left blocked, so an auditor's visit is never announced to a third party.
+ */
+const securityHeaders = helmet({
+  contentSecurityPolicy: {
+    useDefaults: false,
+    directives: {
+      defaultSrc: ["'none'"],
+      styleSrc: ["'self'"],
+      imgSrc: ["'self'"],
+      formAction: ["'self'"],
+      baseUri: ["'none'"],
+      frameAncestors: ["'none'"],
+    },
+  },
+  referrerPolicy: { policy: 'no-referrer' },
+  // The same as frame-ancestors 'none', for browsers that predate CSP level 2.
+  xFrameOptions: { action: 'deny' },
+  strictTransportSecurity: { maxAge: 31_536_000, includeSubDomains: true },
+});
+
+/** Audit data, admin listings and message status are about patients: no browser or proxy may keep a copy. */
+const noStore: RequestHandler = (req, res, next) => {
+  if (!req.path.startsWith('/assets/')) {
+    res.setHeader('Cache-Control', 'no-store');
+  }
+  next();
+};
+
 export function buildApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', false);
+  app.set('trust proxy', deps.http.trustProxy ?? false);
+  app.use(securityHeaders);
 
   app.use((req, res, next) => {
     const requestId = req.get('x-request-id') ?? randomUUID();
@@ -91,20 +131,37 @@ export function buildApp(deps: AppDeps): Express {
   });
 
   const statusUrl = (req: Request, id: string): string => {
-    const base = deps.http.publicUrl ?? `${req.protocol}://${req.get('host') ?? 'localhost'}`;
+    // req.protocol and req.host follow X-Forwarded-Proto/-Host only from proxies `trust proxy` names.
+    const base = deps.http.publicUrl ?? `${req.protocol}://${req.host || 'localhost'}`;
     return `${base.replace(/\/+$/, '')}/v1/messages/${id}`;
   };
 
+  const limits = deps.rateLimits;
+  /** The guard of one area: a blocked address is refused first, a failed key counted, then the client's limit. */
+  const guard = (
+    role: ClientRole,
+    group: RateLimitGroup,
+    options: RoleOptions,
+  ): (RequestHandler | ErrorRequestHandler)[] =>
+    limits === undefined
+      ? [requireRole(auth, role, options)]
+      : [
+          refuseBlockedAddress(limits.failedAuth, deps.logger),
+          requireRole(auth, role, options),
+          countFailedAuth(limits.failedAuth, deps.logger),
+          limitPerClient(limits[group], group, deps.logger),
+        ];
+  app.use(['/v1/audit', '/audit', '/v1/admin', '/v1/messages'], noStore);
   // Each area takes keys of its own role, so each is mounted with its own guard before the ingest routes.
-  app.use(['/v1/audit', '/audit'], requireRole(auth, 'auditor', { realm: 'sp-fhir-adapter audit', allowBasic: true }));
+  app.use(['/v1/audit', '/audit'], ...guard('auditor', 'audit', { realm: 'sp-fhir-adapter audit', allowBasic: true }));
   app.use(auditRouter(deps));
   app.use(dashboardRouter(deps));
-  app.use('/v1/admin', requireRole(auth, 'admin', { realm: 'sp-fhir-adapter admin' }));
+  app.use('/v1/admin', ...guard('admin', 'admin', { realm: 'sp-fhir-adapter admin' }));
   app.use(adminMessagesRouter(deps));
   app.use('/v1/admin', (req, _res, next) => {
     next(httpError('route-not-found', { text: `No route for ${req.method} ${req.originalUrl.split('?')[0] ?? ''}` }));
   });
-  app.use('/v1', requireRole(auth, 'ingest', { realm: 'sp-fhir-adapter' }));
+  app.use('/v1', ...guard('ingest', 'ingest', { realm: 'sp-fhir-adapter' }));
   app.use(ingestRouter({ ...deps, bodyLimitBytes: deps.http.bodyLimitBytes, statusUrl }));
   app.use(messagesRouter(deps.store));
 

@@ -79,6 +79,22 @@ const API_ERRORS = {
     meaning: 'The `Idempotency-Key` header is empty or longer than 255 characters.',
     action: 'Send a key of 1 to 255 characters, or no header.',
   },
+  'request-malformed': {
+    title: 'Request cannot be read',
+    httpStatus: 400,
+    issueType: 'invalid',
+    meaning:
+      'The request cannot be read: a path with malformed percent-encoding, a compressed body that does not decompress, or a similar fault in the request itself. A conditional or range request that cannot be met carries this code with its own 4xx status.',
+    action: 'Fix the request; the text says which part could not be read.',
+  },
+  'too-many-problems': {
+    title: 'More problems than listed',
+    httpStatus: 400,
+    issueType: 'informational',
+    meaning:
+      'The request has more problems than one answer lists (100); this last issue says how many more were left out.',
+    action: 'Fix the problems listed and send the request again to see the rest.',
+  },
   'key-required': {
     title: 'API key required',
     httpStatus: 401,
@@ -101,6 +117,14 @@ const API_ERRORS = {
     action:
       "Submit only under your own source systems and for your practices; ask the operator to change the client's configuration.",
   },
+  'request-forbidden': {
+    title: 'Path never served',
+    httpStatus: 403,
+    issueType: 'forbidden',
+    meaning:
+      "The path asks for something that is never served, such as a hidden file or a path outside the dashboard's assets.",
+    action: 'Request only the paths the API and the dashboard link to.',
+  },
   'message-not-found': {
     title: 'No such message',
     httpStatus: 404,
@@ -114,6 +138,13 @@ const API_ERRORS = {
     issueType: 'not-found',
     meaning: 'No API route exists for this method and path.',
     action: 'Check the method and path against the OpenAPI description at `/openapi.json`.',
+  },
+  'method-not-allowed': {
+    title: 'Method not allowed',
+    httpStatus: 405,
+    issueType: 'not-supported',
+    meaning: 'The path exists, but not for this HTTP method (e.g. a POST to a dashboard asset).',
+    action: 'Use the method the OpenAPI description gives for the path.',
   },
   'identity-conflict': {
     title: 'Identity already used',
@@ -164,6 +195,15 @@ const API_ERRORS = {
     issueType: 'not-supported',
     meaning: 'No EHR endpoint is configured for the GP practice of the message.',
     action: 'Check the ODS code; if it is right, ask the operator to configure an endpoint for the practice.',
+  },
+  'rate-limited': {
+    title: 'Too many requests',
+    httpStatus: 429,
+    issueType: 'throttled',
+    meaning:
+      'Too many requests in the configured window: from this client for ingest, admin and audit calls, or failed authentications from this address.',
+    action:
+      'Wait for the `Retry-After` interval (seconds) and send again; if the volume is expected, ask the operator to raise `http.rateLimits`.',
   },
   'internal-error': {
     title: 'Internal error',

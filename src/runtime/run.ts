@@ -21,6 +21,7 @@ import { startRetentionPurge } from '../audit/retention-schedule';
 import type { RunningSandbox } from '../sandbox';
 import { startSandbox } from '../sandbox';
 import { waitForRedis } from '../store/connection';
+import { createRedisRateLimits } from '../store/rate-limits';
 import { ensureRedis } from './local-redis';
 import type { Services } from './services';
 import { createServices } from './services';
@@ -90,6 +91,9 @@ export async function runAdapter(config: Config, roles: Roles, logger: Logger): 
     const app = buildApp({
       ...services,
       http: config.http,
+      ...(config.http.rateLimits.enabled
+        ? { rateLimits: createRedisRateLimits(services.redis, config.redis.prefix, config.http.rateLimits) }
+        : {}),
       version: packageVersion(),
       auditorKeys: config.audit.apiKeys,
       authenticator,

@@ -19,6 +19,11 @@ const rejectionReason = z.object({
   path: z.string(),
   /** FHIR issue type code, e.g. invalid, required, duplicate, not-supported. */
   code: z.string(),
+  /**
+   * How many problems this one reason stands for: unknown fields collapsed into one, or the reasons left out
+   * beyond the cap. Absent on a reason for one field (and on every entry written before it existed).
+   */
+  count: z.int().min(1).optional(),
 });
 
 export type RejectionReason = z.output<typeof rejectionReason>;

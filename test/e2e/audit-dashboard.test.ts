@@ -91,6 +91,30 @@ describe('auditor dashboard in Chromium', () => {
     expect(outcome.issue.map((i) => i.expression?.[0]).sort()).toEqual(['practice', 'status']);
   });
 
+  it('works under its strict content security policy, which also forbids framing', async () => {
+    const context = await browser.newContext({ httpCredentials: { username: 'auditor', password: AUDITOR_KEY } });
+    const page = await context.newPage();
+    const violations: string[] = [];
+    page.on('console', (message) => {
+      if (message.text().includes('Content Security Policy')) {
+        violations.push(message.text());
+      }
+    });
+    const response = await page.goto(`${adapter.apiUrl}/audit`);
+    const csp = (await response?.allHeaders())?.['content-security-policy'] ?? '';
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).not.toContain('unsafe-inline');
+    expect(response?.headers()['referrer-policy']).toBe('no-referrer');
+    // The stylesheet from the adapter itself is allowed and applied: the NHS header is NHS blue.
+    const header = await page.evaluate<string>(
+      "getComputedStyle(document.querySelector('.nhsuk-header')).backgroundColor",
+    );
+    expect(header).toBe('rgb(0, 94, 184)');
+    // Only the NHS web fonts on assets.nhs.uk are refused (an auditor's visit is not announced to a third party).
+    expect(violations.filter((text) => !text.includes('assets.nhs.uk'))).toEqual([]);
+    await context.close();
+  });
+
   it('walks through messages, a timeline, a reconciliation and the verification', async () => {
     const context = await browser.newContext({ httpCredentials: { username: 'auditor', password: AUDITOR_KEY } });
     const page = await context.newPage();

@@ -30,16 +30,19 @@ export async function deleteKeys(prefix: string, url = TEST_REDIS_URL): Promise<
   }
 }
 
-/** Keys under the prefix other than the audit ledger's (stream, head, indexes), which refused requests also write. */
+/**
+ * Keys under the prefix other than the audit ledger's (stream, head, indexes), which refused requests also write,
+ * and the abuse limits' counters, which every request touches and which expire by themselves.
+ */
 export async function countStateKeys(prefix: string, url = TEST_REDIS_URL): Promise<number> {
-  return countKeys(prefix, url, `${prefix}:ledger`);
+  return countKeys(prefix, url, `${prefix}:ledger`, `${prefix}:rate-limit:`);
 }
 
-export async function countKeys(prefix: string, url = TEST_REDIS_URL, except?: string): Promise<number> {
+export async function countKeys(prefix: string, url = TEST_REDIS_URL, ...except: string[]): Promise<number> {
   const redis = new Redis(url, { maxRetriesPerRequest: 1 });
   try {
     const keys = await keysUnder(redis, prefix);
-    return except === undefined ? keys.length : keys.filter((key) => !key.startsWith(except)).length;
+    return keys.filter((key) => !except.some((start) => key.startsWith(start))).length;
   } finally {
     await redis.quit();
   }

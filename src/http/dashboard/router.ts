@@ -15,7 +15,7 @@ import { verifyLedger } from '../../audit/verify';
 import { MESSAGE_STATUSES } from '../../messages/record';
 import { permits } from '../../config/client-scope';
 import { requestPrincipal } from '../auth';
-import { HttpError } from '../errors';
+import { HttpError, httpError } from '../errors';
 import type { AuditRouteDeps } from '../routes/audit';
 import { audited } from '../routes/audit';
 import { messageQuery, queryTarget, reconciliationQuery } from '../routes/audit-query';
@@ -136,6 +136,16 @@ function reconciliationView(report: ReconciliationReport): Html {
 export function dashboardRouter(deps: AuditRouteDeps): Router {
   const router = express.Router();
   const search = new MessageSearch(deps.ledger, deps.patientKey);
+  // Static serving answers other methods itself with an empty 405; this one says why, like every other refusal.
+  router.use('/audit/assets', (req, res, next) => {
+    if (req.method === 'GET' || req.method === 'HEAD') {
+      next();
+      return;
+    }
+    res.setHeader('Allow', 'GET, HEAD');
+    next(httpError('method-not-allowed', { text: 'Dashboard assets are only read (GET or HEAD)' }));
+  });
+  // Missing or forbidden files become errors (not the next route), answered by the error handler as 404 and 403.
   router.use('/audit/assets', express.static(NHSUK_DIST, { index: false, fallthrough: false }));
 
   router.get('/audit', async (req: Request, res: Response) => {

@@ -4,7 +4,7 @@
  * POST /v1/admin/messages/replay put one failed message, or all matching a filter, back on their queue, recording
  * the client that asked. The routes only translate HTTP to the replay module and back.
  */
-import type { Router } from 'express';
+import type { RequestHandler, Router } from 'express';
 import express from 'express';
 import { z } from 'zod';
 import { StoreUnavailableError } from '../../app/intake';
@@ -13,6 +13,7 @@ import type { MessageFilter, ReplayDeps } from '../../app/replay';
 import { findMessages, replayMatching, replayMessage } from '../../app/replay';
 import { parseWithOutcome } from '../../lib/zod-outcome';
 import { requestPrincipal } from '../auth';
+import { errorIssue } from '../../lib/outcome';
 import { HttpError, badRequest, httpError } from '../errors';
 import { messageView } from './messages';
 
@@ -39,7 +40,7 @@ const replayBody = z.strictObject({
 
 /** Query parameters are named by their name alone (`since`), body fields by their path in the body. */
 function parse<T>(schema: z.ZodType<T>, value: unknown): T {
-  const result = parseWithOutcome(schema, value ?? {});
+  const result = parseWithOutcome(schema, value);
   if (!result.ok) {
     throw badRequest(result.issues);
   }
@@ -72,10 +73,40 @@ async function guarded<T>(operation: () => Promise<T>): Promise<T> {
 }
 
 const MESSAGE_ID = /^[0-9a-f-]{36}$/;
+const JSON_TYPES = ['application/json', 'application/fhir+json'];
+
+/**
+ * A bulk replay acts on every practice's failed messages, so its filter must be read exactly as sent: a body not
+ * declared as JSON (415), or no body at all (400), is refused rather than taken as "no filter".
+ */
+const requireJsonFilter: RequestHandler = (req, _res, next) => {
+  if (req.get('content-type') === undefined || req.is(JSON_TYPES) === false) {
+    next(
+      httpError('media-type-unsupported', {
+        text: 'The replay filter must be a JSON object (Content-Type: application/json); send {} to replay every failed message',
+      }),
+    );
+    return;
+  }
+  // The JSON parser reads an empty body as {}, which would be "every failed message of every practice".
+  const length = req.get('content-length');
+  if (length === '0' || (length === undefined && req.get('transfer-encoding') === undefined)) {
+    next(
+      badRequest([
+        errorIssue('field-missing', {
+          text: '$this: the replay filter is required; send {} to replay every failed message',
+          expression: '$this',
+        }),
+      ]),
+    );
+    return;
+  }
+  next();
+};
 
 export function adminMessagesRouter(deps: ReplayDeps): Router {
   const router = express.Router();
-  const parseJson = express.json({ limit: '16kb', type: ['application/json', 'application/fhir+json'] });
+  const parseJson = express.json({ limit: '16kb', type: JSON_TYPES });
 
   router.get('/v1/admin/messages', async (req, res) => {
     const query = parse(listQuery, req.query);
@@ -87,7 +118,7 @@ export function adminMessagesRouter(deps: ReplayDeps): Router {
     });
   });
 
-  router.post('/v1/admin/messages/replay', parseJson, async (req, res) => {
+  router.post('/v1/admin/messages/replay', requireJsonFilter, parseJson, async (req, res) => {
     const body = parse(replayBody, req.body);
     const by = String(res.locals.clientId);
     const filter = { ...toFilter(body), allowedPractices: requestPrincipal(res).practices };

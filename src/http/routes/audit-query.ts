@@ -1,6 +1,7 @@
 /**
  * The audit API's and dashboard's query parameters as zod schemas, turned into an OperationOutcome naming each
- * bad parameter when they do not parse. Empty form fields count as absent, so a filter form can be sent as is.
+ * bad parameter when they do not parse. Empty form fields count as absent, so a filter form can be sent as is. A
+ * parameter a route does not define is refused by name: a misspelt filter must never become an unfiltered search.
  */
 import { z } from 'zod';
 import { MESSAGE_STATUSES } from '../../messages/record';
@@ -58,13 +59,30 @@ export function parseQuery<T extends z.ZodType>(schema: T, query: unknown, at: r
   return result.data;
 }
 
-export function messageQuery(query: unknown): MessageQuery {
+/** Refuses every query parameter not in `known`, naming each one. */
+export function refuseUnknownParameters(query: unknown, known: readonly string[]): void {
+  const names = typeof query === 'object' && query !== null ? Object.keys(query) : [];
+  const unknown = names.filter((name) => !known.includes(name));
+  if (unknown.length > 0) {
+    throw badRequest(
+      unknown.map((name) =>
+        errorIssue('field-unknown', { text: `${name}: is not a query parameter of this route`, expression: name }),
+      ),
+    );
+  }
+}
+
+/** The message search's filters; `extra` names further parameters the route itself reads. */
+export function messageQuery(query: unknown, extra: readonly string[] = []): MessageQuery {
+  refuseUnknownParameters(query, [...Object.keys(searchQuerySchema.shape), ...extra]);
   const parsed = parseQuery(searchQuerySchema, query);
   const defined = Object.entries(parsed as Record<string, unknown>).filter(([, v]) => v !== undefined);
   return Object.fromEntries(defined) as unknown as MessageQuery;
 }
 
-export function reconciliationQuery(query: unknown): ReconciliationQuery {
+/** The reconciliation's practice and period; `extra` names further parameters the route itself reads. */
+export function reconciliationQuery(query: unknown, extra: readonly string[] = []): ReconciliationQuery {
+  refuseUnknownParameters(query, [...Object.keys(reconciliationQuerySchema.shape), ...extra]);
   const parsed = parseQuery(reconciliationQuerySchema, query);
   if (parsed.to.getTime() <= parsed.from.getTime()) {
     throw badRequest([errorIssue('field-invalid', { text: 'to: must be after from', expression: 'to' })]);

@@ -27,6 +27,7 @@ import {
   parseQuery,
   queryTarget,
   reconciliationQuery,
+  refuseUnknownParameters,
 } from './audit-query';
 import { z } from 'zod';
 
@@ -98,6 +99,7 @@ export function auditRouter(deps: AuditRouteDeps): Router {
   });
 
   router.get('/v1/audit/messages/:id', async (req: Request, res: Response) => {
+    refuseUnknownParameters(req.query, []);
     const id = String(req.params.id);
     const [summary] = MESSAGE_ID.test(id) ? await search.summaries([id]) : [];
     if (summary === undefined || !permits(requestPrincipal(res).practices, summary.practice)) {
@@ -108,7 +110,7 @@ export function auditRouter(deps: AuditRouteDeps): Router {
   });
 
   router.get('/v1/audit/reconciliation', async (req: Request, res: Response) => {
-    const query = withinPractices(reconciliationQuery(req.query), requestPrincipal(res).practices);
+    const query = withinPractices(reconciliationQuery(req.query, ['format']), requestPrincipal(res).practices);
     const format = parseQuery(formatSchema, req.query.format, ['format']);
     await audited(deps, res, format === 'json' ? 'reconcile' : 'export', queryTarget(req.query), 'api');
     const report = await reconcile(deps.ledger, query, deps.now());
@@ -123,6 +125,7 @@ export function auditRouter(deps: AuditRouteDeps): Router {
   });
 
   router.get('/v1/audit/ledger', async (req: Request, res: Response) => {
+    refuseUnknownParameters(req.query, [...Object.keys(ledgerQuerySchema.shape), 'format']);
     const query = parseQuery(ledgerQuerySchema, req.query);
     const format = parseQuery(formatSchema, req.query.format, ['format']);
     await audited(deps, res, 'export', queryTarget(req.query), 'api');
@@ -149,6 +152,7 @@ export function auditRouter(deps: AuditRouteDeps): Router {
   });
 
   router.get('/v1/audit/audit-events', async (req: Request, res: Response) => {
+    refuseUnknownParameters(req.query, Object.keys(auditEventQuerySchema.shape));
     const query = parseQuery(auditEventQuerySchema, req.query);
     await audited(deps, res, 'export', { ...queryTarget(req.query), format: 'fhir' }, 'api');
     const start = query.from === undefined ? '-' : String(query.from.getTime());
@@ -172,7 +176,8 @@ export function auditRouter(deps: AuditRouteDeps): Router {
     res.type('application/fhir+json').send(JSON.stringify(bundle));
   });
 
-  router.get('/v1/audit/verify', async (_req: Request, res: Response) => {
+  router.get('/v1/audit/verify', async (req: Request, res: Response) => {
+    refuseUnknownParameters(req.query, []);
     await audited(deps, res, 'verify', {}, 'api');
     res.json(await verifyLedger(deps.ledger, deps.now()));
   });
