@@ -10,6 +10,7 @@ import { EXTENSIONS, SYSTEMS } from '../mapping/codes';
 import type { WrittenResource } from '../messages/record';
 import type { InboundMessage } from '../messages/schemas';
 import { maskNhsNumber } from '../messages/nhs-number';
+import { operationOutcome, outcomeIssue } from '../lib/outcome';
 import { classifyAnswer, classifyStatus, entryStatusCode, serverWaitMs } from './classify';
 import type { FhirRequests, FhirResponse } from './fhir-client';
 import { EhrUnreachableError } from './fhir-client';
@@ -18,6 +19,7 @@ import { conformanceErrors } from './preflight';
 import { AccessTokenError } from './access-token';
 import type { AttemptResult } from './outcome';
 import { outcomeOf, summariseOutcome } from './outcome';
+import { patientMismatches } from './patient-match';
 
 export type { ConformanceCheck };
 
@@ -50,7 +52,8 @@ function failedResponse(response: FhirResponse, what: string, now: Date): Attemp
   return { kind: 'rejected', reason, outcome, httpStatus: response.status };
 }
 
-type Lookup<T extends Resource> = { readonly found: Reference<T> } | { readonly result: AttemptResult };
+type Lookup<T extends Resource> =
+  { readonly found: Reference<T>; readonly resource: T } | { readonly result: AttemptResult };
 
 async function findOne<T extends Resource>(
   deps: AttemptDeps,
@@ -58,18 +61,41 @@ async function findOne<T extends Resource>(
   token: string,
   what: string,
   whenMissing: (count: number) => AttemptResult,
+  elements = 'id',
 ): Promise<Lookup<T>> {
-  const response = await deps.client.search(resourceType, { identifier: token, _count: '2', _elements: 'id' });
+  const response = await deps.client.search(resourceType, { identifier: token, _count: '2', _elements: elements });
   if (classifyStatus(response.status) !== 'ok') {
     return { result: failedResponse(response, what, deps.now()) };
   }
   const bundle = response.body as Bundle;
-  const ids = (bundle.entry ?? []).map((entry) => entry.resource?.id).filter((id): id is string => id !== undefined);
-  const [id] = ids;
-  if (ids.length !== 1 || id === undefined) {
-    return { result: whenMissing(ids.length) };
+  const found = (bundle.entry ?? [])
+    .map((entry) => entry.resource)
+    .filter((resource): resource is T => resource?.id !== undefined);
+  const [resource] = found;
+  if (found.length !== 1 || resource?.id === undefined) {
+    return { result: whenMissing(found.length) };
   }
-  return { found: { reference: `${resourceType}/${id}` } };
+  return { found: { reference: `${resourceType}/${resource.id}` }, resource };
+}
+
+/**
+ * Refuses to write into the record of a Patient whose family name or birth date differs from the message's: the
+ * NHS number alone may be a typing error that names someone else. The reason names the fields, never the values.
+ */
+function mismatchedPatient(message: InboundMessage, patient: Patient): AttemptResult | undefined {
+  const fields = patientMismatches(message.body.patient, patient);
+  if (fields.length === 0) {
+    return undefined;
+  }
+  const text = (field: string): string =>
+    `The message's ${field} does not match the EHR's Patient found by its NHS number; nothing was written. Correct the patient's details in the source system or the GP record, then replay`;
+  return {
+    kind: 'rejected',
+    reason: `${fields.join(' and ')} ${fields.length === 1 ? 'does' : 'do'} not match the EHR's Patient found by NHS number`,
+    outcome: operationOutcome(
+      fields.map((field) => outcomeIssue({ code: 'business-rule', text: text(field), expression: field })),
+    ),
+  };
 }
 
 async function resolveContext(message: InboundMessage, deps: AttemptDeps): Promise<DeliveryContext | AttemptResult> {
@@ -86,9 +112,14 @@ async function resolveContext(message: InboundMessage, deps: AttemptDeps): Promi
           : `The EHR has more than one patient with NHS number ${maskNhsNumber(nhsNumber)}`;
       return { kind: 'rejected', reason: text, outcome: outcomeOf('not-found', text, 'patient.nhsNumber') };
     },
+    'id,name,birthDate',
   );
   if ('result' in patient) {
     return patient.result;
+  }
+  const mismatch = mismatchedPatient(message, patient.resource);
+  if (mismatch !== undefined) {
+    return mismatch;
   }
   if (message.kind === 'referral') {
     return { patient: patient.found };
