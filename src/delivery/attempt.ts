@@ -20,6 +20,8 @@ import { AccessTokenError } from './access-token';
 import type { AttemptResult } from './outcome';
 import { outcomeOf, summariseOutcome } from './outcome';
 import { patientMismatches } from './patient-match';
+import type { FailedReferralLookup } from './failed-referral';
+import { failedReferralReason } from './failed-referral';
 
 export type { ConformanceCheck };
 
@@ -27,6 +29,8 @@ export interface AttemptDeps {
   readonly client: FhirRequests;
   readonly conformance: ConformanceCheck;
   readonly now: () => Date;
+  /** Tells a referral that failed for good from one still on its way; without it, a missing referral is waited for. */
+  readonly failedReferral?: FailedReferralLookup;
 }
 
 function isOperationOutcome(body: unknown): body is OperationOutcome {
@@ -145,9 +149,25 @@ async function resolveContext(message: InboundMessage, deps: AttemptDeps): Promi
           },
   );
   if ('result' in referral) {
-    return referral.result;
+    return referral.result.kind === 'retry'
+      ? ((await referralFailedForGood(message.body.source.system, message.body.referralId, deps)) ?? referral.result)
+      : referral.result;
   }
   return { patient: patient.found, referral: referral.found };
+}
+
+/** A rejection when the missing referral's latest message failed for good: waiting for it cannot help. */
+async function referralFailedForGood(
+  system: string,
+  referralId: string,
+  deps: AttemptDeps,
+): Promise<AttemptResult | undefined> {
+  const failedId = await deps.failedReferral?.(system, referralId);
+  if (failedId === undefined) {
+    return undefined;
+  }
+  const reason = failedReferralReason(referralId, failedId);
+  return { kind: 'rejected', reason, outcome: outcomeOf('not-found', reason, 'referralId') };
 }
 
 /** The source-record-version extension of a resource the EHR returned, if it carries one. */

@@ -535,7 +535,7 @@ describe('nothing to record', () => {
 
     const decision = await deliverMessage(MESSAGE_ID, {
       ...fixture.deps,
-      messages: { get: async () => Promise.resolve(stored) },
+      messages: { get: async () => Promise.resolve(stored), latestOfRecord: async () => Promise.resolve(undefined) },
     });
 
     expect(decision).toEqual({ kind: 'settled', reason: 'message not found' });
