@@ -3,9 +3,18 @@
  * the result against the profiles, send it as a transaction and read every entry's answer. It performs no state
  * changes of its own; `deliverMessage` records what it returns.
  */
-import type { Bundle, OperationOutcome, Patient, Reference, Resource, ServiceRequest } from '@medplum/fhirtypes';
+import type {
+  Bundle,
+  BundleEntry,
+  Identifier,
+  OperationOutcome,
+  Patient,
+  Reference,
+  Resource,
+  ServiceRequest,
+} from '@medplum/fhirtypes';
 import type { IdentifiedResource, MapContext } from '../mapping';
-import { identifierToken, mapMessage, sourceIdentifier, transactionBundle } from '../mapping';
+import { identifierToken, mapMessage, recordIdentifier, sourceIdentifier, transactionBundle } from '../mapping';
 import { EXTENSIONS, SYSTEMS } from '../mapping/codes';
 import type { WrittenResource } from '../messages/record';
 import type { InboundMessage } from '../messages/schemas';
@@ -177,16 +186,27 @@ export function sourceVersionOf(resource: Resource | undefined): number | undefi
   return typeof value === 'number' ? value : undefined;
 }
 
+/** The source-record-writer extension of a resource as a `system|value` token, if it carries one. */
+export function sourceWriterOf(resource: Resource | undefined): string | undefined {
+  const extensions = (resource as { extension?: { url?: string; valueIdentifier?: Identifier }[] } | undefined)
+    ?.extension;
+  const writer = extensions?.find((extension) => extension.url === EXTENSIONS.sourceRecordWriter)?.valueIdentifier;
+  return writer === undefined ? undefined : identifierToken(writer);
+}
+
 /**
  * Reads what the EHR holds for the message's main resource and stops the write when it is a newer version of the
  * same source record, so a late or replayed older message never overwrites newer data. The same version is
  * written again (a harmless conditional update), which completes a previous attempt that crashed mid-way.
+ * Versions count per writing record: a Goal last written by a support plan holds the plan's version, which says
+ * nothing about the goal record's own, so it is not compared.
  */
 async function guardAgainstOlderVersion(
   resource: IdentifiedResource,
-  version: number,
+  message: InboundMessage,
   deps: AttemptDeps,
 ): Promise<AttemptResult | undefined> {
+  const version = message.body.source.recordVersion;
   const token = identifierToken(resource.identifier?.[0] ?? {});
   const response = await deps.client.search(resource.resourceType, { identifier: token, _count: '2' });
   if (classifyStatus(response.status) !== 'ok') {
@@ -196,6 +216,10 @@ async function guardAgainstOlderVersion(
   if (found.length > 1) {
     const text = `The EHR holds more than one ${resource.resourceType} with identifier ${token}`;
     return { kind: 'rejected', reason: text, outcome: outcomeOf('multiple-matches', text) };
+  }
+  const ehrWriter = sourceWriterOf(found[0]);
+  if (ehrWriter !== undefined && ehrWriter !== identifierToken(recordIdentifier(message.body.source, message.kind))) {
+    return undefined;
   }
   const ehrVersion = sourceVersionOf(found[0]);
   if (ehrVersion !== undefined && ehrVersion > version) {
@@ -217,6 +241,18 @@ export function parseLocation(location: string | undefined): { reference: string
     return { reference: location ?? '' };
   }
   return { reference: `${match[1]}/${match[2]}`, ...(match[3] !== undefined ? { versionId: match[3] } : {}) };
+}
+
+/**
+ * The version an entry wrote when its `location` has none: many servers give the version only in the returned
+ * resource's `meta.versionId` or in the entry's ETag (`W/"3"`).
+ */
+export function answeredVersionId(entry: BundleEntry): string | undefined {
+  const fromBody = entry.resource?.meta?.versionId;
+  if (fromBody !== undefined && fromBody !== '') {
+    return fromBody;
+  }
+  return /^(?:W\/)?"([A-Za-z0-9.-]{1,64})"$/.exec(entry.response?.etag ?? '')?.[1];
 }
 
 function writtenResources(resources: readonly Resource[], response: Bundle): WrittenResource[] | AttemptResult {
@@ -246,10 +282,11 @@ function writtenResources(resources: readonly Resource[], response: Bundle): Wri
         : { kind: 'rejected', reason, outcome, httpStatus: code };
     }
     const location = parseLocation(entry.response?.location);
+    const versionId = location.versionId ?? answeredVersionId(entry);
     written.push({
       resourceType: resource.resourceType,
       reference: location.reference,
-      ...(location.versionId !== undefined ? { versionId: location.versionId } : {}),
+      ...(versionId !== undefined ? { versionId } : {}),
       status: entry.response?.status ?? String(code),
       ...(identifier !== undefined ? { identifier } : {}),
     });
@@ -325,7 +362,7 @@ async function deliverInContext(
   }
   const [main] = resources;
   if (main !== undefined) {
-    const stop = await guardAgainstOlderVersion(main, message.body.source.recordVersion, deps);
+    const stop = await guardAgainstOlderVersion(main, message, deps);
     if (stop !== undefined) {
       return stop;
     }
