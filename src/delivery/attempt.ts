@@ -5,7 +5,6 @@
  */
 import type {
   Bundle,
-  BundleEntry,
   Identifier,
   OperationOutcome,
   Patient,
@@ -16,11 +15,10 @@ import type {
 import type { IdentifiedResource, MapContext } from '../mapping';
 import { identifierToken, mapMessage, recordIdentifier, sourceIdentifier, transactionBundle } from '../mapping';
 import { EXTENSIONS, SYSTEMS } from '../mapping/codes';
-import type { WrittenResource } from '../messages/record';
 import type { InboundMessage } from '../messages/schemas';
 import { maskNhsNumber } from '../messages/nhs-number';
 import { operationOutcome, outcomeIssue } from '../lib/outcome';
-import { classifyAnswer, classifyStatus, entryStatusCode, serverWaitMs } from './classify';
+import { classifyAnswer, classifyStatus, serverWaitMs } from './classify';
 import type { FhirRequests, FhirResponse } from './fhir-client';
 import { EhrUnreachableError } from './fhir-client';
 import type { ConformanceCheck } from './preflight';
@@ -31,6 +29,10 @@ import { outcomeOf, summariseOutcome } from './outcome';
 import { patientMismatches } from './patient-match';
 import type { FailedReferralLookup } from './failed-referral';
 import { failedReferralReason } from './failed-referral';
+import { completeTransaction } from './transaction-entries';
+
+export { parseLocation } from './location';
+export { answeredVersionId } from './transaction-entries';
 
 export type { ConformanceCheck };
 
@@ -232,68 +234,6 @@ async function guardAgainstOlderVersion(
   return undefined;
 }
 
-/** `[base/]Type/id[/_history/vid]` → its relative reference and version. */
-export function parseLocation(location: string | undefined): { reference: string; versionId?: string } {
-  const match = /([A-Z][A-Za-z]+)\/([A-Za-z0-9.-]{1,64})(?:\/_history\/([A-Za-z0-9.-]{1,64}))?\/?$/.exec(
-    location ?? '',
-  );
-  if (match?.[1] === undefined || match[2] === undefined) {
-    return { reference: location ?? '' };
-  }
-  return { reference: `${match[1]}/${match[2]}`, ...(match[3] !== undefined ? { versionId: match[3] } : {}) };
-}
-
-/**
- * The version an entry wrote when its `location` has none: many servers give the version only in the returned
- * resource's `meta.versionId` or in the entry's ETag (`W/"3"`).
- */
-export function answeredVersionId(entry: BundleEntry): string | undefined {
-  const fromBody = entry.resource?.meta?.versionId;
-  if (fromBody !== undefined && fromBody !== '') {
-    return fromBody;
-  }
-  return /^(?:W\/)?"([A-Za-z0-9.-]{1,64})"$/.exec(entry.response?.etag ?? '')?.[1];
-}
-
-function writtenResources(resources: readonly Resource[], response: Bundle): WrittenResource[] | AttemptResult {
-  const entries = response.entry ?? [];
-  if (entries.length !== resources.length) {
-    return {
-      kind: 'retry',
-      reason: `the EHR's transaction-response has ${entries.length} entries for ${resources.length} resources`,
-    };
-  }
-  const written: WrittenResource[] = [];
-  for (const [index, entry] of entries.entries()) {
-    const resource = resources[index] as Resource & { identifier?: { system?: string; value?: string }[] };
-    const code = entryStatusCode(entry.response?.status);
-    const verdict = classifyAnswer(code, entry.response?.outcome);
-    // A Provenance (the only resource written without a business identifier) is named by its type alone.
-    const first = resource.identifier?.[0];
-    const identifier = first === undefined ? undefined : identifierToken(first);
-    const label = identifier === undefined ? resource.resourceType : `${resource.resourceType} ${identifier}`;
-    if (verdict !== 'ok') {
-      const outcome = isOperationOutcome(entry.response?.outcome)
-        ? entry.response.outcome
-        : outcomeOf('exception', `${label}: the EHR answered ${entry.response?.status ?? 'nothing'}`);
-      const reason = `${label}: entry status ${entry.response?.status ?? 'missing'} (${summariseOutcome(outcome)})`;
-      return verdict === 'retry'
-        ? { kind: 'retry', reason, httpStatus: code }
-        : { kind: 'rejected', reason, outcome, httpStatus: code };
-    }
-    const location = parseLocation(entry.response?.location);
-    const versionId = location.versionId ?? answeredVersionId(entry);
-    written.push({
-      resourceType: resource.resourceType,
-      reference: location.reference,
-      ...(versionId !== undefined ? { versionId } : {}),
-      status: entry.response?.status ?? String(code),
-      ...(identifier !== undefined ? { identifier } : {}),
-    });
-  }
-  return written;
-}
-
 /** No access token: bad credentials fail at once; a token endpoint that is down or busy is retried. */
 function tokenFailure(error: AccessTokenError): AttemptResult {
   const reason = `no access token: ${error.message}`;
@@ -367,11 +307,15 @@ async function deliverInContext(
       return stop;
     }
   }
-  const response = await deps.client.transaction(transactionBundle(resources));
+  const bundle = transactionBundle(resources);
+  const response = await deps.client.transaction(bundle);
   if (classifyStatus(response.status) !== 'ok') {
     return failedResponse(response, 'transaction', deps.now());
   }
-  const written = writtenResources(resources, response.body as Bundle);
+  const written = await completeTransaction(resources, bundle, response.body as Bundle, {
+    send: async (followUp) => deps.client.transaction(followUp),
+    refused: (answer, what) => failedResponse(answer, what, deps.now()),
+  });
   if (!Array.isArray(written)) {
     return written;
   }

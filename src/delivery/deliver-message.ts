@@ -145,8 +145,13 @@ async function recordResult(
         };
         return recordResult(gaveUp, { facts, record, endpoint }, deps);
       }
-      const { reason, httpStatus } = result;
-      const recorded = await lifecycle.retryLater(facts, { reason, httpStatus, retryInMs });
+      const { reason, httpStatus, resources } = result;
+      const recorded = await lifecycle.retryLater(facts, {
+        reason,
+        httpStatus,
+        retryInMs,
+        ...(resources !== undefined ? { resources } : {}),
+      });
       return recordedOrSettled(recorded, facts, { kind: 'retry', reason, delayMs: retryInMs });
     }
     case 'rejected': {

@@ -226,9 +226,18 @@ describe('retried later', () => {
   });
 
   test('a transient status on one entry of a 200 transaction-response is retried', async () => {
+    // The same resource's entry fails however often it is sent (the adapter sends failed entries again).
+    let failing: string | undefined;
     const { lifecycle } = await deliver({
       script: {
-        transaction: (request) => transactionResponse(request.bundle, { 1: { status: '503 Service Unavailable' } }),
+        transaction: (request) => {
+          failing ??= request.bundle?.entry?.[1]?.fullUrl;
+          const index = request.bundle?.entry?.findIndex((entry) => entry.fullUrl === failing) ?? -1;
+          return transactionResponse(
+            request.bundle,
+            index >= 0 ? { [index]: { status: '503 Service Unavailable' } } : {},
+          );
+        },
       },
     });
 
