@@ -8,6 +8,7 @@ import { permits } from '../config/client-scope';
 import type { MessageRecord, MessageStatus } from '../messages/record';
 import type { MessageStore } from '../store/message-store';
 import type { DeliveryQueues } from '../queue/producer';
+import { failedDependantsOf } from './replay-dependants';
 
 export interface MessageFilter {
   readonly status: MessageStatus;
@@ -34,7 +35,12 @@ export interface ReplayDeps {
 }
 
 export type ReplayResult =
-  | { readonly kind: 'replayed'; readonly record: MessageRecord }
+  | {
+      readonly kind: 'replayed';
+      readonly record: MessageRecord;
+      /** Messages replayed with a referral because they had failed only for want of it. */
+      readonly dependants?: readonly string[];
+    }
   | { readonly kind: 'missing' }
   | { readonly kind: 'not-failed'; readonly status: MessageStatus }
   | { readonly kind: 'purged'; readonly purgedAt: string };
@@ -124,7 +130,19 @@ export async function replayMessage(
   }
   await deps.queues.requeue(record.endpointId, id);
   await deps.store.markEnqueued(id);
-  return { kind: 'replayed', record };
+  const dependants = await replayDependants(record, by, deps);
+  return { kind: 'replayed', record, ...(dependants.length > 0 ? { dependants } : {}) };
+}
+
+/** Replays the messages that failed because the referral `record` had failed (none for other kinds). */
+async function replayDependants(record: MessageRecord, by: string, deps: ReplayDeps): Promise<string[]> {
+  const replayed: string[] = [];
+  for (const id of await failedDependantsOf(record, deps.store)) {
+    if ((await replayMessage(id, by, deps)).kind === 'replayed') {
+      replayed.push(id);
+    }
+  }
+  return replayed;
 }
 
 /** Replays every failed message matching the filter (up to `max`), oldest first. */
@@ -143,7 +161,8 @@ export async function replayMatching(
       const result = await replayMessage(record.id, by, deps, filter.allowedPractices);
       if (result.kind === 'replayed') {
         replayed.push(record.id);
-        leftIndex += 1;
+        // Dependants replayed with a referral left the index too; going back too far only rereads some ids.
+        leftIndex += 1 + (result.dependants?.length ?? 0);
       }
       if (replayed.length >= max) {
         return { replayed, more: true };

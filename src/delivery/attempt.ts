@@ -3,14 +3,22 @@
  * the result against the profiles, send it as a transaction and read every entry's answer. It performs no state
  * changes of its own; `deliverMessage` records what it returns.
  */
-import type { Bundle, OperationOutcome, Patient, Reference, Resource, ServiceRequest } from '@medplum/fhirtypes';
+import type {
+  Bundle,
+  Identifier,
+  OperationOutcome,
+  Patient,
+  Reference,
+  Resource,
+  ServiceRequest,
+} from '@medplum/fhirtypes';
 import type { IdentifiedResource, MapContext } from '../mapping';
-import { identifierToken, mapMessage, sourceIdentifier, transactionBundle } from '../mapping';
+import { identifierToken, mapMessage, recordIdentifier, sourceIdentifier, transactionBundle } from '../mapping';
 import { EXTENSIONS, SYSTEMS } from '../mapping/codes';
-import type { WrittenResource } from '../messages/record';
 import type { InboundMessage } from '../messages/schemas';
 import { maskNhsNumber } from '../messages/nhs-number';
-import { classifyAnswer, classifyStatus, entryStatusCode, serverWaitMs } from './classify';
+import { operationOutcome, outcomeIssue } from '../lib/outcome';
+import { classifyAnswer, classifyStatus, serverWaitMs } from './classify';
 import type { FhirRequests, FhirResponse } from './fhir-client';
 import { EhrUnreachableError } from './fhir-client';
 import type { ConformanceCheck } from './preflight';
@@ -18,6 +26,13 @@ import { conformanceErrors } from './preflight';
 import { AccessTokenError } from './access-token';
 import type { AttemptResult } from './outcome';
 import { outcomeOf, summariseOutcome } from './outcome';
+import { patientMismatches } from './patient-match';
+import type { FailedReferralLookup } from './failed-referral';
+import { failedReferralReason } from './failed-referral';
+import { completeTransaction } from './transaction-entries';
+
+export { parseLocation } from './location';
+export { answeredVersionId } from './transaction-entries';
 
 export type { ConformanceCheck };
 
@@ -25,6 +40,8 @@ export interface AttemptDeps {
   readonly client: FhirRequests;
   readonly conformance: ConformanceCheck;
   readonly now: () => Date;
+  /** Tells a referral that failed for good from one still on its way; without it, a missing referral is waited for. */
+  readonly failedReferral?: FailedReferralLookup;
 }
 
 function isOperationOutcome(body: unknown): body is OperationOutcome {
@@ -50,7 +67,8 @@ function failedResponse(response: FhirResponse, what: string, now: Date): Attemp
   return { kind: 'rejected', reason, outcome, httpStatus: response.status };
 }
 
-type Lookup<T extends Resource> = { readonly found: Reference<T> } | { readonly result: AttemptResult };
+type Lookup<T extends Resource> =
+  { readonly found: Reference<T>; readonly resource: T } | { readonly result: AttemptResult };
 
 async function findOne<T extends Resource>(
   deps: AttemptDeps,
@@ -58,18 +76,41 @@ async function findOne<T extends Resource>(
   token: string,
   what: string,
   whenMissing: (count: number) => AttemptResult,
+  elements = 'id',
 ): Promise<Lookup<T>> {
-  const response = await deps.client.search(resourceType, { identifier: token, _count: '2', _elements: 'id' });
+  const response = await deps.client.search(resourceType, { identifier: token, _count: '2', _elements: elements });
   if (classifyStatus(response.status) !== 'ok') {
     return { result: failedResponse(response, what, deps.now()) };
   }
   const bundle = response.body as Bundle;
-  const ids = (bundle.entry ?? []).map((entry) => entry.resource?.id).filter((id): id is string => id !== undefined);
-  const [id] = ids;
-  if (ids.length !== 1 || id === undefined) {
-    return { result: whenMissing(ids.length) };
+  const found = (bundle.entry ?? [])
+    .map((entry) => entry.resource)
+    .filter((resource): resource is T => resource?.id !== undefined);
+  const [resource] = found;
+  if (found.length !== 1 || resource?.id === undefined) {
+    return { result: whenMissing(found.length) };
   }
-  return { found: { reference: `${resourceType}/${id}` } };
+  return { found: { reference: `${resourceType}/${resource.id}` }, resource };
+}
+
+/**
+ * Refuses to write into the record of a Patient whose family name or birth date differs from the message's: the
+ * NHS number alone may be a typing error that names someone else. The reason names the fields, never the values.
+ */
+function mismatchedPatient(message: InboundMessage, patient: Patient): AttemptResult | undefined {
+  const fields = patientMismatches(message.body.patient, patient);
+  if (fields.length === 0) {
+    return undefined;
+  }
+  const text = (field: string): string =>
+    `The message's ${field} does not match the EHR's Patient found by its NHS number; nothing was written. Correct the patient's details in the source system or the GP record, then replay`;
+  return {
+    kind: 'rejected',
+    reason: `${fields.join(' and ')} ${fields.length === 1 ? 'does' : 'do'} not match the EHR's Patient found by NHS number`,
+    outcome: operationOutcome(
+      fields.map((field) => outcomeIssue({ code: 'business-rule', text: text(field), expression: field })),
+    ),
+  };
 }
 
 async function resolveContext(message: InboundMessage, deps: AttemptDeps): Promise<DeliveryContext | AttemptResult> {
@@ -86,9 +127,14 @@ async function resolveContext(message: InboundMessage, deps: AttemptDeps): Promi
           : `The EHR has more than one patient with NHS number ${maskNhsNumber(nhsNumber)}`;
       return { kind: 'rejected', reason: text, outcome: outcomeOf('not-found', text, 'patient.nhsNumber') };
     },
+    'id,name,birthDate',
   );
   if ('result' in patient) {
     return patient.result;
+  }
+  const mismatch = mismatchedPatient(message, patient.resource);
+  if (mismatch !== undefined) {
+    return mismatch;
   }
   if (message.kind === 'referral') {
     return { patient: patient.found };
@@ -114,9 +160,25 @@ async function resolveContext(message: InboundMessage, deps: AttemptDeps): Promi
           },
   );
   if ('result' in referral) {
-    return referral.result;
+    return referral.result.kind === 'retry'
+      ? ((await referralFailedForGood(message.body.source.system, message.body.referralId, deps)) ?? referral.result)
+      : referral.result;
   }
   return { patient: patient.found, referral: referral.found };
+}
+
+/** A rejection when the missing referral's latest message failed for good: waiting for it cannot help. */
+async function referralFailedForGood(
+  system: string,
+  referralId: string,
+  deps: AttemptDeps,
+): Promise<AttemptResult | undefined> {
+  const failedId = await deps.failedReferral?.(system, referralId);
+  if (failedId === undefined) {
+    return undefined;
+  }
+  const reason = failedReferralReason(referralId, failedId);
+  return { kind: 'rejected', reason, outcome: outcomeOf('not-found', reason, 'referralId') };
 }
 
 /** The source-record-version extension of a resource the EHR returned, if it carries one. */
@@ -126,16 +188,27 @@ export function sourceVersionOf(resource: Resource | undefined): number | undefi
   return typeof value === 'number' ? value : undefined;
 }
 
+/** The source-record-writer extension of a resource as a `system|value` token, if it carries one. */
+export function sourceWriterOf(resource: Resource | undefined): string | undefined {
+  const extensions = (resource as { extension?: { url?: string; valueIdentifier?: Identifier }[] } | undefined)
+    ?.extension;
+  const writer = extensions?.find((extension) => extension.url === EXTENSIONS.sourceRecordWriter)?.valueIdentifier;
+  return writer === undefined ? undefined : identifierToken(writer);
+}
+
 /**
  * Reads what the EHR holds for the message's main resource and stops the write when it is a newer version of the
  * same source record, so a late or replayed older message never overwrites newer data. The same version is
  * written again (a harmless conditional update), which completes a previous attempt that crashed mid-way.
+ * Versions count per writing record: a Goal last written by a support plan holds the plan's version, which says
+ * nothing about the goal record's own, so it is not compared.
  */
 async function guardAgainstOlderVersion(
   resource: IdentifiedResource,
-  version: number,
+  message: InboundMessage,
   deps: AttemptDeps,
 ): Promise<AttemptResult | undefined> {
+  const version = message.body.source.recordVersion;
   const token = identifierToken(resource.identifier?.[0] ?? {});
   const response = await deps.client.search(resource.resourceType, { identifier: token, _count: '2' });
   if (classifyStatus(response.status) !== 'ok') {
@@ -146,6 +219,10 @@ async function guardAgainstOlderVersion(
     const text = `The EHR holds more than one ${resource.resourceType} with identifier ${token}`;
     return { kind: 'rejected', reason: text, outcome: outcomeOf('multiple-matches', text) };
   }
+  const ehrWriter = sourceWriterOf(found[0]);
+  if (ehrWriter !== undefined && ehrWriter !== identifierToken(recordIdentifier(message.body.source, message.kind))) {
+    return undefined;
+  }
   const ehrVersion = sourceVersionOf(found[0]);
   if (ehrVersion !== undefined && ehrVersion > version) {
     return {
@@ -155,55 +232,6 @@ async function guardAgainstOlderVersion(
     };
   }
   return undefined;
-}
-
-/** `[base/]Type/id[/_history/vid]` → its relative reference and version. */
-export function parseLocation(location: string | undefined): { reference: string; versionId?: string } {
-  const match = /([A-Z][A-Za-z]+)\/([A-Za-z0-9.-]{1,64})(?:\/_history\/([A-Za-z0-9.-]{1,64}))?\/?$/.exec(
-    location ?? '',
-  );
-  if (match?.[1] === undefined || match[2] === undefined) {
-    return { reference: location ?? '' };
-  }
-  return { reference: `${match[1]}/${match[2]}`, ...(match[3] !== undefined ? { versionId: match[3] } : {}) };
-}
-
-function writtenResources(resources: readonly Resource[], response: Bundle): WrittenResource[] | AttemptResult {
-  const entries = response.entry ?? [];
-  if (entries.length !== resources.length) {
-    return {
-      kind: 'retry',
-      reason: `the EHR's transaction-response has ${entries.length} entries for ${resources.length} resources`,
-    };
-  }
-  const written: WrittenResource[] = [];
-  for (const [index, entry] of entries.entries()) {
-    const resource = resources[index] as Resource & { identifier?: { system?: string; value?: string }[] };
-    const code = entryStatusCode(entry.response?.status);
-    const verdict = classifyAnswer(code, entry.response?.outcome);
-    // A Provenance (the only resource written without a business identifier) is named by its type alone.
-    const first = resource.identifier?.[0];
-    const identifier = first === undefined ? undefined : identifierToken(first);
-    const label = identifier === undefined ? resource.resourceType : `${resource.resourceType} ${identifier}`;
-    if (verdict !== 'ok') {
-      const outcome = isOperationOutcome(entry.response?.outcome)
-        ? entry.response.outcome
-        : outcomeOf('exception', `${label}: the EHR answered ${entry.response?.status ?? 'nothing'}`);
-      const reason = `${label}: entry status ${entry.response?.status ?? 'missing'} (${summariseOutcome(outcome)})`;
-      return verdict === 'retry'
-        ? { kind: 'retry', reason, httpStatus: code }
-        : { kind: 'rejected', reason, outcome, httpStatus: code };
-    }
-    const location = parseLocation(entry.response?.location);
-    written.push({
-      resourceType: resource.resourceType,
-      reference: location.reference,
-      ...(location.versionId !== undefined ? { versionId: location.versionId } : {}),
-      status: entry.response?.status ?? String(code),
-      ...(identifier !== undefined ? { identifier } : {}),
-    });
-  }
-  return written;
 }
 
 /** No access token: bad credentials fail at once; a token endpoint that is down or busy is retried. */
@@ -274,16 +302,20 @@ async function deliverInContext(
   }
   const [main] = resources;
   if (main !== undefined) {
-    const stop = await guardAgainstOlderVersion(main, message.body.source.recordVersion, deps);
+    const stop = await guardAgainstOlderVersion(main, message, deps);
     if (stop !== undefined) {
       return stop;
     }
   }
-  const response = await deps.client.transaction(transactionBundle(resources));
+  const bundle = transactionBundle(resources);
+  const response = await deps.client.transaction(bundle);
   if (classifyStatus(response.status) !== 'ok') {
     return failedResponse(response, 'transaction', deps.now());
   }
-  const written = writtenResources(resources, response.body as Bundle);
+  const written = await completeTransaction(resources, bundle, response.body as Bundle, {
+    send: async (followUp) => deps.client.transaction(followUp),
+    refused: (answer, what) => failedResponse(answer, what, deps.now()),
+  });
   if (!Array.isArray(written)) {
     return written;
   }

@@ -10,6 +10,7 @@ import type { MessageStore } from '../store/message-store';
 import type { RecordLeases } from '../store/record-lease';
 import type { ConformanceCheck } from './attempt';
 import { attemptDelivery } from './attempt';
+import { failedReferralLookup } from './failed-referral';
 import type { FhirRequests } from './fhir-client';
 import type { AttemptResult } from './outcome';
 import { outcomeOf } from './outcome';
@@ -27,7 +28,7 @@ export interface DeliveryEndpoints {
 
 export interface DeliveryDeps {
   /** Reads the message before anything else: its lease is keyed on its source record. */
-  readonly messages: Pick<MessageStore, 'get'>;
+  readonly messages: Pick<MessageStore, 'get' | 'latestOfRecord'>;
   readonly lifecycle: MessageLifecycle;
   readonly endpoints: DeliveryEndpoints;
   readonly conformance: ConformanceCheck;
@@ -144,8 +145,13 @@ async function recordResult(
         };
         return recordResult(gaveUp, { facts, record, endpoint }, deps);
       }
-      const { reason, httpStatus } = result;
-      const recorded = await lifecycle.retryLater(facts, { reason, httpStatus, retryInMs });
+      const { reason, httpStatus, resources } = result;
+      const recorded = await lifecycle.retryLater(facts, {
+        reason,
+        httpStatus,
+        retryInMs,
+        ...(resources !== undefined ? { resources } : {}),
+      });
       return recordedOrSettled(recorded, facts, { kind: 'retry', reason, delayMs: retryInMs });
     }
     case 'rejected': {
@@ -172,6 +178,7 @@ async function runAttempt(
       client: endpoint.client.withRequestId(requestId),
       conformance: deps.conformance,
       now: deps.now,
+      failedReferral: failedReferralLookup(deps.messages),
     });
   } catch (error) {
     // A defect in this adapter is not the EHR's fault and retrying will not mend it: fail visibly so the

@@ -33,6 +33,8 @@ export type AttemptResult = (
       readonly reason: string;
       readonly retryAfterMs?: number;
       readonly httpStatus?: number;
+      /** What a partly applied transaction did write, recorded on the message until an attempt completes it. */
+      readonly resources?: readonly WrittenResource[];
     }
 ) &
   ResolvedPatient;

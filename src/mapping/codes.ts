@@ -54,6 +54,7 @@ export const EXTENSIONS = {
   referralSource: `${CANONICAL}/StructureDefinition/referral-source`,
   goalImportance: `${CANONICAL}/StructureDefinition/goal-importance`,
   sourceRecordVersion: `${CANONICAL}/StructureDefinition/source-record-version`,
+  sourceRecordWriter: `${CANONICAL}/StructureDefinition/source-record-writer`,
   statusReason: `${CANONICAL}/StructureDefinition/service-request-status-reason`,
   connectionStatus: `${CANONICAL}/StructureDefinition/connection-status`,
   actionConfidence: `${CANONICAL}/StructureDefinition/action-confidence`,

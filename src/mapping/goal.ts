@@ -3,7 +3,7 @@
  * it to an Observation about that Goal. The support-plan mapper writes its goals with the same function, so a
  * goal sent on its own and the same goal inside a plan become the same Goal in the EHR.
  */
-import type { CodeableConcept, Goal, Observation } from '@medplum/fhirtypes';
+import type { CodeableConcept, Goal, Identifier, Observation } from '@medplum/fhirtypes';
 import type { GoalMessage, GoalStatus } from '../messages/schemas';
 import { EXTENSIONS, PROFILES, SYSTEMS } from './codes';
 import type { MapContext } from './context';
@@ -39,6 +39,8 @@ export function goalPriority(importance: number): CodeableConcept {
 /** What a Goal is built from, whichever message carried it. */
 export interface GoalContent {
   readonly identifier: NonNullable<Goal['identifier']>[number];
+  /** The source record writing the Goal (a goal or a support plan), whose version `recordVersion` is. */
+  readonly writer: Identifier;
   readonly recordVersion: number;
   readonly description: string;
   readonly status: GoalStatus;
@@ -57,6 +59,8 @@ export function buildGoal(content: GoalContent, ctx: MapContext): Goal {
     extension: [
       { url: EXTENSIONS.goalImportance, valueInteger: content.importance },
       { url: EXTENSIONS.sourceRecordVersion, valueInteger: content.recordVersion },
+      // Two records write the same Goal, each counting its own versions: the EHR must know whose version it holds.
+      { url: EXTENSIONS.sourceRecordWriter, valueIdentifier: content.writer },
     ],
     identifier: [content.identifier],
     lifecycleStatus: state.lifecycleStatus,
@@ -88,6 +92,7 @@ export function mapGoal(message: GoalMessage, ctx: MapContext): (Goal | Observat
   const goal = buildGoal(
     {
       identifier,
+      writer: recordIdentifier(message.source, 'goal'),
       recordVersion: message.source.recordVersion,
       description: message.description,
       status: message.status,

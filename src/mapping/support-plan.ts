@@ -84,6 +84,7 @@ export function mapSupportPlan(message: SupportPlanMessage, ctx: MapContext): (C
     const goal = buildGoal(
       {
         identifier,
+        writer: recordIdentifier(message.source, 'support-plan'),
         recordVersion: message.source.recordVersion,
         description: g.description,
         status: g.status,

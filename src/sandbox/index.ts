@@ -17,3 +17,4 @@ export type { RunningSandbox, SandboxAppOptions, SandboxOptions } from './server
 export { TOKEN_PATH, createSandboxOAuth } from './oauth';
 export type { SandboxOAuth, SandboxOAuthOptions } from './oauth';
 export type { ScriptedAnswer, ScriptedAnswers } from './scripted-answers';
+export type { EntryFailure, EntryFailures, TransactionMode } from './entry-by-entry';

@@ -27,9 +27,10 @@ export const SANDBOX_PATIENTS: readonly SandboxPatient[] = [
   {
     id: 'sandbox-patient-1',
     nhsNumber: '9990000018',
-    given: 'Amelia',
-    family: 'Hartley',
-    birthDate: '1948-03-14',
+    // The person examples/referral.json names, so the README's examples reach a Patient they match.
+    given: 'Ada',
+    family: 'Example',
+    birthDate: '1952-04-11',
     gender: 'female',
     practiceOdsCode: 'A81001',
   },

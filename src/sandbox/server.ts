@@ -32,6 +32,8 @@ import type { SandboxOAuth, SandboxOAuthOptions } from './oauth';
 import { createSandboxOAuth } from './oauth';
 import type { ScriptedAnswers } from './scripted-answers';
 import { createScriptedAnswers } from './scripted-answers';
+import type { EntryFailures, TransactionMode } from './entry-by-entry';
+import { createEntryFailures, runEntryByEntry } from './entry-by-entry';
 import { seedSandbox } from './seed-patients';
 import { markCreated, resolveTransactionConditionals, updatesThatCreate } from './transaction-conditionals';
 import { ValidatingMemoryRepository } from './validating-repository';
@@ -49,6 +51,9 @@ export interface SandboxAppOptions {
   readonly oauth?: SandboxOAuth;
   /** Answers to give in place of serving the next requests. */
   readonly answers?: ScriptedAnswers;
+  /** `entry-by-entry`: apply transactions one entry at a time, failing the entries `entryFailures` names. */
+  readonly transactions?: TransactionMode;
+  readonly entryFailures?: EntryFailures;
 }
 
 export interface SandboxOptions {
@@ -62,6 +67,11 @@ export interface SandboxOptions {
   readonly seed?: boolean;
   /** Require OAuth 2.0 bearer tokens issued by the sandbox's own token endpoint (/auth/token). */
   readonly oauth?: SandboxOAuthOptions;
+  /**
+   * `atomic` (the default) writes a transaction all or nothing; `entry-by-entry` applies it one entry at a time
+   * as some real servers do, answering 200 with each entry's status (see RunningSandbox.entryFailures).
+   */
+  readonly transactions?: TransactionMode;
 }
 
 export interface RunningSandbox {
@@ -73,6 +83,8 @@ export interface RunningSandbox {
   readonly oauth?: SandboxOAuth;
   /** Makes the next requests get a chosen answer (a 409 write race, a 429...) instead of being served. */
   readonly answers: ScriptedAnswers;
+  /** Makes chosen entries of the next entry-by-entry transactions fail while the others are written. */
+  readonly entryFailures: EntryFailures;
   /** Stops listening and drops open connections, so the port is free as soon as this resolves. */
   close(): Promise<void>;
 }
@@ -92,8 +104,10 @@ export function createSandboxApp(options: SandboxAppOptions): express.Applicatio
     app.use(FHIR_BASE_PATH, options.answers.handler);
   }
   app.use(FHIR_BASE_PATH, express.json({ type: BODY_TYPES, limit: BODY_LIMIT }));
+  const entryByEntry =
+    options.transactions === 'entry-by-entry' ? (options.entryFailures ?? createEntryFailures()) : undefined;
   app.use(FHIR_BASE_PATH, async (req: Request, res: Response) => {
-    await handleFhirRequest(req, res, router, options.repository);
+    await handleFhirRequest(req, res, router, options.repository, entryByEntry);
   });
   app.use((_req: Request, res: Response) => {
     sendFhir(res, 404, notFound);
@@ -110,7 +124,17 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   const host = options.host ?? '127.0.0.1';
   const oauth = options.oauth !== undefined ? createSandboxOAuth(options.oauth) : undefined;
   const answers = createScriptedAnswers();
-  const server = createServer(createSandboxApp({ repository, logger: options.logger, oauth, answers }));
+  const entryFailures = createEntryFailures();
+  const server = createServer(
+    createSandboxApp({
+      repository,
+      logger: options.logger,
+      oauth,
+      answers,
+      ...(options.transactions !== undefined ? { transactions: options.transactions } : {}),
+      entryFailures,
+    }),
+  );
   await listen(server, options.port, host);
   const { port } = server.address() as AddressInfo;
   return {
@@ -119,6 +143,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     repository,
     ...(oauth !== undefined ? { oauth } : {}),
     answers,
+    entryFailures,
     close: () => closeServer(server),
   };
 }
@@ -136,6 +161,7 @@ async function handleFhirRequest(
   res: Response,
   router: FhirRouter,
   repository: ValidatingMemoryRepository,
+  entryByEntry: EntryFailures | undefined,
 ): Promise<void> {
   const method = req.method;
   if (!isHttpMethod(method)) {
@@ -171,6 +197,12 @@ async function handleFhirRequest(
       return;
     }
     response = await repository.exclusive(async () => {
+      if (entryByEntry !== undefined) {
+        const answer = await runEntryByEntry(body, repository, entryByEntry, async (single) =>
+          router.handleRequest(fhirRequest(single), repository),
+        );
+        return [allOk, answer] as FhirResponse;
+      }
       const resolved = await resolveTransactionConditionals(body, repository);
       const creating = await updatesThatCreate(resolved, repository);
       const [outcome, answer] = await router.handleRequest(fhirRequest(resolved), repository);

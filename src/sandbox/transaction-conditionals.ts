@@ -122,7 +122,8 @@ async function findOne(
   return match;
 }
 
-function replaceStrings<T>(value: T, replacements: ReadonlyMap<string, string>): T {
+/** A deep copy of `value` with every occurrence of each key replaced by its value in every string. */
+export function replaceStrings<T>(value: T, replacements: ReadonlyMap<string, string>): T {
   return JSON.parse(JSON.stringify(value), (_key, field: unknown) => {
     if (typeof field !== 'string') {
       return field;

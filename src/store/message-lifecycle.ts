@@ -42,10 +42,18 @@ export interface MessageLifecycle {
       readonly handOff: boolean;
     },
   ): Promise<boolean>;
-  /** delivering → queued with nextAttemptAt = at + retryInMs (ledger `attempt-failed`). */
+  /**
+   * delivering → queued with nextAttemptAt = at + retryInMs (ledger `attempt-failed`); `resources`, when given,
+   * are what a partly applied transaction wrote, kept on the record until an attempt completes the message.
+   */
   retryLater(
     facts: AttemptFacts,
-    result: { readonly reason: string; readonly httpStatus?: number; readonly retryInMs: number },
+    result: {
+      readonly reason: string;
+      readonly httpStatus?: number;
+      readonly retryInMs: number;
+      readonly resources?: readonly WrittenResource[];
+    },
   ): Promise<boolean>;
   /** delivering → failed with reason and OperationOutcome (ledger `failed`; hand-off when handOff). */
   failed(
@@ -139,6 +147,7 @@ export function createMessageLifecycle(store: MessageStore): MessageLifecycle {
         changes: {
           lastError: result.reason,
           nextAttemptAt: new Date(facts.at.getTime() + result.retryInMs).toISOString(),
+          ...(result.resources !== undefined ? { resources: result.resources } : {}),
         },
         event: {
           type: 'attempt-failed',

@@ -166,7 +166,10 @@ export class MessageStore {
   }
 
   /** The latest accepted version of a source record and its status then, or undefined if none was accepted. */
-  async latestOfRecord(kind: MessageKind, source: SourceRef): Promise<LatestOfRecord | undefined> {
+  async latestOfRecord(
+    kind: MessageKind,
+    source: Pick<SourceRef, 'system' | 'recordId'>,
+  ): Promise<LatestOfRecord | undefined> {
     const hash = await this.redis.hgetall(this.keys.latestOfRecord(source.system, kind, source.recordId));
     if (hash.version === undefined) {
       return undefined;

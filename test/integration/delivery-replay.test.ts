@@ -89,7 +89,9 @@ test('a failed message is listed with its reason, does not block others, and a r
     body: JSON.stringify({
       resourceType: 'Patient',
       identifier: [{ system: NHS_NUMBER_SYSTEM, value: unknownPatient }],
-      name: [{ family: 'Replay', given: ['Test'] }],
+      // The person the message names: delivery checks the family name and birth date it carries.
+      name: [{ family: poison.patient.name?.family ?? 'Replay', given: ['Test'] }],
+      ...(poison.patient.birthDate !== undefined ? { birthDate: poison.patient.birthDate } : {}),
     }),
   });
   expect(created.status).toBe(201);

@@ -52,6 +52,17 @@ Context: ServiceRequest, Goal, Observation, Encounter, CarePlan
 * value[x] only integer
 * valueInteger obeys sp-version-positive
 
+Extension: SourceRecordWriter
+Id: source-record-writer
+Title: "Source record writer"
+Description: "The source record this resource was last written from (the source system and the record's kind and id), whose version source-record-version holds. A resource written from more than one source record, such as a Goal sent on its own and inside a care and support plan, has a version counter per record, so a receiver compares versions only between writes of the same record."
+Context: Goal
+* insert SPMetadata
+* value[x] 1..1
+* value[x] only Identifier
+* valueIdentifier.system 1..1
+* valueIdentifier.value 1..1
+
 Extension: ServiceRequestStatusReason
 Id: service-request-status-reason
 Title: "Request status reason"

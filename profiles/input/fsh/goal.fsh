@@ -8,9 +8,11 @@ Description: "A goal agreed between the person and their link worker."
 * insert SPMetadata
 * extension contains
     GoalImportance named importance 0..1 and
-    SourceRecordVersion named sourceRecordVersion 1..1
+    SourceRecordVersion named sourceRecordVersion 1..1 and
+    SourceRecordWriter named sourceRecordWriter 0..1
 * insert SPExtensionSlice(importance, goal-importance)
 * insert SPExtensionSlice(sourceRecordVersion, source-record-version)
+* insert SPExtensionSlice(sourceRecordWriter, source-record-writer)
 * identifier 1..*
 * lifecycleStatus 1..1
 * achievementStatus 0..1

@@ -226,9 +226,18 @@ describe('retried later', () => {
   });
 
   test('a transient status on one entry of a 200 transaction-response is retried', async () => {
+    // The same resource's entry fails however often it is sent (the adapter sends failed entries again).
+    let failing: string | undefined;
     const { lifecycle } = await deliver({
       script: {
-        transaction: (request) => transactionResponse(request.bundle, { 1: { status: '503 Service Unavailable' } }),
+        transaction: (request) => {
+          failing ??= request.bundle?.entry?.[1]?.fullUrl;
+          const index = request.bundle?.entry?.findIndex((entry) => entry.fullUrl === failing) ?? -1;
+          return transactionResponse(
+            request.bundle,
+            index >= 0 ? { [index]: { status: '503 Service Unavailable' } } : {},
+          );
+        },
       },
     });
 
@@ -535,7 +544,7 @@ describe('nothing to record', () => {
 
     const decision = await deliverMessage(MESSAGE_ID, {
       ...fixture.deps,
-      messages: { get: async () => Promise.resolve(stored) },
+      messages: { get: async () => Promise.resolve(stored), latestOfRecord: async () => Promise.resolve(undefined) },
     });
 
     expect(decision).toEqual({ kind: 'settled', reason: 'message not found' });

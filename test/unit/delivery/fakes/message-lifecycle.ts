@@ -4,7 +4,8 @@
  * it, accepted or not, so a test can say exactly what a delivery recorded.
  */
 import type { MessageRecord, MessageStatus } from '../../../../src/messages/record';
-import type { InboundMessage } from '../../../../src/messages/schemas';
+import type { InboundMessage, MessageKind, SourceRef } from '../../../../src/messages/schemas';
+import type { LatestOfRecord } from '../../../../src/store/message-store';
 import type { AttemptFacts, ClaimResult, MessageLifecycle } from '../../../../src/store/message-lifecycle';
 
 type Results = {
@@ -64,6 +65,25 @@ export class InMemoryLifecycle implements MessageLifecycle {
 
   async get(id: string): Promise<MessageRecord | undefined> {
     return Promise.resolve(this.records.get(id));
+  }
+
+  /** The newest stored version of a source record, as the store's latest-of-record index would say. */
+  async latestOfRecord(
+    kind: MessageKind,
+    source: Pick<SourceRef, 'system' | 'recordId'>,
+  ): Promise<LatestOfRecord | undefined> {
+    const versions = [...this.records.values()].filter(
+      (record) =>
+        record.kind === kind &&
+        record.message.body.source.system === source.system &&
+        record.message.body.source.recordId === source.recordId,
+    );
+    const newest = versions.sort(
+      (a, b) => b.message.body.source.recordVersion - a.message.body.source.recordVersion,
+    )[0];
+    return Promise.resolve(
+      newest === undefined ? undefined : { version: newest.message.body.source.recordVersion, messageId: newest.id },
+    );
   }
 
   async claim(messageId: string, now: Date): Promise<ClaimResult> {

@@ -4,7 +4,7 @@
  * step of the attempt, or makes it throw as the real client does when the EHR cannot be reached. Every request
  * is remembered with the request id it carried.
  */
-import type { Bundle, BundleEntry, OperationOutcome, Resource } from '@medplum/fhirtypes';
+import type { Bundle, BundleEntry, OperationOutcome, Patient, Resource } from '@medplum/fhirtypes';
 import type { FhirRequests, FhirResponse } from '../../../../src/delivery/fhir-client';
 
 /** The steps of one attempt, in the order the adapter sends them. */
@@ -51,8 +51,16 @@ export function transactionResponse(
 
 export const PATIENT_ID = 'patient-1';
 
+/** The EHR's Patient: the person the example referral names (examples/referral.json). */
+export const EHR_PATIENT: Patient = {
+  resourceType: 'Patient',
+  id: PATIENT_ID,
+  name: [{ use: 'official', family: 'Example', given: ['Ada'] }],
+  birthDate: '1952-04-11',
+};
+
 const HEALTHY: Readonly<Record<EhrStep, Answer>> = {
-  'patient lookup': () => searchset([{ resourceType: 'Patient', id: PATIENT_ID }]),
+  'patient lookup': () => searchset([EHR_PATIENT]),
   'referral lookup': () =>
     searchset([
       {
