@@ -63,7 +63,9 @@ function plan(): Planned[] {
     const patient = SANDBOX_PATIENTS[index % SANDBOX_PATIENTS.length];
     return referralDoc({
       gpPractice: { odsCode: practice },
-      patient: { ...referralDoc().patient, nhsNumber: patient?.nhsNumber ?? '9990000018' },
+      // The NHS number alone: the example's name and birth date belong to the first sandbox patient only, and
+      // the worker refuses a message whose name or birth date does not match the EHR's Patient.
+      patient: { nhsNumber: patient?.nhsNumber ?? '9990000018' },
     });
   });
   const out: Planned[] = [];
