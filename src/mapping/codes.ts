@@ -28,6 +28,7 @@ export const SYSTEMS = {
   actCode: 'http://terminology.hl7.org/CodeSystem/v3-ActCode',
   dataOperation: 'http://terminology.hl7.org/CodeSystem/v3-DataOperation',
   provenanceParticipant: 'http://terminology.hl7.org/CodeSystem/provenance-participant-type',
+  taskCode: 'http://hl7.org/fhir/CodeSystem/task-code',
 } as const;
 
 export const PROFILES = {
@@ -47,15 +48,17 @@ export const PROFILES = {
   supportPlan: `${CANONICAL}/StructureDefinition/sp-support-plan`,
   episodeSummary: `${CANONICAL}/StructureDefinition/sp-episode-summary`,
   provenance: `${CANONICAL}/StructureDefinition/sp-provenance`,
+  nationalCoding: `${CANONICAL}/StructureDefinition/sp-national-coding`,
+  referralTask: `${CANONICAL}/StructureDefinition/sp-referral-task`,
 } as const;
 
 export const EXTENSIONS = {
-  referralStatus: `${CANONICAL}/StructureDefinition/referral-status`,
   referralSource: `${CANONICAL}/StructureDefinition/referral-source`,
   goalImportance: `${CANONICAL}/StructureDefinition/goal-importance`,
   sourceRecordVersion: `${CANONICAL}/StructureDefinition/source-record-version`,
   sourceRecordWriter: `${CANONICAL}/StructureDefinition/source-record-writer`,
-  statusReason: `${CANONICAL}/StructureDefinition/service-request-status-reason`,
+  /** Core R4 extension: why a request (a ServiceRequest) has its current status. */
+  requestStatusReason: 'http://hl7.org/fhir/StructureDefinition/request-statusReason',
   connectionStatus: `${CANONICAL}/StructureDefinition/connection-status`,
   actionConfidence: `${CANONICAL}/StructureDefinition/action-confidence`,
 } as const;
@@ -64,7 +67,12 @@ const snomed = (code: string, display: string): Coding => ({ system: SYSTEMS.sno
 const concept = (code: string, display: string): Coding => ({ system: SYSTEMS.spConcepts, code, display });
 
 export const CODES = {
+  /** The national count code: written once, in its own entry, when the person accepts (NHS England guidance). */
   socialPrescribingReferral: snomed('871731000000106', 'Referral to social prescribing service'),
+  /** ServiceRequest.code: no verified generic SNOMED CT referral concept is known, so a project code. */
+  linkWorkerReferral: concept('social-prescribing-referral', 'Referral to a social prescribing link worker'),
+  nationalCodingEntry: concept('national-coding-entry', 'National social prescribing coded entry'),
+  fulfil: { system: SYSTEMS.taskCode, code: 'fulfill', display: 'Fulfill the focal request' },
   swemwbsScore: snomed('718466001', 'Short Warwick-Edinburgh Mental Well-being Scale score'),
   contactNote: concept('link-worker-contact-note', 'Social prescribing link worker contact note'),
   contactMode: concept('contact-mode', 'Contact mode'),

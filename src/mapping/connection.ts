@@ -53,7 +53,7 @@ export function mapConnectionRequest(message: ConnectionMessage, ctx: MapContext
       ...(ended
         ? [
             {
-              url: EXTENSIONS.statusReason,
+              url: EXTENSIONS.requestStatusReason,
               valueCodeableConcept: {
                 coding: [
                   {

@@ -8,6 +8,7 @@ import type {
   ClosureReason,
   ConnectionStatus,
   ReadinessStage,
+  ReferralStatus,
   StatusReason,
 } from '../messages/schemas';
 
@@ -37,6 +38,15 @@ export const CONNECTION_STATUS_DISPLAY: Readonly<Record<ConnectionStatus, string
   attended: 'Attended',
   declined: 'Declined',
   'not-possible': 'Not possible',
+};
+
+export const REFERRAL_STATUS_DISPLAY: Readonly<Record<ReferralStatus, string>> = {
+  received: 'Received',
+  accepted: 'Accepted',
+  declined: 'Declined',
+  'in-progress': 'In progress',
+  completed: 'Completed',
+  withdrawn: 'Withdrawn',
 };
 
 export const STATUS_REASON_DISPLAY: Readonly<Record<StatusReason, string>> = {

@@ -1,13 +1,15 @@
 /**
  * The mapping layer's entry point: one pure function from a validated inbound message (plus the references the
  * worker resolved and the moment of sending) to the FHIR resources that represent it in the GP record, ending
- * with the Provenance of the delivery.
+ * with the Provenance of the delivery; every resource carries a generated narrative.
  */
 import type { InboundMessage } from '../messages/schemas';
 import type { IdentifiedResource } from './bundle';
 import { mapConnection } from './connection';
 import type { MapContext } from './context';
 import { mapGoal } from './goal';
+import type { NarratedResource } from './narrative';
+import { withNarrative } from './narrative';
 import { mapOutcomeNote } from './outcome-note';
 import { mapProvenance } from './provenance';
 import { mapReferral } from './referral';
@@ -18,7 +20,7 @@ export { transactionBundle, conditionalUrl } from './bundle';
 export type { IdentifiedResource } from './bundle';
 export { recordIdentifier, sourceIdentifier, identifierToken } from './identifiers';
 
-function mapRecord(message: InboundMessage, ctx: MapContext): IdentifiedResource[] {
+function mapRecord(message: InboundMessage, ctx: MapContext): NarratedResource[] {
   switch (message.kind) {
     case 'referral':
       return mapReferral(message.body, ctx);
@@ -34,6 +36,6 @@ function mapRecord(message: InboundMessage, ctx: MapContext): IdentifiedResource
 }
 
 export function mapMessage(message: InboundMessage, ctx: MapContext): IdentifiedResource[] {
-  const resources = mapRecord(message, ctx);
-  return [...resources, mapProvenance(message, ctx, resources)];
+  const resources = mapRecord(message, ctx).map(withNarrative);
+  return [...resources, withNarrative(mapProvenance(message, ctx, resources))];
 }

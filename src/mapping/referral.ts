@@ -1,20 +1,22 @@
 /**
- * Maps a referral message to the ServiceRequest a GP sees: the national "Referral to social prescribing service"
- * code, the referral's stage, who referred and why; why it was declined or withdrawn; and, when the episode ends,
- * a closing summary Observation the GP can read.
+ * Maps a referral message to what a GP record holds of it: the requester's ServiceRequest (who referred, to whom
+ * and why), the link-worker service's Task (how far it has got), the national coded entry a practice counts
+ * (accepted or declined) and, when the episode ends, a closing summary Observation the GP can read.
  */
-import type { CodeableConcept, Coding, Extension, Observation, ServiceRequest } from '@medplum/fhirtypes';
+import type { CodeableConcept, Extension, Observation, Reference, ServiceRequest, Task } from '@medplum/fhirtypes';
 import type { ReferralMessage, ReferralStatus } from '../messages/schemas';
 import { CODES, EXTENSIONS, PRESENTING_NEED_TERMS, PROFILES, SYSTEMS } from './codes';
 import type { MapContext } from './context';
 import { CLOSURE_REASON_DISPLAY, STATUS_REASON_DISPLAY } from './display';
 import { bundleReference, recordIdentifier } from './identifiers';
+import { mapNationalCodingEntry } from './national-coding';
 import { observationBase } from './observation-parts';
 import { linkWorkerReference, organisationReference, sourceVersionExtension } from './people';
+import { mapReferralTask } from './referral-task';
 
 /**
- * The FHIR request status for each referral stage. Received, accepted and in progress are all still-open
- * requests; the exact stage travels in the referral-status extension so nothing is lost.
+ * The ServiceRequest status as its requester sees it: open until the service completes it, revoked once it will
+ * not be fulfilled (the person declined, or the referral was withdrawn). The service's own stage is the Task's.
  */
 export const REFERRAL_STATUS_TO_FHIR: Readonly<Record<ReferralStatus, ServiceRequest['status']>> = {
   received: 'active',
@@ -36,23 +38,21 @@ export function needConcept(need: ReferralMessage['reasons'][number]): CodeableC
 }
 
 /**
- * R4's ServiceRequest has no statusReason, so it travels in a project extension. A declined referral also carries
- * the national "Social prescribing declined" situation code, which GP systems report on.
+ * Why a withdrawn referral was revoked, in the core R4 `request-statusReason` extension (R4 ServiceRequest has no
+ * statusReason element). A declined referral carries none here: declining is the person's answer to the service,
+ * recorded on the Task and as the national "declined" entry.
  */
-export function statusReasonExtension(message: ReferralMessage): Extension | undefined {
+export function requestStatusReasonExtension(message: ReferralMessage): Extension | undefined {
   const reason = message.statusReason;
-  if (reason === undefined) {
+  if (message.status !== 'withdrawn' || reason === undefined) {
     return undefined;
   }
-  const coding: Coding[] = [
-    { system: SYSTEMS.spStatusReason, code: reason.code, display: STATUS_REASON_DISPLAY[reason.code] },
-  ];
-  if (message.status === 'declined') {
-    coding.unshift(CODES.socialPrescribingDeclined);
-  }
   return {
-    url: EXTENSIONS.statusReason,
-    valueCodeableConcept: { coding, ...(reason.text !== undefined ? { text: reason.text } : {}) },
+    url: EXTENSIONS.requestStatusReason,
+    valueCodeableConcept: {
+      coding: [{ system: SYSTEMS.spStatusReason, code: reason.code, display: STATUS_REASON_DISPLAY[reason.code] }],
+      ...(reason.text !== undefined ? { text: reason.text } : {}),
+    },
   };
 }
 
@@ -73,12 +73,11 @@ function requesterOf(message: ReferralMessage, ctx: MapContext): NonNullable<Ser
 }
 
 export function mapReferralRequest(message: ReferralMessage, ctx: MapContext): ServiceRequest {
-  const statusReason = statusReasonExtension(message);
+  const statusReason = requestStatusReasonExtension(message);
   return {
     resourceType: 'ServiceRequest',
     meta: { profile: [PROFILES.referral] },
     extension: [
-      { url: EXTENSIONS.referralStatus, valueCode: message.status },
       { url: EXTENSIONS.referralSource, valueCoding: { system: SYSTEMS.spReferralSource, code: message.method } },
       sourceVersionExtension(message),
       ...(statusReason !== undefined ? [statusReason] : []),
@@ -87,7 +86,7 @@ export function mapReferralRequest(message: ReferralMessage, ctx: MapContext): S
     status: REFERRAL_STATUS_TO_FHIR[message.status],
     intent: 'order',
     priority: message.urgency,
-    code: { coding: [CODES.socialPrescribingReferral], text: CODES.socialPrescribingReferral.display },
+    code: { coding: [CODES.linkWorkerReferral], text: CODES.linkWorkerReferral.display },
     subject: ctx.patient,
     ...(message.closure !== undefined
       ? { occurrencePeriod: { start: message.referredAt, end: message.closure.closedAt } }
@@ -134,10 +133,25 @@ export function mapEpisodeSummary(
   };
 }
 
-export function mapReferral(message: ReferralMessage, ctx: MapContext): (ServiceRequest | Observation)[] {
-  const resources: (ServiceRequest | Observation)[] = [mapReferralRequest(message, ctx)];
-  if (message.closure !== undefined) {
-    resources.push(mapEpisodeSummary(message, ctx, message.closure));
-  }
-  return resources;
+function referenceTo(observation: Observation | undefined): Reference<Observation> | undefined {
+  const identifier = observation?.identifier?.[0];
+  return identifier === undefined ? undefined : bundleReference<Observation>('Observation', identifier);
+}
+
+/** The ServiceRequest first: the worker's older-version guard reads the main resource of a delivery. */
+export function mapReferral(message: ReferralMessage, ctx: MapContext): (ServiceRequest | Task | Observation)[] {
+  const coded = mapNationalCodingEntry(message, ctx);
+  const summary = message.closure !== undefined ? mapEpisodeSummary(message, ctx, message.closure) : undefined;
+  const nationalCoding = referenceTo(coded);
+  const episodeSummary = referenceTo(summary);
+  const task = mapReferralTask(message, ctx, {
+    ...(nationalCoding !== undefined ? { nationalCoding } : {}),
+    ...(episodeSummary !== undefined ? { episodeSummary } : {}),
+  });
+  return [
+    mapReferralRequest(message, ctx),
+    task,
+    ...(coded !== undefined ? [coded] : []),
+    ...(summary !== undefined ? [summary] : []),
+  ];
 }

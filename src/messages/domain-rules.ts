@@ -173,6 +173,15 @@ function checkReferral(issues: OperationOutcomeIssue[], referral: ReferralMessag
   if (!ended && referral.statusReason !== undefined) {
     issues.push(invalidIssue(['statusReason'], 'is allowed only when the status is declined or withdrawn', 'value'));
   }
+  if (referral.respondedAt !== undefined) {
+    if (referral.status === 'received') {
+      issues.push(invalidIssue(['respondedAt'], 'is not allowed while the status is received', 'value'));
+    }
+    notInFuture(issues, ['respondedAt'], referral.respondedAt, now);
+    if (Date.parse(referral.respondedAt) < Date.parse(referral.referredAt)) {
+      issues.push(invalidIssue(['respondedAt'], 'must not be before the referral (referredAt)', 'value'));
+    }
+  }
   const { closure } = referral;
   if (closure !== undefined) {
     if (referral.status !== 'completed' && referral.status !== 'withdrawn') {

@@ -209,6 +209,11 @@ export const referralSchema = z
     ...envelope,
     status: z.enum(REFERRAL_STATUSES),
     referredAt: dateTime,
+    /**
+     * When the person accepted or declined the referral: the date of the national coded entry a GP practice
+     * counts. Sent with every version from that answer on; when absent, referredAt stands in for it.
+     */
+    respondedAt: dateTime.optional(),
     /** Who referred the person; required unless the person referred themselves (see domain-rules.ts). */
     referrer: z
       .strictObject({

@@ -45,11 +45,13 @@ describe('compiled profiles', () => {
         'sp-episode-summary',
         'sp-eq5d-vas',
         'sp-goal',
+        'sp-national-coding',
         'sp-need',
         'sp-ons4',
         'sp-provenance',
         'sp-readiness',
         'sp-referral',
+        'sp-referral-task',
         'sp-support-plan',
         'sp-swemwbs',
         'sp-ucla3',
@@ -136,13 +138,13 @@ describe('defects', () => {
 
   it('reports a bad code in a required extension', () => {
     const sr = example('sp-referral-example') as ServiceRequest;
-    const status = sr.extension?.find((e) => e.url.endsWith('/referral-status'));
-    if (!status || !sr.extension) {
-      throw new Error('example lost its referral status');
+    const source = sr.extension?.find((e) => e.url.endsWith('/referral-source'));
+    if (!source?.valueCoding || !sr.extension) {
+      throw new Error('example lost its referral source');
     }
-    status.valueCode = 'lost';
-    const index = sr.extension.indexOf(status);
-    expect(expressions(checker.check(sr))).toEqual([`ServiceRequest.extension[${index}].value.ofType(code)`]);
+    source.valueCoding.code = 'lost';
+    const index = sr.extension.indexOf(source);
+    expect(expressions(checker.check(sr))).toEqual([`ServiceRequest.extension[${index}].value.ofType(Coding)`]);
   });
 
   it('reports a Provenance activity or agent type code that its code system does not have', () => {

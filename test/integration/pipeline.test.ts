@@ -2,7 +2,7 @@
  * End to end on real parts: the API, BullMQ on the real Redis and the sandbox EHR over HTTP. A referral, a goal
  * and an outcome note go in; the ServiceRequest, Goal and Observations come out in the EHR, linked to the patient.
  */
-import type { Bundle, Goal, Observation, ServiceRequest } from '@medplum/fhirtypes';
+import type { Bundle, Goal, Observation, ServiceRequest, Task } from '@medplum/fhirtypes';
 import { SANDBOX_PATIENTS } from '../../src/sandbox';
 import type { TestAdapter } from '../support/adapter';
 import { getJson, postJson, startTestAdapter, waitForStatus } from '../support/adapter';
@@ -61,11 +61,21 @@ test('a referral, a goal and an outcome note reach the EHR linked to the right p
     `${system}|referral/${referralId}`,
   );
   expect(extraRequests).toHaveLength(0);
-  expect(serviceRequest?.code?.coding?.[0]?.code).toBe('871731000000106');
+  expect(serviceRequest?.code?.coding?.[0]?.code).toBe('social-prescribing-referral');
   expect(serviceRequest?.status).toBe('active');
   expect(serviceRequest?.subject.reference).toBe(`Patient/${patient.id}`);
+  // The person accepted: the service's Task says so, and the national code is one entry a practice can count.
+  const [task] = await searchByIdentifier<Task>('Task', `${system}|referral/${referralId}/task`);
+  expect([task?.status, task?.focus?.reference]).toEqual(['accepted', `ServiceRequest/${serviceRequest?.id}`]);
+  const coded = await searchByIdentifier<Observation>('Observation', `${system}|referral/${referralId}/accepted`);
+  expect(coded.map((o) => [o.code.coding?.[0]?.code, o.subject?.reference])).toEqual([
+    ['871731000000106', `Patient/${patient.id}`],
+  ]);
+  expect(task?.output?.[0]?.valueReference?.reference).toBe(`Observation/${coded[0]?.id}`);
   expect(referralStatus.resources).toEqual([
     expect.objectContaining({ resourceType: 'ServiceRequest', reference: `ServiceRequest/${serviceRequest?.id}` }),
+    expect.objectContaining({ resourceType: 'Task', reference: `Task/${task?.id}` }),
+    expect.objectContaining({ resourceType: 'Observation', reference: `Observation/${coded[0]?.id}` }),
     // Every delivery also records its Provenance (link worker as author, the adapter as assembler).
     expect.objectContaining({ resourceType: 'Provenance' }),
   ]);

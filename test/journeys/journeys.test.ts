@@ -92,6 +92,8 @@ describe.each(readdirSync(JOURNEYS).sort())('journey %s', (journey) => {
         expect({ from: reference, target, status: resolved.status }).toEqual({ from: reference, target, status: 200 });
       }
     }
-    expect([...kinds]).toEqual(expect.arrayContaining(['ServiceRequest', 'Encounter', 'Observation', 'Provenance']));
+    expect([...kinds]).toEqual(
+      expect.arrayContaining(['ServiceRequest', 'Task', 'Encounter', 'Observation', 'Provenance']),
+    );
   }, 120_000);
 });

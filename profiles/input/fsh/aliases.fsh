@@ -5,6 +5,8 @@ Alias: $obs-category = http://terminology.hl7.org/CodeSystem/observation-categor
 Alias: $sp = https://sp-fhir-adapter.org/fhir/CodeSystem/sp-concepts
 Alias: $nhs-number = https://fhir.nhs.uk/Id/nhs-number
 Alias: $provenance-participant = http://terminology.hl7.org/CodeSystem/provenance-participant-type
+Alias: $request-statusReason = http://hl7.org/fhir/StructureDefinition/request-statusReason
+Alias: $task-code = http://hl7.org/fhir/CodeSystem/task-code
 
 // Applied to every definitional resource. The date is fixed (not the build day) so that compiling the same
 // FSH twice gives byte-identical JSON; change it when the profiles are released.

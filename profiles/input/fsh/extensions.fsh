@@ -1,15 +1,5 @@
 // Extensions carrying source-system facts that have no home in the base resources.
 
-Extension: ReferralStatus
-Id: referral-status
-Title: "Social prescribing referral status"
-Description: "The referral's status in the social prescribing service's workflow (ServiceRequest.status is coarser)."
-Context: ServiceRequest
-* insert SPMetadata
-* value[x] 1..1
-* value[x] only code
-* valueCode from SPReferralStatusVS (required)
-
 Extension: ReferralSource
 Id: referral-source
 Title: "Social prescribing referral source"
@@ -62,16 +52,6 @@ Context: Goal
 * value[x] only Identifier
 * valueIdentifier.system 1..1
 * valueIdentifier.value 1..1
-
-Extension: ServiceRequestStatusReason
-Id: service-request-status-reason
-Title: "Request status reason"
-Description: "Why a request was declined, withdrawn or could not go ahead. R4 ServiceRequest has no statusReason element (R5 does not add one either), so this project extension carries it, modelled on Task.statusReason."
-Context: ServiceRequest
-* insert SPMetadata
-* value[x] 1..1
-* value[x] only CodeableConcept
-* valueCodeableConcept from SPStatusReasonVS (required)
 
 Extension: ConnectionStatus
 Id: connection-status

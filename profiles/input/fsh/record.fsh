@@ -203,10 +203,10 @@ Description: "An onward referral or signposting from the link worker to a volunt
 * extension contains
     ConnectionStatus named connectionStatus 1..1 and
     SourceRecordVersion named sourceRecordVersion 1..1 and
-    ServiceRequestStatusReason named statusReason 0..1
+    $request-statusReason named statusReason 0..1
 * insert SPExtensionSlice(connectionStatus, connection-status)
 * insert SPExtensionSlice(sourceRecordVersion, source-record-version)
-* insert SPExtensionSlice(statusReason, service-request-status-reason)
+* extension[statusReason].url = "http://hl7.org/fhir/StructureDefinition/request-statusReason" (exactly)
 * identifier 1..*
 * basedOn 1..*
 * basedOn only Reference(ServiceRequest)

@@ -7,17 +7,18 @@ Title: "Social prescribing referral"
 Description: "A referral to a social prescribing link worker, carried into the GP record."
 * insert SPMetadata
 * extension contains
-    ReferralStatus named referralStatus 1..1 and
     ReferralSource named referralSource 0..1 and
-    SourceRecordVersion named sourceRecordVersion 1..1
-* insert SPExtensionSlice(referralStatus, referral-status)
+    SourceRecordVersion named sourceRecordVersion 1..1 and
+    $request-statusReason named statusReason 0..1
 * insert SPExtensionSlice(referralSource, referral-source)
 * insert SPExtensionSlice(sourceRecordVersion, source-record-version)
+* extension[statusReason].url = "http://hl7.org/fhir/StructureDefinition/request-statusReason" (exactly)
 * identifier 1..*
 * status 1..1
+* status from SPReferralRequestStatusVS (required)
 * intent = #order
 * code 1..1
-* code = $sct#871731000000106 "Referral to social prescribing service"
+* code = $sp#social-prescribing-referral "Referral to a social prescribing link worker"
 * subject only Reference(Patient)
 * authoredOn 1..1
 * requester 0..1
@@ -34,14 +35,13 @@ InstanceOf: SPReferral
 Title: "Example social prescribing referral"
 Description: "A GP referral for social isolation and a financial problem."
 Usage: #example
-* extension[referralStatus].valueCode = #accepted
 * extension[referralSource].valueCoding = https://sp-fhir-adapter.org/fhir/CodeSystem/sp-referral-source#gp "GP practice"
 * extension[sourceRecordVersion].valueInteger = 3
 * identifier.system = "https://sp-fhir-adapter.org/fhir/Id/source-record/example-system"
 * identifier.value = "referral-1001"
 * status = #active
 * intent = #order
-* code = $sct#871731000000106 "Referral to social prescribing service"
+* code = $sp#social-prescribing-referral "Referral to a social prescribing link worker"
 * subject.reference = "Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|9434765919"
 * subject.identifier.system = $nhs-number
 * subject.identifier.value = "9434765919"
@@ -54,3 +54,12 @@ Usage: #example
 * reasonCode[2].text = "Struggling since moving house"
 * priority = #routine
 * note.text = "Prefers telephone contact in the afternoons."
+
+ValueSet: SPReferralRequestStatusVS
+Id: sp-referral-request-status
+Title: "Referral request status"
+Description: "The statuses the requester's ServiceRequest takes: open, fulfilled, or no longer to be fulfilled. The link-worker service's own stage is the referral Task's status and businessStatus."
+* insert SPMetadata
+* http://hl7.org/fhir/request-status#active "Active"
+* http://hl7.org/fhir/request-status#completed "Completed"
+* http://hl7.org/fhir/request-status#revoked "Revoked"

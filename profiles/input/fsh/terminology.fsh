@@ -52,6 +52,8 @@ Description: "Concepts defined by the sp-fhir-adapter project where no verified 
 * #closure-reason "Reason the episode ended"
 * #re-referral-offered "Re-referral offered"
 * #follow-up-planned "Follow-up planned"
+* #social-prescribing-referral "Referral to a social prescribing link worker"
+* #national-coding-entry "National social prescribing coded entry"
 
 ValueSet: SPConceptsVS
 Id: sp-concepts
@@ -63,7 +65,7 @@ Description: "All codes of the project's social prescribing concepts code system
 CodeSystem: SPReferralStatus
 Id: sp-referral-status
 Title: "Social prescribing referral status"
-Description: "Where a referral stands in the social prescribing service's own workflow. Richer than ServiceRequest.status, which is derived from it."
+Description: "Where a referral stands in the social prescribing service's own workflow, carried as the referral Task's businessStatus."
 * insert SPMetadata
 * ^caseSensitive = true
 * ^content = #complete

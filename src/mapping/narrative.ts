@@ -1,0 +1,155 @@
+/**
+ * A generated narrative (Resource.text) for every resource the mappers write, so a GP system that shows only the
+ * narrative still shows what was recorded. It is built from the resource's own elements (nothing is added that
+ * the structured data does not say), as an XHTML div whose text is escaped.
+ */
+import type {
+  CarePlan,
+  CodeableConcept,
+  Coding,
+  Encounter,
+  Goal,
+  Narrative,
+  Observation,
+  ObservationComponent,
+  Provenance,
+  ServiceRequest,
+  Task,
+} from '@medplum/fhirtypes';
+
+/** Every resource type a mapper writes. */
+export type NarratedResource = ServiceRequest | Task | Observation | Goal | Encounter | CarePlan | Provenance;
+
+type Line = readonly [label: string, value: string | undefined];
+
+const XHTML_NAMESPACE = 'http://www.w3.org/1999/xhtml';
+
+const ESCAPES: Readonly<Record<string, string>> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
+
+export function escapeXhtml(text: string): string {
+  return text.replace(/[&<>"']/g, (character) => ESCAPES[character] ?? character);
+}
+
+function codingLabel(coding: readonly Coding[] | undefined): string | undefined {
+  const first = coding?.[0];
+  return first?.display ?? first?.code;
+}
+
+function conceptLabel(concept: CodeableConcept | undefined): string | undefined {
+  return concept?.text ?? codingLabel(concept?.coding);
+}
+
+function joined(values: readonly (string | undefined)[]): string | undefined {
+  const present = values.filter((value): value is string => value !== undefined && value !== '');
+  return present.length > 0 ? present.join('; ') : undefined;
+}
+
+type Valued = Pick<
+  Observation,
+  'valueString' | 'valueQuantity' | 'valueCodeableConcept' | 'valueInteger' | 'valueBoolean'
+>;
+
+function valueLabel(value: Valued): string | undefined {
+  if (value.valueString !== undefined) {
+    return value.valueString;
+  }
+  if (value.valueQuantity?.value !== undefined) {
+    const unit = value.valueQuantity.unit ?? value.valueQuantity.code;
+    return unit === undefined || unit === '{score}'
+      ? String(value.valueQuantity.value)
+      : `${String(value.valueQuantity.value)} ${unit}`;
+  }
+  if (value.valueInteger !== undefined) {
+    return String(value.valueInteger);
+  }
+  if (value.valueBoolean !== undefined) {
+    return value.valueBoolean ? 'Yes' : 'No';
+  }
+  return conceptLabel(value.valueCodeableConcept);
+}
+
+function componentLines(components: readonly ObservationComponent[] | undefined): Line[] {
+  return (components ?? []).map((component) => [conceptLabel(component.code) ?? 'Component', valueLabel(component)]);
+}
+
+/** The lines that say what a resource records, in the order a reader needs them. */
+function linesOf(resource: NarratedResource): Line[] {
+  switch (resource.resourceType) {
+    case 'ServiceRequest':
+      return [
+        ['Request', conceptLabel(resource.code)],
+        ['Status', resource.status],
+        ['Date', resource.authoredOn],
+        ['Requested by', resource.requester?.display],
+        ['To', joined((resource.performer ?? []).map((performer) => performer.display))],
+        ['Reasons', joined((resource.reasonCode ?? []).map(conceptLabel))],
+        ['Details', joined((resource.orderDetail ?? []).map(conceptLabel))],
+        ['Note', joined((resource.note ?? []).map((note) => note.text))],
+      ];
+    case 'Task':
+      return [
+        ['Referral stage', conceptLabel(resource.businessStatus)],
+        ['Status', resource.status],
+        ['Reason', conceptLabel(resource.statusReason)],
+        ['Owner', resource.owner?.display],
+        ['Requested by', resource.requester?.display],
+      ];
+    case 'Observation':
+      return [
+        ['Observation', conceptLabel(resource.code)],
+        ['Date', resource.effectiveDateTime],
+        ['Value', valueLabel(resource)],
+        ...componentLines(resource.component),
+        ['Note', joined((resource.note ?? []).map((note) => note.text))],
+      ];
+    case 'Goal':
+      return [
+        ['Goal', resource.description.text],
+        ['Status', resource.lifecycleStatus],
+        ['Achievement', conceptLabel(resource.achievementStatus)],
+        ['Agreed', resource.startDate],
+        ['Target date', resource.target?.[0]?.dueDate],
+      ];
+    case 'Encounter':
+      return [
+        ['Contact', joined((resource.type ?? []).map(conceptLabel))],
+        ['Date', resource.period?.start],
+        ['Length', resource.length?.value === undefined ? undefined : `${String(resource.length.value)} min`],
+        ['With', joined((resource.participant ?? []).map((participant) => participant.individual?.display))],
+      ];
+    case 'CarePlan':
+      return [
+        ['Plan', joined((resource.category ?? []).map(conceptLabel))],
+        ['Status', resource.status],
+        ['Agreed', resource.created],
+        ['Actions', joined((resource.activity ?? []).map((activity) => activity.detail?.description))],
+      ];
+    case 'Provenance':
+      return [
+        ['Provenance', conceptLabel(resource.activity)],
+        ['Recorded', resource.recorded],
+        ['Author', resource.agent[0]?.who.display],
+      ];
+  }
+}
+
+/** The narrative of a resource: one paragraph per element present, every value escaped. */
+export function narrativeOf(resource: NarratedResource): Narrative {
+  const paragraphs = linesOf(resource)
+    .filter(([, value]) => value !== undefined && value !== '')
+    .map(([label, value]) => `<p><b>${escapeXhtml(label)}</b>: ${escapeXhtml(value ?? '')}</p>`);
+  const body = paragraphs.length > 0 ? paragraphs.join('') : `<p>${escapeXhtml(resource.resourceType)}</p>`;
+  return { status: 'generated', div: `<div xmlns="${XHTML_NAMESPACE}">${body}</div>` };
+}
+
+/** The resource with its generated narrative, placed where FHIR's JSON puts `text` (after meta). */
+export function withNarrative<T extends NarratedResource>(resource: T): T {
+  const { resourceType, meta, ...rest } = resource;
+  return { resourceType, ...(meta !== undefined ? { meta } : {}), text: narrativeOf(resource), ...rest } as T;
+}
