@@ -60,7 +60,10 @@ export const RECONCILIATION_CSV_COLUMNS = [
 
 /** `HTTP 400: source.recordVersion (invalid); patient.nhsNumber (invalid)`: the reasons without any values. */
 export function rejectionReasonText(rejection: RejectedSubmission): string {
-  const reasons = rejection.reasons.map((r) => `${r.path} (${r.code})`).join('; ');
+  // A reason with a count stands for several problems collapsed into one (unknown fields, or those past the cap).
+  const reasons = rejection.reasons
+    .map((r) => `${r.path} (${r.code}${r.count !== undefined ? ` x${String(r.count)}` : ''})`)
+    .join('; ');
   return `HTTP ${String(rejection.httpStatus)}: ${reasons}`;
 }
 
