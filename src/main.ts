@@ -7,6 +7,7 @@
 import { Command } from 'commander';
 import { registerAuditCommands } from './cli/audit';
 import { registerCheckConnection } from './cli/check-connection';
+import { registerReplay } from './cli/replay';
 import { registerSeedPatients } from './cli/seed-patients';
 import { ConfigError, loadConfig } from './config/load';
 import { packageVersion } from './lib/version';
@@ -25,6 +26,7 @@ const open = commandRoot(loadConfig);
 
 registerRoleCommands(program, loadConfig);
 registerCheckConnection(program, open);
+registerReplay(program, open);
 registerSeedPatients(program);
 registerAuditCommands(program, open);
 
