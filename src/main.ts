@@ -7,6 +7,7 @@
 import { Command } from 'commander';
 import { registerAuditCommands } from './cli/audit';
 import { registerCheckConnection } from './cli/check-connection';
+import { registerInterop } from './cli/interop';
 import { registerReplay } from './cli/replay';
 import { registerSeedPatients } from './cli/seed-patients';
 import { ConfigError, loadConfig } from './config/load';
@@ -28,6 +29,7 @@ registerRoleCommands(program, loadConfig);
 registerCheckConnection(program, open);
 registerReplay(program, open);
 registerSeedPatients(program);
+registerInterop(program, open);
 registerAuditCommands(program, open);
 
 program
