@@ -3,11 +3,11 @@
  * the configuration is loaded once per command, and a problem with it ends the process with its message.
  */
 import type { Command } from 'commander';
-import type { OpenDeps } from '../cli/deps';
 import { ConfigError } from '../config/load';
 import type { LoadedConfig } from '../config/load';
 import type { Logger } from '../observability/logger';
 import { createLogger } from '../observability/logger';
+import type { Root } from './root';
 import { createRoot } from './root';
 import type { Roles } from './run';
 import { runAdapter } from './run';
@@ -61,7 +61,7 @@ async function run(load: LoadConfig, roles: Roles): Promise<void> {
 }
 
 /** The root a one-off command runs with: Redis commands wait for the connection instead of failing at once. */
-export function commandRoot(load: LoadConfig): OpenDeps {
+export function commandRoot(load: LoadConfig): () => Root {
   return () => {
     const config = loadOrExit(load);
     return createRoot(config, createLogger({ level: config.log.level }), { queueCommandsWhileConnecting: true });

@@ -53,6 +53,8 @@ export interface Root {
   /** This deployment as AuditEvents name it: version, address and the endpoints' base URLs. */
   auditSite(): AuditEventSite;
   deliveryDeps(): DeliveryDeps;
+  /** The names of the parts built so far, in the order they were built (for tests and diagnostics). */
+  built(): readonly string[];
   close(): Promise<void>;
 }
 
@@ -66,48 +68,58 @@ function sandboxUrlFor(config: Config, started: string | undefined): string | un
   return started ?? (usesSandbox(config) ? configuredSandboxUrl(config) : undefined);
 }
 
-/** Builds `make()`'s value on first use and keeps it. */
-function once<T>(make: () => T): { get: () => T; built: () => T | undefined } {
-  let value: T | undefined;
-  let made = false;
-  return {
-    get: () => {
-      if (!made) {
-        value = make();
-        made = true;
-      }
-      return value as T;
-    },
-    built: () => value,
+interface Lazy<T> {
+  readonly get: () => T;
+  readonly built: () => T | undefined;
+}
+
+/** Builds `make()`'s value on first use and keeps it; `log` receives the name when it is built. */
+function lazily(log: string[]): <T>(name: string, make: () => T) => Lazy<T> {
+  return <T>(name: string, make: () => T): Lazy<T> => {
+    let value: T | undefined;
+    let made = false;
+    return {
+      get: () => {
+        if (!made) {
+          value = make();
+          made = true;
+          log.push(name);
+        }
+        return value as T;
+      },
+      built: () => value,
+    };
   };
 }
 
 export function createRoot(config: LoadedConfig, logger: Logger, options: RootOptions = {}): Root {
   const now = (): Date => new Date();
-  const redis = once(() =>
+  const builtParts: string[] = [];
+  const once = lazily(builtParts);
+  const redis = once('redis', () =>
     createRedis(
       config.redis.url,
       'command',
       options.queueCommandsWhileConnecting === true ? { enableOfflineQueue: true } : {},
     ),
   );
-  const workerRedis = once(() => createRedis(config.redis.url, 'worker'));
-  const store = once(() =>
+  const workerRedis = once('workerRedis', () => createRedis(config.redis.url, 'worker'));
+  const store = once('store', () =>
     createStore(redis.get(), config.redis.prefix, {
       ...(config.audit.patientKeySecret !== undefined ? { patientKeySecret: config.audit.patientKeySecret } : {}),
     }),
   );
-  const queues = once(() => new DeliveryQueues(redis.get(), config.redis.prefix));
+  const queues = once('queues', () => new DeliveryQueues(redis.get(), config.redis.prefix));
   const sandboxBaseUrl = sandboxUrlFor(config, options.sandboxBaseUrl);
-  const endpoints = once(() =>
+  const endpoints = once('endpoints', () =>
     createEndpointRegistry(config.endpoints, {
       signingKeys: config.signingKeys,
       ...(sandboxBaseUrl !== undefined ? { sandboxBaseUrl } : {}),
     }),
   );
-  const conformance = once(() => createConformanceChecker());
-  const metrics = once(() => options.metrics ?? createMetrics());
-  const auditSite = once(() =>
+  const conformance = once('conformance', () => createConformanceChecker());
+  const metrics = once('metrics', () => options.metrics ?? createMetrics());
+  const auditSite = once('auditSite', () =>
     auditEventSite({
       version: packageVersion(),
       address: config.http.publicUrl ?? hostname(),
@@ -139,6 +151,7 @@ export function createRoot(config: LoadedConfig, logger: Logger, options: RootOp
         leases,
       };
     },
+    built: () => [...builtParts],
     async close() {
       await queues.built()?.close();
       const connections = [redis.built(), workerRedis.built()].filter((c) => c !== undefined);
