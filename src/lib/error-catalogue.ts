@@ -127,7 +127,7 @@ const API_ERRORS = {
     httpStatus: 409,
     issueType: 'business-rule',
     meaning: 'A replay with `delivered=true` sends a delivered message again; this one is in another status.',
-    action: 'Replay a failed message without `delivered=true`; check its status with `GET /v1/messages/{id}`.',
+    action: 'Replay a failed one without `delivered=true`; check its status with `GET /v1/messages/{id}`.',
   },
   'replay-body-purged': {
     title: 'Message body purged',
