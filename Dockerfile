@@ -14,6 +14,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY profiles/fsh-generated ./profiles/fsh-generated
+COPY examples/journeys ./examples/journeys
 # The store's Lua scripts are read from src/store/lua/ under the package root (src/store/lua-loader.ts).
 COPY src/store/lua ./src/store/lua
 USER node

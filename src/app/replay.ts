@@ -45,6 +45,12 @@ export type ReplayResult =
   | { readonly kind: 'not-failed'; readonly status: MessageStatus }
   | { readonly kind: 'purged'; readonly purgedAt: string };
 
+export type DeliveredReplayResult =
+  | { readonly kind: 'replayed'; readonly record: MessageRecord }
+  | { readonly kind: 'missing' }
+  | { readonly kind: 'not-delivered'; readonly status: MessageStatus }
+  | { readonly kind: 'purged'; readonly purgedAt: string };
+
 const SCAN_PAGE = 200;
 /** Most ids one listing call looks at, so a narrow filter over a huge index still answers promptly. */
 const SCAN_LIMIT = 5000;
@@ -143,6 +149,54 @@ async function replayDependants(record: MessageRecord, by: string, deps: ReplayD
     }
   }
   return replayed;
+}
+
+/**
+ * Sends a delivered message again, e.g. after the EHR was restored from a backup that predates it: an explicit
+ * act, recorded in the ledger with who asked and why. The conditional updates make the EHR update what it still
+ * holds and recreate what it lost; a newer version of the record in the EHR is still never overwritten.
+ */
+export async function replayDeliveredMessage(
+  id: string,
+  by: string,
+  reason: string,
+  deps: ReplayDeps,
+): Promise<DeliveredReplayResult> {
+  const record = await deps.store.get(id);
+  if (record === undefined) {
+    return { kind: 'missing' };
+  }
+  if (record.status !== 'delivered') {
+    return { kind: 'not-delivered', status: record.status };
+  }
+  if (record.purgedAt !== undefined) {
+    return { kind: 'purged', purgedAt: record.purgedAt };
+  }
+  const now = deps.now();
+  await deps.store.markOutbox(id, now);
+  const moved = await deps.store.transition(id, {
+    status: 'queued',
+    from: ['delivered'],
+    now,
+    changes: { replayedAt: now.toISOString(), nextAttemptAt: null },
+    event: {
+      type: 'replayed',
+      at: now.toISOString(),
+      messageId: id,
+      practice: record.practice,
+      endpoint: record.endpointId,
+      by,
+      previousError: '',
+      reason,
+    },
+  });
+  if (!moved.ok) {
+    await deps.store.markEnqueued(id);
+    return moved.reason === 'missing' ? { kind: 'missing' } : { kind: 'not-delivered', status: moved.currentStatus };
+  }
+  await deps.queues.requeue(record.endpointId, id);
+  await deps.store.markEnqueued(id);
+  return { kind: 'replayed', record };
 }
 
 /** Replays every failed message matching the filter (up to `max`), oldest first. */

@@ -15,15 +15,11 @@ import type { AuditLedger } from '../store/ledger';
 import type { PatientKeyer } from '../store/patient-key';
 import type { RetentionPolicy } from '../audit/retention';
 import { purgeExpired } from '../audit/retention';
-import { hostname } from 'node:os';
 import { auditEventExport, isDeliveryEntry } from '../audit/audit-event-export';
-import { auditEventSite } from '../audit/audit-events';
-import { createEndpointRegistry } from '../delivery/endpoints';
-import { packageVersion } from '../lib/version';
+import type { AuditEventSite } from '../audit/audit-events';
 import { verifyLedger } from '../audit/verify';
-import type { Config } from '../config/schema';
-import { createStore } from '../store/create-store';
-import { closeRedis, createRedis } from '../store/connection';
+import type { CommandDeps, OpenDeps } from './deps';
+import { runCommand } from './deps';
 
 export interface AuditCliContext {
   readonly ledger: AuditLedger;
@@ -173,57 +169,30 @@ function parseInstant(value: string | undefined, name: string): Date | undefined
   return date;
 }
 
-async function withContext(
-  config: Config,
-  who: string,
-  body: (ctx: AuditCliContext) => Promise<number>,
-): Promise<number> {
-  const redis = createRedis(config.redis.url, 'command', { enableOfflineQueue: true });
-  try {
-    const { ledger, patientKey } = createStore(redis, config.redis.prefix, {
-      patientKeySecret: config.audit.patientKeySecret,
-    });
-    const ctx: AuditCliContext = {
-      ledger,
-      patientKey,
-      out: process.stdout,
-      now: () => new Date(),
-      who,
-    };
-    return await body(ctx);
-  } finally {
-    await closeRedis(redis);
-  }
+function contextOf(deps: CommandDeps, who: string): AuditCliContext {
+  const { ledger, patientKey } = deps.store();
+  return { ledger, patientKey, out: process.stdout, now: deps.now, who };
 }
 
 /** Builds AuditEvents with this deployment's endpoints as the server agents. */
-export function fhirExporter(config: Config): FhirExporter {
-  const endpoints = createEndpointRegistry(config.endpoints, {
-    sandboxBaseUrl: `http://${config.sandbox.host}:${config.sandbox.port}/fhir`,
-  });
-  const site = auditEventSite({
-    version: packageVersion(),
-    address: config.http.publicUrl ?? hostname(),
-    endpoints,
-  });
+export function fhirExporter(site: AuditEventSite): FhirExporter {
   return async (ledger, entries) => auditEventExport(ledger, entries, site, new Date());
 }
 
 /** Adds `audit verify | purge | export` to the program. */
-export function registerAuditCommands(program: Command, loadConfig: () => Config): void {
+export function registerAuditCommands(program: Command, open: OpenDeps): void {
   const audit = program
     .command('audit')
     .description('verify, purge and export the audit ledger')
     .option('--as <name>', 'who is running the command (recorded in the ledger)', userInfo().username);
   const who = (): string => audit.opts<{ as: string }>().as;
-  const exit = (code: number): never => process.exit(code);
 
   audit
     .command('verify')
     .description('recompute the hash chain; exit 1 and print the first broken link if the ledger was altered')
     .option('--json', 'print the full verification report as JSON')
     .action(async (options: { json?: boolean }) => {
-      exit(await withContext(loadConfig(), who(), async (ctx) => verifyCommand(ctx, options.json === true)));
+      await runCommand(open, async (deps) => verifyCommand(contextOf(deps, who()), options.json === true));
     });
 
   audit
@@ -231,18 +200,14 @@ export function registerAuditCommands(program: Command, loadConfig: () => Config
     .description('remove message bodies older than audit.retentionDays (ledger metadata stays)')
     .option('--dry-run', 'list what would be purged without changing anything')
     .action(async (options: { dryRun?: boolean }) => {
-      const config = loadConfig();
-      const { retentionDays, purgeFailed } = config.audit;
-      if (retentionDays === undefined) {
-        process.stderr.write('audit.retentionDays (AUDIT_RETENTION_DAYS) is not set: nothing is ever purged\n');
-        exit(2);
-        return;
-      }
-      exit(
-        await withContext(config, who(), async (ctx) =>
-          purgeCommand(ctx, { retentionDays, purgeFailed }, options.dryRun === true),
-        ),
-      );
+      await runCommand(open, async (deps) => {
+        const { retentionDays, purgeFailed } = deps.config.audit;
+        if (retentionDays === undefined) {
+          process.stderr.write('audit.retentionDays (AUDIT_RETENTION_DAYS) is not set: nothing is ever purged\n');
+          return 2;
+        }
+        return purgeCommand(contextOf(deps, who()), { retentionDays, purgeFailed }, options.dryRun === true);
+      });
     });
 
   audit
@@ -264,7 +229,8 @@ export function registerAuditCommands(program: Command, loadConfig: () => Config
         ...(to !== undefined ? { to } : {}),
         ...(options.practice !== undefined ? { practice: options.practice } : {}),
       };
-      const config = loadConfig();
-      exit(await withContext(config, who(), async (ctx) => exportCommand(ctx, exportOptions, fhirExporter(config))));
+      await runCommand(open, async (deps) =>
+        exportCommand(contextOf(deps, who()), exportOptions, fhirExporter(deps.auditSite())),
+      );
     });
 }

@@ -4,10 +4,13 @@
  * at once whether the adapter will be able to deliver.
  */
 import type { CapabilityStatement } from '@medplum/fhirtypes';
+import type { Command } from 'commander';
 import type { Endpoint } from '../delivery/endpoints';
 import { AccessTokenError } from '../delivery/access-token';
 import { EhrUnreachableError } from '../delivery/fhir-client';
 import { SYSTEMS } from '../mapping/codes';
+import type { OpenDeps } from './deps';
+import { runCommand } from './deps';
 
 export interface ConnectionReport {
   readonly endpoint: string;
@@ -71,4 +74,25 @@ export async function checkConnection(endpoint: Endpoint): Promise<ConnectionRep
     }
   }
   return { endpoint: endpoint.config.id, baseUrl: endpoint.baseUrl, ok, lines };
+}
+
+/** Adds `check-connection`: every configured endpoint, one report each; exit 1 when any fails. */
+export function registerCheckConnection(program: Command, open: OpenDeps): void {
+  program
+    .command('check-connection')
+    .description('check that each configured EHR endpoint answers as a FHIR R4 server the adapter can deliver to')
+    .action(async () => {
+      await runCommand(open, async (deps) => {
+        let allOk = true;
+        for (const endpoint of deps.endpoints().all) {
+          const report = await checkConnection(endpoint);
+          allOk &&= report.ok;
+          process.stdout.write(`${report.ok ? 'OK  ' : 'FAIL'} ${report.endpoint} ${report.baseUrl}\n`);
+          for (const line of report.lines) {
+            process.stdout.write(`     ${line}\n`);
+          }
+        }
+        return allOk ? 0 : 1;
+      });
+    });
 }

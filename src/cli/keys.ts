@@ -3,11 +3,11 @@
  * and stored only as its hash; revoking one takes effect on the next request, with no restart.
  */
 import type { Command } from 'commander';
-import type { ClientConfig, ClientRole, Config } from '../config/schema';
+import type { ClientConfig, ClientRole } from '../config/schema';
 import { CLIENT_ROLES } from '../config/schema';
 import type { ApiKeyStore } from '../store/api-keys';
-import { createStore } from '../store/create-store';
-import { closeRedis, createRedis } from '../store/connection';
+import type { CommandDeps, OpenDeps } from './deps';
+import { runCommand } from './deps';
 
 export interface KeysCliContext {
   readonly apiKeys: Pick<ApiKeyStore, 'create' | 'list' | 'revoke'>;
@@ -64,44 +64,33 @@ export async function revokeKeyCommand(ctx: KeysCliContext, keyId: string): Prom
   return 0;
 }
 
-async function withKeys(config: Config, body: (ctx: KeysCliContext) => Promise<number>): Promise<number> {
-  const redis = createRedis(config.redis.url, 'command', { enableOfflineQueue: true });
-  try {
-    const { apiKeys } = createStore(redis, config.redis.prefix);
-    return await body({
-      apiKeys,
-      clients: config.clients,
-      out: process.stdout,
-      err: process.stderr,
-      now: () => new Date(),
-    });
-  } finally {
-    await closeRedis(redis);
-  }
+function contextOf(deps: CommandDeps): KeysCliContext {
+  return {
+    apiKeys: deps.store().apiKeys,
+    clients: deps.config.clients,
+    out: process.stdout,
+    err: process.stderr,
+    now: deps.now,
+  };
 }
 
-export function registerKeysCommands(program: Command, loadConfig: () => Config): void {
+export function registerKeysCommands(program: Command, open: OpenDeps): void {
   const keys = program.command('keys').description('create, list and revoke API keys of the configured clients');
-  const exit = (code: number): never => process.exit(code);
   keys
     .command('create')
     .description('create a key for a client (printed once, stored only as its hash)')
     .requiredOption('--client <id>', 'the id of a client in the clients configuration')
     .option('--role <role...>', `roles the key grants (${CLIENT_ROLES.join(', ')}); by default all the client's`)
-    .action(async (options: { client: string; role?: string[] }) => {
-      exit(await withKeys(loadConfig(), async (ctx) => createKeyCommand(ctx, options.client, options.role)));
-    });
+    .action(async (options: { client: string; role?: string[] }) =>
+      runCommand(open, async (deps) => createKeyCommand(contextOf(deps), options.client, options.role)),
+    );
   keys
     .command('list')
     .description('every key with its client, roles and dates (never the key itself)')
-    .action(async () => {
-      exit(await withKeys(loadConfig(), listKeysCommand));
-    });
+    .action(async () => runCommand(open, async (deps) => listKeysCommand(contextOf(deps))));
   keys
     .command('revoke')
     .description('revoke a key at once, without a restart')
     .argument('<keyId>', 'the key id shown by create and list')
-    .action(async (keyId: string) => {
-      exit(await withKeys(loadConfig(), async (ctx) => revokeKeyCommand(ctx, keyId)));
-    });
+    .action(async (keyId: string) => runCommand(open, async (deps) => revokeKeyCommand(contextOf(deps), keyId)));
 }

@@ -6,9 +6,17 @@ import { readFileSync } from 'node:fs';
 
 import type { CliErrorCode } from '../lib/error-catalogue';
 import { zodProblems } from '../lib/zod-outcome';
-import { PrivateKeyError, loadPrivateKey } from './private-key';
-import type { Config } from './schema';
-import { configSchema } from './schema';
+import { PrivateKeyError, SigningKeys, loadPrivateKey } from './private-key';
+import type { Config, EndpointAuth } from './schema';
+import { configSchema, endpointAuthSchema } from './schema';
+
+/**
+ * The validated settings with the secrets they name already loaded: the private keys of private_key_jwt clients,
+ * read once here so a missing or unusable key stops start-up and nothing later reads a file or the environment.
+ */
+export interface LoadedConfig extends Config {
+  readonly signingKeys: SigningKeys;
+}
 
 /** Each problem is one line naming the setting; a single problem makes a one-line message. */
 export class ConfigError extends Error {
@@ -212,7 +220,7 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-export function loadConfig(env: Env = process.env): Config {
+export function loadConfig(env: Env = process.env): LoadedConfig {
   let raw: Json = {};
   if (env.CONFIG_FILE !== undefined) {
     try {
@@ -240,16 +248,44 @@ function withVariableName(problem: string): string {
   return variable === undefined ? problem : `${variable} (${path})${problem.slice(colon)}`;
 }
 
+/** Auth settings and where they sit in the configuration, e.g. "endpoints[0].auth". */
+interface AuthAt {
+  readonly auth: EndpointAuth;
+  readonly path: string;
+}
+
+/** Loads the private key of every private_key_jwt setting; each problem is one line naming its setting. */
+function loadSigningKeys(settings: readonly AuthAt[], env: Env): SigningKeys {
+  const keys = new SigningKeys();
+  const problems: string[] = [];
+  for (const { auth, path } of settings) {
+    if (auth.type === 'client-credentials' && auth.clientAuthentication === 'private_key_jwt') {
+      try {
+        keys.add(auth, loadPrivateKey(auth, path, env));
+      } catch (error) {
+        if (!(error instanceof PrivateKeyError)) {
+          throw error;
+        }
+        problems.push(error.message);
+      }
+    }
+  }
+  if (problems.length > 0) {
+    throw new ConfigError(problems);
+  }
+  return keys;
+}
+
 /**
  * Validates a raw configuration object (from a file, a test or the environment) and freezes the result. Private
  * keys the endpoints name are loaded from `env` or disk here too, so a missing or unusable key stops start-up.
  */
-export function parseConfig(raw: unknown, env: Env = process.env): Config {
+export function parseConfig(raw: unknown, env: Env = process.env): LoadedConfig {
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
     throw new ConfigError(zodProblems(parsed.error, raw).map((problem) => `${problem.expression}: ${problem.message}`));
   }
-  const config = parsed.data;
+  const config = deepFreeze(parsed.data);
   const ids = new Set<string>();
   for (const endpoint of config.endpoints) {
     if (ids.has(endpoint.id)) {
@@ -257,28 +293,39 @@ export function parseConfig(raw: unknown, env: Env = process.env): Config {
     }
     ids.add(endpoint.id);
   }
-  const keyProblems: string[] = [];
   // Every private key an endpoint or its audit repository names is loaded now, so a bad one stops start-up.
-  const authSettings = config.endpoints.flatMap((endpoint, index) => [
-    { auth: endpoint.auth, path: `endpoints[${index}].auth` },
-    ...(endpoint.auditEvents.auth !== undefined
-      ? [{ auth: endpoint.auditEvents.auth, path: `endpoints[${index}].auditEvents.auth` }]
-      : []),
-  ]);
-  for (const { auth, path } of authSettings) {
-    if (auth.type === 'client-credentials' && auth.clientAuthentication === 'private_key_jwt') {
-      try {
-        loadPrivateKey(auth, path, env);
-      } catch (error) {
-        if (!(error instanceof PrivateKeyError)) {
-          throw error;
-        }
-        keyProblems.push(error.message);
-      }
-    }
+  const signingKeys = loadSigningKeys(
+    config.endpoints.flatMap((endpoint, index) => [
+      { auth: endpoint.auth, path: `endpoints[${index}].auth` },
+      ...(endpoint.auditEvents.auth !== undefined
+        ? [{ auth: endpoint.auditEvents.auth, path: `endpoints[${index}].auditEvents.auth` }]
+        : []),
+    ]),
+    env,
+  );
+  // The settings stay frozen; the keys object is what the composition root hands to the delivery layer.
+  return Object.freeze({ ...config, signingKeys });
+}
+
+/** Auth settings for one FHIR server given outside the configuration (operator commands' options), loaded. */
+export interface LoadedAuth {
+  readonly auth: EndpointAuth;
+  readonly signingKeys: SigningKeys;
+}
+
+/**
+ * Validates auth settings of an endpoint's shape and loads the private key they name; problems are named by the
+ * setting (`<path>.clientId: …`), as configuration problems are.
+ */
+export function parseEndpointAuth(raw: unknown, path: string, env: Env = process.env): LoadedAuth {
+  const parsed = endpointAuthSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ConfigError(
+      zodProblems(parsed.error, raw).map(
+        (problem) => `${problem.expression === '$this' ? path : `${path}.${problem.expression}`}: ${problem.message}`,
+      ),
+    );
   }
-  if (keyProblems.length > 0) {
-    throw new ConfigError(keyProblems);
-  }
-  return deepFreeze(config);
+  const auth = deepFreeze(parsed.data);
+  return { auth, signingKeys: loadSigningKeys([{ auth, path }], env) };
 }

@@ -52,7 +52,7 @@ function algorithmFor(key: KeyObject): { algorithm: AssertionAlgorithm } | { uns
  * @throws PrivateKeyError naming the setting when the key is missing, unreadable, not a private key, too weak,
  *   or of the wrong type for the algorithm
  */
-export function loadPrivateKey(setting: PrivateKeySetting, path: string, env: Env = process.env): LoadedPrivateKey {
+export function loadPrivateKey(setting: PrivateKeySetting, path: string, env: Env): LoadedPrivateKey {
   let pem: string;
   let where: string;
   if (setting.privateKeyFile !== undefined) {
@@ -94,4 +94,22 @@ export function loadPrivateKey(setting: PrivateKeySetting, path: string, env: En
     throw new PrivateKeyError(`${path}.algorithm`, `is ${algorithm}, but the key is for ${suited}`);
   }
   return { privateKey, algorithm };
+}
+
+/**
+ * The private keys configuration loading read, each found by the auth settings object that names it, so the
+ * delivery layer signs with a key read once at start-up and never reads files or the environment itself.
+ */
+export class SigningKeys {
+  readonly #byAuth = new WeakMap<object, LoadedPrivateKey>();
+
+  /** Records the key loaded for `auth` (the validated settings object, as the configuration holds it). */
+  add(auth: object, key: LoadedPrivateKey): void {
+    this.#byAuth.set(auth, key);
+  }
+
+  /** The key loaded for these auth settings, or undefined when none was (no private_key_jwt there). */
+  for(auth: object): LoadedPrivateKey | undefined {
+    return this.#byAuth.get(auth);
+  }
 }

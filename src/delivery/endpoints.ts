@@ -1,18 +1,24 @@
 /**
- * The registry of target EHR endpoints: which endpoint serves which GP practice, and one FHIR client per endpoint.
+ * The registry of target EHR endpoints: which endpoint serves which GP practice, and one FHIR client per endpoint
+ * (and per audit repository), built once from validated settings and the private keys configuration loading read.
  */
-import { loadPrivateKey } from '../config/private-key';
+import type { SigningKeys } from '../config/private-key';
 import type { EndpointAuth, EndpointConfig } from '../config/schema';
 import type { AccessTokenSource, ClientCredentials } from './access-token';
 import { clientCredentialsTokenSource } from './access-token';
 import { FhirClient } from './fhir-client';
 
-export interface Endpoint {
+export interface FhirConnection {
+  readonly client: FhirClient;
+  /** The OAuth 2.0 token source, when the server uses the client credentials grant. */
+  readonly tokens?: AccessTokenSource;
+}
+
+export interface Endpoint extends FhirConnection {
   readonly config: EndpointConfig;
   readonly baseUrl: string;
-  readonly client: FhirClient;
-  /** The endpoint's OAuth 2.0 token source, when it uses the client credentials grant. */
-  readonly tokens?: AccessTokenSource;
+  /** Where this endpoint's AuditEvents go when they are sent to a separate audit repository. */
+  readonly auditRepository?: { readonly baseUrl: string; readonly client: FhirClient };
 }
 
 export interface EndpointRegistry {
@@ -23,21 +29,27 @@ export interface EndpointRegistry {
 }
 
 export interface RegistryOptions {
+  /** The private keys loaded with the configuration, for endpoints using private_key_jwt. */
+  readonly signingKeys: SigningKeys;
   /** The embedded sandbox's base URL, for endpoints configured as "sandbox". */
   readonly sandboxBaseUrl?: string;
 }
 
 type ClientCredentialsAuth = Extract<EndpointAuth, { type: 'client-credentials' }>;
 
-/** The token source's view of validated settings; the private key is read here, once, when the adapter starts. */
-function clientCredentials(auth: ClientCredentialsAuth, path: string): ClientCredentials {
+/** The token source's view of validated settings, with the private key loaded when the configuration was read. */
+function clientCredentials(auth: ClientCredentialsAuth, path: string, signingKeys: SigningKeys): ClientCredentials {
   const identity = { tokenUrl: auth.tokenUrl, clientId: auth.clientId, scope: auth.scope };
   if (auth.clientAuthentication === 'private_key_jwt') {
-    if (auth.keyId === undefined) {
-      throw new Error(`${path}.keyId: private_key_jwt needs keyId`);
+    const loaded = signingKeys.for(auth);
+    if (auth.keyId === undefined || loaded === undefined) {
+      throw new Error(`${path}: private_key_jwt needs keyId and a private key loaded with the configuration`);
     }
-    const { privateKey, algorithm } = loadPrivateKey(auth, path);
-    return { ...identity, clientAuthentication: 'private_key_jwt', key: { privateKey, keyId: auth.keyId, algorithm } };
+    return {
+      ...identity,
+      clientAuthentication: 'private_key_jwt',
+      key: { privateKey: loaded.privateKey, keyId: auth.keyId, algorithm: loaded.algorithm },
+    };
   }
   if (auth.clientSecret === undefined) {
     throw new Error(`${path}.clientSecret: ${auth.clientAuthentication} needs clientSecret`);
@@ -47,17 +59,17 @@ function clientCredentials(auth: ClientCredentialsAuth, path: string): ClientCre
 
 /**
  * A FHIR client for a base URL and auth settings (with its OAuth 2.0 token source for client-credentials); `path`
- * names the settings in start-up errors. Used for the EHR endpoints and for audit repositories.
+ * names the settings in start-up errors. Used for the EHR endpoints, audit repositories and operator commands.
  */
 export function fhirClientFor(
   baseUrl: string,
   auth: EndpointAuth,
-  timeoutMs: number,
-  path: string,
-): { readonly client: FhirClient; readonly tokens?: AccessTokenSource } {
+  options: { readonly timeoutMs: number; readonly path: string; readonly signingKeys: SigningKeys },
+): FhirConnection {
+  const { timeoutMs, path, signingKeys } = options;
   const tokens =
     auth.type === 'client-credentials'
-      ? clientCredentialsTokenSource(clientCredentials(auth, path), { timeoutMs })
+      ? clientCredentialsTokenSource(clientCredentials(auth, path, signingKeys), { timeoutMs })
       : undefined;
   return {
     client: new FhirClient({ baseUrl, auth, timeoutMs, ...(tokens !== undefined ? { tokens } : {}) }),
@@ -65,10 +77,8 @@ export function fhirClientFor(
   };
 }
 
-export function createEndpointRegistry(
-  configs: readonly EndpointConfig[],
-  options: RegistryOptions = {},
-): EndpointRegistry {
+export function createEndpointRegistry(configs: readonly EndpointConfig[], options: RegistryOptions): EndpointRegistry {
+  const { signingKeys } = options;
   const all = configs.map((config, index): Endpoint => {
     let baseUrl = config.baseUrl;
     if (baseUrl === 'sandbox') {
@@ -77,10 +87,24 @@ export function createEndpointRegistry(
       }
       baseUrl = options.sandboxBaseUrl;
     }
+    const timeoutMs = config.retry.requestTimeoutMs;
+    const { auditEvents } = config;
+    const auditRepository =
+      auditEvents.send === 'repository' && auditEvents.repositoryUrl !== undefined
+        ? {
+            baseUrl: auditEvents.repositoryUrl,
+            client: fhirClientFor(auditEvents.repositoryUrl, auditEvents.auth ?? { type: 'none' }, {
+              timeoutMs,
+              path: `endpoints[${String(index)}].auditEvents.auth`,
+              signingKeys,
+            }).client,
+          }
+        : undefined;
     return {
       config,
       baseUrl,
-      ...fhirClientFor(baseUrl, config.auth, config.retry.requestTimeoutMs, `endpoints[${index}].auth`),
+      ...fhirClientFor(baseUrl, config.auth, { timeoutMs, path: `endpoints[${String(index)}].auth`, signingKeys }),
+      ...(auditRepository !== undefined ? { auditRepository } : {}),
     };
   });
   const byPractice = new Map<string, Endpoint>();

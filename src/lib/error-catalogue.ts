@@ -161,6 +161,13 @@ const API_ERRORS = {
     meaning: 'Only failed messages can be replayed; this one is in another status.',
     action: 'None needed for a queued or delivered message; check its status with `GET /v1/messages/{id}`.',
   },
+  'replay-not-delivered': {
+    title: 'Message not delivered',
+    httpStatus: 409,
+    issueType: 'business-rule',
+    meaning: 'A replay with `delivered=true` sends a delivered message again; this one is in another status.',
+    action: 'Replay a failed one without `delivered=true`; check its status with `GET /v1/messages/{id}`.',
+  },
   'replay-body-purged': {
     title: 'Message body purged',
     httpStatus: 409,

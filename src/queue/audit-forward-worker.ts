@@ -7,7 +7,6 @@ import type { Job } from 'bullmq';
 import { Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { EndpointRegistry } from '../delivery/endpoints';
-import { fhirClientFor } from '../delivery/endpoints';
 import type { Logger } from '../observability/logger';
 import { RetryLaterError, deliveryBackoff } from './processor';
 import { UNBOUNDED_ATTEMPTS } from './producer';
@@ -45,20 +44,22 @@ function parseMember(member: string): AuditForwardJobData | undefined {
 /** The audit target of each endpoint that sends its AuditEvents to its EHR or to an audit repository. */
 export function auditTargets(endpoints: EndpointRegistry): Map<string, AuditTarget> {
   const targets = new Map<string, AuditTarget>();
-  endpoints.all.forEach((endpoint, index) => {
+  for (const endpoint of endpoints.all) {
     const { auditEvents, retry, id } = endpoint.config;
+    const repository = endpoint.auditRepository;
     if (auditEvents.send === 'ehr') {
       targets.set(id, { endpointId: id, kind: 'ehr', baseUrl: endpoint.baseUrl, client: endpoint.client, retry });
-    } else if (auditEvents.send === 'repository' && auditEvents.repositoryUrl !== undefined) {
-      const { client } = fhirClientFor(
-        auditEvents.repositoryUrl,
-        auditEvents.auth ?? { type: 'none' },
-        retry.requestTimeoutMs,
-        `endpoints[${String(index)}].auditEvents.auth`,
-      );
-      targets.set(id, { endpointId: id, kind: 'repository', baseUrl: auditEvents.repositoryUrl, client, retry });
+    } else if (repository !== undefined) {
+      // Built with the registry, so its credentials were checked at start-up.
+      targets.set(id, {
+        endpointId: id,
+        kind: 'repository',
+        baseUrl: repository.baseUrl,
+        client: repository.client,
+        retry,
+      });
     }
-  });
+  }
   return targets;
 }
 

@@ -5,26 +5,25 @@
  */
 import type { Server } from 'node:http';
 import { createServer } from 'node:http';
-import type { Config } from '../config/schema';
+import type { LoadedConfig } from '../config/load';
 import { buildApp } from '../http/app';
 import { createAuthenticator } from '../http/auth';
 import { assertSafeExposure, configuredKeyRing, isLoopbackHost } from './exposure';
 import type { Logger } from '../observability/logger';
 import type { OutboxSweeper, WorkerPool } from '../queue/workers';
 import { startDeliveryWorkers, startOutboxSweeper } from '../queue/workers';
-import { hostname } from 'node:os';
-import { auditEventSite } from '../audit/audit-events';
 import type { AuditForwarding } from '../queue/audit-forward-worker';
 import { startAuditForwarding } from '../queue/audit-forward-worker';
 import type { RetentionSchedule } from '../audit/retention-schedule';
 import { startRetentionPurge } from '../audit/retention-schedule';
 import type { RunningSandbox } from '../sandbox';
-import { startSandbox } from '../sandbox';
+import { startConfiguredSandbox, usesSandbox } from './sandbox';
 import { waitForRedis } from '../store/connection';
 import { createRedisRateLimits } from '../store/rate-limits';
 import { ensureRedis } from './local-redis';
+import { createRoot } from './root';
 import type { Services } from './services';
-import { createServices } from './services';
+import { servicesOf } from './services';
 import { packageVersion } from '../lib/version';
 
 export interface Roles {
@@ -40,10 +39,6 @@ export interface RunningAdapter {
   stop(): Promise<void>;
 }
 
-function usesSandbox(config: Config): boolean {
-  return config.endpoints.some((endpoint) => endpoint.baseUrl === 'sandbox');
-}
-
 async function listen(server: Server, port: number, host: string): Promise<number> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -56,24 +51,19 @@ async function listen(server: Server, port: number, host: string): Promise<numbe
   return typeof address === 'object' && address !== null ? address.port : port;
 }
 
-export async function runAdapter(config: Config, roles: Roles, logger: Logger): Promise<RunningAdapter> {
+export async function runAdapter(config: LoadedConfig, roles: Roles, logger: Logger): Promise<RunningAdapter> {
   if (roles.api) {
     assertSafeExposure(config);
   }
   await ensureRedis(config.redis.url, logger);
   let sandbox: RunningSandbox | undefined;
   if (roles.sandbox && config.sandbox.enabled && usesSandbox(config)) {
-    sandbox = await startSandbox({
-      port: config.sandbox.port,
-      host: config.sandbox.host,
-      logger: logger.child({ role: 'sandbox' }),
-      ...(config.sandbox.oauth !== undefined ? { oauth: config.sandbox.oauth } : {}),
-    });
+    sandbox = await startConfiguredSandbox(config, logger.child({ role: 'sandbox' }));
     logger.info({ baseUrl: sandbox.baseUrl }, 'embedded sandbox EHR listening');
   }
-  const sandboxBaseUrl =
-    sandbox?.baseUrl ?? (usesSandbox(config) ? `http://${config.sandbox.host}:${config.sandbox.port}/fhir` : undefined);
-  const services = createServices(config, logger, sandboxBaseUrl !== undefined ? { sandboxBaseUrl } : {});
+  const services = servicesOf(
+    createRoot(config, logger, sandbox !== undefined ? { sandboxBaseUrl: sandbox.baseUrl } : {}),
+  );
   // The API's connection does not queue commands while disconnected (so an outage is a fast 503), so wait
   // until it is ready before taking requests.
   await waitForRedis(services.redis, 10_000);
@@ -146,11 +136,7 @@ export async function runAdapter(config: Config, roles: Roles, logger: Logger): 
       redisPrefix: config.redis.prefix,
       endpoints: services.endpoints,
       ledger: services.ledger,
-      site: auditEventSite({
-        version: packageVersion(),
-        address: config.http.publicUrl ?? hostname(),
-        endpoints: services.endpoints,
-      }),
+      site: services.auditSite,
       sweepMs: config.audit.forwardSweepMs,
       logger,
       now: services.now,

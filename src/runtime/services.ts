@@ -1,28 +1,25 @@
 /**
- * Builds the long-lived parts every process role shares (Redis connections, message store, endpoint registry,
- * queues, conformance checker, metrics) from the configuration, and closes them in the right order.
+ * The long-lived parts the API and delivery roles share, taken from the composition root as one object: the
+ * shape the HTTP app's dependencies and the tests (through `RunningAdapter.services`) read.
  */
 import { randomUUID } from 'node:crypto';
-import type { Config } from '../config/schema';
-import { createConformanceChecker } from '../conformance';
+import type { AuditEventSite } from '../audit/audit-events';
+import type { LoadedConfig } from '../config/load';
 import type { ConformanceCheck } from '../delivery/attempt';
 import type { DeliveryDeps } from '../delivery/deliver-message';
 import type { EndpointRegistry } from '../delivery/endpoints';
-import { createEndpointRegistry } from '../delivery/endpoints';
 import type { ApiKeyStore } from '../store/api-keys';
 import type { AuditLedger } from '../store/ledger';
 import type { PatientKeyer } from '../store/patient-key';
 import type { MessageStore } from '../store/message-store';
-import { createStore } from '../store/create-store';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
-import { createMetrics } from '../observability/metrics';
-import { DeliveryQueues } from '../queue/producer';
+import type { DeliveryQueues } from '../queue/producer';
 import type { RedisConnection } from '../store/connection';
-import { closeRedis, createRedis } from '../store/connection';
+import type { Root } from './root';
 
 export interface Services {
-  readonly config: Config;
+  readonly config: LoadedConfig;
   readonly logger: Logger;
   readonly metrics: Metrics;
   /** Fails fast when Redis is down: used by the API and the store. */
@@ -33,68 +30,38 @@ export interface Services {
   /** The hash-chained audit ledger, its indexes and the NHS number keyed hash that searches it. */
   readonly ledger: AuditLedger;
   readonly patientKey: PatientKeyer;
-  /** Hashed API keys of configured clients, checked on every request. */
+  /** Hashed API keys of the configured clients (created with `sp-fhir-adapter keys create`). */
   readonly apiKeys: ApiKeyStore;
   readonly queues: DeliveryQueues;
   readonly endpoints: EndpointRegistry;
   readonly conformance: ConformanceCheck;
+  readonly auditSite: AuditEventSite;
   readonly now: () => Date;
   readonly newId: () => string;
   deliveryDeps(): DeliveryDeps;
   close(): Promise<void>;
 }
 
-export interface ServiceOptions {
-  readonly sandboxBaseUrl?: string;
-  readonly metrics?: Metrics;
-}
-
-export function createServices(config: Config, logger: Logger, options: ServiceOptions = {}): Services {
-  const redis = createRedis(config.redis.url, 'command');
-  const workerRedis = createRedis(config.redis.url, 'worker');
-  const {
-    messages: store,
-    ledger,
-    leases,
-    patientKey,
-    lifecycle,
-    apiKeys,
-  } = createStore(redis, config.redis.prefix, { patientKeySecret: config.audit.patientKeySecret });
-  const queues = new DeliveryQueues(redis, config.redis.prefix);
-  const endpoints = createEndpointRegistry(config.endpoints, {
-    ...(options.sandboxBaseUrl !== undefined ? { sandboxBaseUrl: options.sandboxBaseUrl } : {}),
-  });
-  const conformance = createConformanceChecker();
-  const now = (): Date => new Date();
-  const services: Services = {
-    config,
-    logger,
-    metrics: options.metrics ?? createMetrics(),
-    redis,
-    workerRedis,
-    store,
+/** Everything the API and the workers use, built by the root (the conformance checker included). */
+export function servicesOf(root: Root): Services {
+  const { messages, ledger, patientKey, apiKeys } = root.store();
+  return {
+    config: root.config,
+    logger: root.logger,
+    metrics: root.metrics(),
+    redis: root.redis(),
+    workerRedis: root.workerRedis(),
+    store: messages,
     ledger,
     patientKey,
     apiKeys,
-    queues,
-    endpoints,
-    conformance,
-    now,
+    queues: root.queues(),
+    endpoints: root.endpoints(),
+    conformance: root.conformance(),
+    auditSite: root.auditSite(),
+    now: root.now,
     newId: randomUUID,
-    deliveryDeps: () => ({
-      messages: store,
-      lifecycle,
-      endpoints,
-      conformance,
-      logger,
-      now,
-      random: Math.random,
-      leases,
-    }),
-    async close() {
-      await queues.close();
-      await Promise.all([closeRedis(redis), closeRedis(workerRedis)]);
-    },
+    deliveryDeps: () => root.deliveryDeps(),
+    close: () => root.close(),
   };
-  return services;
 }

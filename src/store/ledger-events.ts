@@ -139,6 +139,8 @@ const ledgerEventSchema = z.discriminatedUnion('type', [
     endpoint: z.string(),
     by: z.string(),
     previousError: z.string(),
+    /** Why a delivered message was sent again (e.g. after the EHR was restored); absent for failed ones. */
+    reason: z.string().optional(),
   }),
   z.object({
     type: z.literal('purged'),

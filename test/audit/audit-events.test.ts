@@ -164,7 +164,7 @@ describe('IHE BALP AuditEvents', () => {
         who: 'ops-alice',
       },
       { format: 'fhir', practice: 'A81001' },
-      fhirExporter(adapter.config),
+      fhirExporter(adapter.services.auditSite),
     );
     const fromCli = JSON.parse(text) as Bundle<AuditEvent>;
     expect(fromCli.entry?.map((e) => e.resource?.id)).toEqual(bundle.entry?.map((e) => e.resource?.id));

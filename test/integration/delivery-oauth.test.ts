@@ -178,7 +178,7 @@ test('a token endpoint that is down is retried with backoff until it recovers', 
 
 test('check-connection reports whether an access token could be obtained', async () => {
   const config = parseConfig({ endpoints: [endpointConfig(SECRET), { ...endpointConfig(WRONG_SECRET), id: 'bad' }] });
-  const [good, bad] = createEndpointRegistry(config.endpoints).all;
+  const [good, bad] = createEndpointRegistry(config.endpoints, { signingKeys: config.signingKeys }).all;
   if (good === undefined || bad === undefined) {
     throw new Error('two endpoints expected');
   }

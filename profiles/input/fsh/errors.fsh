@@ -27,6 +27,7 @@ Description: "The stable codes of the errors the sp-fhir-adapter API and command
 * #method-not-allowed "Method not allowed" "The path exists, but not for this HTTP method (e.g. a POST to a dashboard asset)."
 * #identity-conflict "Identity already used" "A different message was already accepted with the same identity (source record version or `Idempotency-Key`)."
 * #replay-not-failed "Message not failed" "Only failed messages can be replayed; this one is in another status."
+* #replay-not-delivered "Message not delivered" "A replay with `delivered=true` sends a delivered message again; this one is in another status."
 * #replay-body-purged "Message body purged" "The message body (patient data) was purged under the retention policy, so it cannot be replayed."
 * #body-too-large "Body too large" "The request body is larger than the configured limit."
 * #media-type-unsupported "Body not declared as JSON" "The body is not declared as JSON."

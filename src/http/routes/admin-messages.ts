@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { StoreUnavailableError } from '../../app/intake';
 import { MESSAGE_STATUSES } from '../../messages/record';
 import type { MessageFilter, ReplayDeps } from '../../app/replay';
-import { findMessages, replayMatching, replayMessage } from '../../app/replay';
+import { findMessages, replayDeliveredMessage, replayMatching, replayMessage } from '../../app/replay';
 import { parseWithOutcome } from '../../lib/zod-outcome';
 import { requestPrincipal } from '../auth';
 import { errorIssue } from '../../lib/outcome';
@@ -104,6 +104,50 @@ const requireJsonFilter: RequestHandler = (req, _res, next) => {
   next();
 };
 
+/** Sending a delivered message again is asked for explicitly and always says why. */
+const deliveredReplayBody = z.strictObject({
+  delivered: z.literal(true).optional(),
+  reason: z.string().trim().min(1).max(500),
+});
+
+const deliveredReplayQuery = z.strictObject({ delivered: z.literal('true').optional() });
+
+/** `?delivered=true`, or `"delivered": true` in the body. */
+function asksForDelivered(query: unknown, body: unknown): boolean {
+  const flag = (value: unknown): boolean =>
+    typeof value === 'object' && value !== null && (value as { delivered?: unknown }).delivered !== undefined;
+  return flag(query) || flag(body);
+}
+
+/** POST /v1/admin/messages/{id}/replay?delivered=true with `{ "reason": "…" }`. */
+async function replayDelivered(
+  id: string,
+  input: { query: unknown; body: unknown },
+  by: string,
+  deps: ReplayDeps,
+): Promise<{ messageId: string; status: 'queued'; replayedBy: string; reason: string }> {
+  // Validated for its problems alone: `delivered=false` or another parameter is a 400 naming it.
+  parse(deliveredReplayQuery, input.query);
+  const body = parse(deliveredReplayBody, input.body);
+  const result = await guarded(async () => replayDeliveredMessage(id, by, body.reason, deps));
+  switch (result.kind) {
+    case 'missing':
+      throw httpError('message-not-found', { text: `No message with id ${id}`, expression: 'id' });
+    case 'not-delivered':
+      throw httpError('replay-not-delivered', {
+        text: `Only delivered messages can be replayed with delivered=true; this one is ${result.status}`,
+        expression: 'id',
+      });
+    case 'purged':
+      throw httpError('replay-body-purged', {
+        text: `This message cannot be replayed: its body (patient data) was purged under the retention policy at ${result.purgedAt}; ask the sending system to send the record again`,
+        expression: 'id',
+      });
+    case 'replayed':
+      return { messageId: id, status: 'queued', replayedBy: by, reason: body.reason };
+  }
+}
+
 export function adminMessagesRouter(deps: ReplayDeps): Router {
   const router = express.Router();
   const parseJson = express.json({ limit: '16kb', type: JSON_TYPES });
@@ -126,12 +170,16 @@ export function adminMessagesRouter(deps: ReplayDeps): Router {
     res.status(202).json({ replayed: result.replayed.length, messageIds: result.replayed, more: result.more });
   });
 
-  router.post('/v1/admin/messages/:id/replay', async (req, res) => {
+  router.post('/v1/admin/messages/:id/replay', parseJson, async (req, res) => {
     const id = req.params.id;
     if (!MESSAGE_ID.test(id)) {
       throw httpError('message-not-found', { text: `No message with id ${id}`, expression: 'id' });
     }
     const by = String(res.locals.clientId);
+    if (asksForDelivered(req.query, req.body)) {
+      res.status(202).json(await replayDelivered(id, { query: req.query, body: req.body }, by, deps));
+      return;
+    }
     const result = await guarded(async () => replayMessage(id, by, deps, requestPrincipal(res).practices));
     switch (result.kind) {
       case 'missing':
