@@ -5,6 +5,7 @@
  */
 import { Command } from 'commander';
 import { registerAuditCommands } from './cli/audit';
+import { registerImportCommand } from './cli/import';
 import { checkConnection } from './cli/check-connection';
 import { seedPatients } from './cli/seed-patients';
 import { ConfigError, loadConfig } from './config/load';
@@ -15,6 +16,7 @@ import type { Logger } from './observability/logger';
 import { createLogger } from './observability/logger';
 import type { Roles } from './runtime/run';
 import { runAdapter } from './runtime/run';
+import { createServices } from './runtime/services';
 import { packageVersion } from './lib/version';
 import { startSandbox } from './sandbox';
 
@@ -127,5 +129,6 @@ program
   });
 
 registerAuditCommands(program, loadOrExit);
+registerImportCommand(program, loadOrExit, createServices);
 
 program.parseAsync(process.argv).catch((error: unknown) => fail((error as Error).message));
