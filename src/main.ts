@@ -7,6 +7,7 @@
 import { Command } from 'commander';
 import { registerAuditCommands } from './cli/audit';
 import { registerCheckConnection } from './cli/check-connection';
+import { registerImportCommand } from './cli/import';
 import { registerInterop } from './cli/interop';
 import { registerKeysCommands } from './cli/keys';
 import { registerReplay } from './cli/replay';
@@ -14,6 +15,8 @@ import { registerSeedPatients } from './cli/seed-patients';
 import { ConfigError, loadConfig } from './config/load';
 import { packageVersion } from './lib/version';
 import { commandRoot, registerRoleCommands } from './runtime/commands';
+import { createRoot } from './runtime/root';
+import { servicesOf } from './runtime/services';
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n`);
@@ -33,6 +36,7 @@ registerSeedPatients(program);
 registerInterop(program, open);
 registerAuditCommands(program, open);
 registerKeysCommands(program, open);
+registerImportCommand(program, loadConfig, (config, logger) => servicesOf(createRoot(config, logger)));
 
 program
   .parseAsync(process.argv)

@@ -1,9 +1,11 @@
 /**
  * Recomputes the ledger's hash chain from the first entry to the head and reports the first broken link: an
  * entry whose content was changed (its hash no longer matches), removed or reordered (its sequence number or
- * `prev` does not follow on), or a head that does not match the last entry (entries cut off the end).
+ * `prev` does not follow on), or a head that does not match the last entry (entries cut off the end). Entries
+ * written under either chain rule (store/canonical.ts) verify, so a ledger begun before the content digest keeps
+ * verifying across the change, in any mix.
  */
-import { GENESIS_HASH, entryHash } from '../store/canonical';
+import { GENESIS_HASH, chainRuleOf } from '../store/canonical';
 import type { AuditLedger } from '../store/ledger';
 
 export type BreakReason = 'hash-mismatch' | 'sequence-gap' | 'prev-mismatch' | 'head-mismatch' | 'unchained';
@@ -25,6 +27,8 @@ export interface VerifyReport {
   readonly headHash?: string;
   /** Sequence number of the last entry verified before the first break (or the last entry, when ok). */
   readonly lastGoodSeq: number;
+  /** How many of the verified entries were hashed under chain rule 1 (written before the content digest). */
+  readonly rule1Entries: number;
   readonly firstBroken?: BrokenLink;
 }
 
@@ -33,6 +37,7 @@ export async function verifyLedger(ledger: AuditLedger, now: Date): Promise<Veri
   let expectedSeq = 1;
   let prevHash = GENESIS_HASH;
   let entries = 0;
+  let rule1Entries = 0;
   let firstBroken: BrokenLink | undefined;
   for await (const entry of ledger.scan()) {
     entries += 1;
@@ -56,16 +61,20 @@ export async function verifyLedger(ledger: AuditLedger, now: Date): Promise<Veri
         reason: 'prev-mismatch',
         detail: 'the entry does not point at the hash of the entry before it',
       };
-    } else if (entryHash(entry.pairs) !== entry.hash) {
-      firstBroken = {
-        id: entry.id,
-        seq: entry.seq,
-        reason: 'hash-mismatch',
-        detail: 'the entry was changed after it was written',
-      };
     } else {
-      expectedSeq += 1;
-      prevHash = entry.hash;
+      const rule = chainRuleOf(entry.pairs, entry.hash);
+      if (rule === undefined) {
+        firstBroken = {
+          id: entry.id,
+          seq: entry.seq,
+          reason: 'hash-mismatch',
+          detail: 'the entry was changed after it was written',
+        };
+      } else {
+        rule1Entries += rule === 1 ? 1 : 0;
+        expectedSeq += 1;
+        prevHash = entry.hash;
+      }
     }
   }
   const lastGoodSeq = expectedSeq - 1;
@@ -83,6 +92,7 @@ export async function verifyLedger(ledger: AuditLedger, now: Date): Promise<Veri
     headSeq: head.seq,
     ...(head.hash !== undefined ? { headHash: head.hash } : {}),
     lastGoodSeq,
+    rule1Entries,
     ...(firstBroken !== undefined ? { firstBroken } : {}),
   };
 }

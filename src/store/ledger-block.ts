@@ -3,6 +3,7 @@
  * is described in lua/append-ledger.lua). Built in one place so every such script indexes entries alike.
  */
 import type { MessageKeys } from './keys';
+import { contentDigest } from './canonical';
 import { ledgerIndexKeys, ledgerIndexWrites } from './ledger-keys';
 import { fieldPairs } from './lua-script';
 
@@ -13,7 +14,8 @@ export interface LedgerBlock {
 
 /**
  * The block for an entry with these fields (none: the script appends nothing). `at` is the event time that scores
- * the entry in the sorted-set indexes; without it only the message's timeline is written.
+ * the entry in the sorted-set indexes; without it only the message's timeline is written. The fields' content
+ * digest is computed here, in Node, so the script hashes only a short fixed input (canonical.ts, rule 2).
  */
 export function ledgerBlock(
   keys: MessageKeys,
@@ -24,6 +26,7 @@ export function ledgerBlock(
     fields === undefined
       ? { lists: [], messageSets: [], entrySets: [], messageId: '' }
       : ledgerIndexWrites(ledgerIndexKeys(keys.ledger), fields, at !== undefined);
+  const pairs = fields === undefined ? [] : fieldPairs(fields);
   return {
     keys: [keys.ledger, keys.ledgerHead, ...writes.lists, ...writes.messageSets, ...writes.entrySets],
     args: [
@@ -32,7 +35,8 @@ export function ledgerBlock(
       String(writes.lists.length),
       String(writes.messageSets.length),
       String(writes.entrySets.length),
-      ...(fields === undefined ? [] : fieldPairs(fields)),
+      pairs.length === 0 ? '' : contentDigest(pairs),
+      ...pairs,
     ],
   };
 }

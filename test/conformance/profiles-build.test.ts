@@ -24,19 +24,23 @@ describe('npm run profiles', () => {
     rmSync(outDir, { recursive: true, force: true });
   });
 
-  it('compiles the FSH to exactly the committed resources', async () => {
-    // process.execPath is the project's Node 24, which runs the .mts build script with type stripping.
-    await run(process.execPath, [path.join(root, 'scripts', 'build-profiles.mts'), '--out', outDir], {
-      cwd: root,
-      timeout: BUILD_TIMEOUT_MS,
-    });
-    const built = path.join(outDir, 'fsh-generated', 'resources');
-    const committed = compiledResourcesDir(root);
-    const builtFiles = readdirSync(built).sort();
-    expect(readdirSync(committed).sort()).toEqual(builtFiles);
-    const stale = builtFiles.filter(
-      (file) => !readFileSync(path.join(built, file)).equals(readFileSync(path.join(committed, file))),
-    );
-    expect(stale).toEqual([]);
-  }, BUILD_TIMEOUT_MS + 10_000);
+  it(
+    'compiles the FSH to exactly the committed resources',
+    async () => {
+      // process.execPath is the project's Node 24, which runs the .mts build script with type stripping.
+      await run(process.execPath, [path.join(root, 'scripts', 'build-profiles.mts'), '--out', outDir], {
+        cwd: root,
+        timeout: BUILD_TIMEOUT_MS,
+      });
+      const built = path.join(outDir, 'fsh-generated', 'resources');
+      const committed = compiledResourcesDir(root);
+      const builtFiles = readdirSync(built).sort();
+      expect(readdirSync(committed).sort()).toEqual(builtFiles);
+      const stale = builtFiles.filter(
+        (file) => !readFileSync(path.join(built, file)).equals(readFileSync(path.join(committed, file))),
+      );
+      expect(stale).toEqual([]);
+    },
+    BUILD_TIMEOUT_MS + 10_000,
+  );
 });
