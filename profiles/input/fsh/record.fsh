@@ -294,3 +294,7 @@ Description: "One delivery of a source record to the EHR: the resources written,
 * agent[assembler].who only Reference(Device)
 * entity 1..*
 * entity.role = #source
+// entity.agent is a content reference to #Provenance.agent. Validators that resolve it by path (Medplum reads the
+// element last seen with that path, here the assembler slice) fail to load a profile whose agent is sliced, so a
+// rule on one of its children makes SUSHI spell it out from the unconstrained base definition.
+* entity.agent.type from SPProvenanceAgentTypeVS (extensible)
