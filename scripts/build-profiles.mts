@@ -14,11 +14,16 @@
 // fhir-snapshot-generator and compared element by element (independent-snapshots.ts, snapshot-compare.ts), and
 // Medplum's validator loading each profile as published and validating every example (medplum-validation.ts).
 //
-// Usage: node scripts/build-profiles.mts [--out <dir>] [--cache <dir>]
-//   --out    folder that receives fsh-generated/resources (default: profiles/)
+// Beside the resources it writes fsh-generated/package.json, the FHIR package manifest (name, version, canonical,
+// dependencies), and it renders one Markdown page per profile and extension into docs/profiles/
+// (profile-build/profile-pages.ts, formatted with the project's Prettier settings).
+//
+// Usage: node scripts/build-profiles.mts [--out <dir>] [--cache <dir>] [--docs <dir>]
+//   --out    folder that receives fsh-generated/ (default: profiles/)
 //   --cache  FHIR package cache folder (default: profiles/build/fhir-packages)
+//   --docs   folder that receives the Markdown pages (default: docs/profiles)
 import { createRequire } from 'node:module';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -28,9 +33,11 @@ import type { Bundle, Resource, StructureDefinition } from '@medplum/fhirtypes';
 import { DiskBasedPackageCache } from 'fhir-package-loader';
 import type { CurrentBuildClient, RegistryClient } from 'fhir-package-loader';
 import sushi from 'fsh-sushi';
+import * as prettier from 'prettier';
 import type * as PackageCache from './profile-build/fhir-package-cache.js';
 import type * as IndependentSnapshots from './profile-build/independent-snapshots.js';
 import type * as MedplumValidation from './profile-build/medplum-validation.js';
+import type * as ProfilePages from './profile-build/profile-pages.js';
 import type * as SnapshotCompare from './profile-build/snapshot-compare.js';
 import type * as SnapshotLint from './profile-build/snapshot-lint.js';
 
@@ -89,6 +96,53 @@ async function compile(outDir: string, cacheDir: string): Promise<number> {
   return utils.stats.numError;
 }
 
+function readResources(resourcesDir: string): Resource[] {
+  return readdirSync(resourcesDir)
+    .filter((file) => file.endsWith('.json'))
+    .sort()
+    .map((file) => JSON.parse(readFileSync(path.join(resourcesDir, file), 'utf8')) as Resource);
+}
+
+function isDefinition(resource: Resource): boolean {
+  return ['StructureDefinition', 'ValueSet', 'CodeSystem'].includes(resource.resourceType);
+}
+
+/** The FHIR package manifest of the compiled resources, from sushi-config.yaml. */
+function writeManifest(generatedDir: string): void {
+  const config = sushi.utils.readConfig(profilesDir);
+  const manifest = {
+    name: config.packageId ?? config.id,
+    version: config.version,
+    canonical: config.canonical,
+    title: config.title,
+    description: 'FHIR R4 profiles, extensions and terminology of sp-fhir-adapter.',
+    fhirVersions: config.fhirVersion,
+    type: 'fhir.ig',
+    license: 'Apache-2.0',
+    dependencies: { 'hl7.fhir.r4.core': '4.0.1' },
+  };
+  writeFileSync(path.join(generatedDir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+}
+
+async function writePages(resourcesDir: string, docsDir: string): Promise<void> {
+  const pages = await load<typeof ProfilePages>('profile-pages');
+  const resources = readResources(resourcesDir);
+  const structureDefinitions = resources.filter(
+    (r): r is StructureDefinition => r.resourceType === 'StructureDefinition',
+  );
+  const examples = resources.filter((r) => !isDefinition(r));
+  const options = { ...(await prettier.resolveConfig(path.join(projectRoot, 'README.md'))), parser: 'markdown' };
+  rmSync(docsDir, { recursive: true, force: true });
+  mkdirSync(docsDir, { recursive: true });
+  const write = async (name: string, markdown: string): Promise<void> => {
+    writeFileSync(path.join(docsDir, name), await prettier.format(markdown, options));
+  };
+  await write('README.md', pages.renderIndexPage(structureDefinitions));
+  for (const sd of structureDefinitions) {
+    await write(`${sd.id ?? sd.name}.md`, pages.renderProfilePage(sd, examples));
+  }
+}
+
 /**
  * Checks every compiled snapshot beyond SUSHI: its structure can be read in one pass, fhir-snapshot-generator
  * derives the same snapshot from the differential, and Medplum's validator loads it and accepts the examples.
@@ -101,14 +155,11 @@ async function checkCompiled(resourcesDir: string, cacheDir: string): Promise<st
     load<typeof IndependentSnapshots>('independent-snapshots'),
     load<typeof MedplumValidation>('medplum-validation'),
   ]);
-  const resources = readdirSync(resourcesDir)
-    .filter((file) => file.endsWith('.json'))
-    .sort()
-    .map((file) => JSON.parse(readFileSync(path.join(resourcesDir, file), 'utf8')) as Resource);
+  const resources = readResources(resourcesDir);
   const structureDefinitions = resources.filter(
     (r): r is StructureDefinition => r.resourceType === 'StructureDefinition',
   );
-  const examples = resources.filter((r) => !['StructureDefinition', 'ValueSet', 'CodeSystem'].includes(r.resourceType));
+  const examples = resources.filter((r) => !isDefinition(r));
   const findings: string[] = [];
   for (const sd of structureDefinitions) {
     for (const p of lint.lintSnapshot(sd)) {
@@ -161,10 +212,11 @@ async function checkCompiled(resourcesDir: string, cacheDir: string): Promise<st
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { out: { type: 'string' }, cache: { type: 'string' } },
+    options: { out: { type: 'string' }, cache: { type: 'string' }, docs: { type: 'string' } },
   });
   const outDir = path.resolve(values.out ?? profilesDir);
   const cacheDir = path.resolve(values.cache ?? path.join(profilesDir, 'build', 'fhir-packages'));
+  const docsDir = path.resolve(values.docs ?? path.join(projectRoot, 'docs', 'profiles'));
   const started = performance.now();
   packageCache.ensureCorePackageCache(cacheDir, definitionsRoot());
   const errors = await compile(outDir, cacheDir);
@@ -177,6 +229,8 @@ async function main(): Promise<void> {
     process.exitCode = 1;
     return;
   }
+  writeManifest(path.join(outDir, 'fsh-generated'));
+  await writePages(resourcesDir, docsDir);
   const findings = await checkCompiled(resourcesDir, cacheDir);
   for (const finding of findings) {
     process.stderr.write(`profiles: ${finding}\n`);

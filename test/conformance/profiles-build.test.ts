@@ -23,19 +23,30 @@ describe('npm run profiles', () => {
     rmSync(outDir, { recursive: true, force: true });
   });
 
-  it('compiles the FSH to exactly the committed resources', async () => {
-    // process.execPath is the project's Node 24, which runs the .mts build script with type stripping.
-    await run(process.execPath, [path.join(root, 'scripts', 'build-profiles.mts'), '--out', outDir], {
-      cwd: root,
-      timeout: 180_000,
-    });
-    const built = path.join(outDir, 'fsh-generated', 'resources');
-    const committed = compiledResourcesDir(root);
+  /** Files of `built` that differ from or are missing in `committed`, and the other way round. */
+  function differences(built: string, committed: string): string[] {
     const builtFiles = readdirSync(built).sort();
-    expect(readdirSync(committed).sort()).toEqual(builtFiles);
-    const stale = builtFiles.filter(
-      (file) => !readFileSync(path.join(built, file)).equals(readFileSync(path.join(committed, file))),
+    const committedFiles = readdirSync(committed).sort();
+    return [
+      ...builtFiles.filter(
+        (file) =>
+          !committedFiles.includes(file) ||
+          !readFileSync(path.join(built, file)).equals(readFileSync(path.join(committed, file))),
+      ),
+      ...committedFiles.filter((file) => !builtFiles.includes(file)),
+    ];
+  }
+
+  it('compiles the FSH to exactly the committed resources, package manifest and profile pages', async () => {
+    // process.execPath is the project's Node 24, which runs the .mts build script with type stripping.
+    const docsDir = path.join(outDir, 'docs');
+    const script = path.join(root, 'scripts', 'build-profiles.mts');
+    await run(process.execPath, [script, '--out', outDir, '--docs', docsDir], { cwd: root, timeout: 180_000 });
+    expect(differences(path.join(outDir, 'fsh-generated', 'resources'), compiledResourcesDir(root))).toEqual([]);
+    const manifest = 'package.json';
+    expect(readFileSync(path.join(outDir, 'fsh-generated', manifest), 'utf8')).toBe(
+      readFileSync(path.join(root, 'profiles', 'fsh-generated', manifest), 'utf8'),
     );
-    expect(stale).toEqual([]);
+    expect(differences(docsDir, path.join(root, 'docs', 'profiles'))).toEqual([]);
   }, 180_000);
 });
