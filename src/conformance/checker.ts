@@ -29,7 +29,6 @@ import type {
 } from '@medplum/fhirtypes';
 import { ensureFhirDefinitionsLoaded } from '../lib/fhir-definitions';
 import { outcomeIssue } from '../lib/outcome';
-import { expandSlicedContentReferences } from './content-references';
 import { PROJECT_CANONICAL, loadCompiledResources } from './resources';
 import type { CompiledResources } from './resources';
 import { createTerminology } from './terminology';
@@ -225,9 +224,8 @@ class Checker implements ConformanceChecker {
 
   constructor(compiled: CompiledResources) {
     ensureFhirDefinitionsLoaded();
-    const structureDefinitions = compiled.structureDefinitions.map(expandSlicedContentReferences);
-    indexStructureDefinitionBundle(structureDefinitions);
-    for (const sd of structureDefinitions) {
+    indexStructureDefinitionBundle([...compiled.structureDefinitions]);
+    for (const sd of compiled.structureDefinitions) {
       if (!sd.url) {
         continue;
       }

@@ -5,7 +5,6 @@
 import { OperationOutcomeError, validateResource, validateTypedValue } from '@medplum/core';
 import type { OperationOutcomeIssue, Resource, StructureDefinition } from '@medplum/fhirtypes';
 import { createConformanceChecker, loadCompiledResources } from '../../src/conformance';
-import { expandSlicedContentReferences } from '../../src/conformance/content-references';
 
 const compiled = loadCompiledResources();
 
@@ -64,9 +63,7 @@ function variants(value: unknown, path: string[] = []): { path: string; apply: (
   return found;
 }
 
-const profiles = new Map<string, StructureDefinition>(
-  compiled.structureDefinitions.map((sd) => [sd.url, expandSlicedContentReferences(sd)]),
-);
+const profiles = new Map<string, StructureDefinition>(compiled.structureDefinitions.map((sd) => [sd.url, sd]));
 
 test.each(compiled.examples.map((example) => [example.id ?? '', example] as const))(
   '%s and its broken variants: the same issues either way',

@@ -1,5 +1,6 @@
 // Recompiles the FSH into a temporary folder and compares it byte for byte with the committed JSON, so a change to
-// profiles/input/fsh without `npm run profiles` fails here.
+// profiles/input/fsh without `npm run profiles` fails here. The build also fails when its snapshot checks find
+// anything (see scripts/build-profiles.mts), so this run covers them too.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,8 +10,8 @@ import { compiledResourcesDir } from '../../src/conformance';
 import { findPackageRoot } from '../../src/lib/package-root';
 
 const run = promisify(execFile);
-/** SUSHI takes about 20 s on an idle 2-core machine; a busy one (a CI runner shared with other work) needs more. */
-const BUILD_TIMEOUT_MS = 240_000;
+/** SUSHI and the snapshot checks take about 30 s on an idle 2-core machine; a loaded one needs far more. */
+const BUILD_TIMEOUT_MS = 300_000;
 const root = findPackageRoot();
 
 describe('npm run profiles', () => {
@@ -24,22 +25,36 @@ describe('npm run profiles', () => {
     rmSync(outDir, { recursive: true, force: true });
   });
 
+  /** Files of `built` that differ from or are missing in `committed`, and the other way round. */
+  function differences(built: string, committed: string): string[] {
+    const builtFiles = readdirSync(built).sort();
+    const committedFiles = readdirSync(committed).sort();
+    return [
+      ...builtFiles.filter(
+        (file) =>
+          !committedFiles.includes(file) ||
+          !readFileSync(path.join(built, file)).equals(readFileSync(path.join(committed, file))),
+      ),
+      ...committedFiles.filter((file) => !builtFiles.includes(file)),
+    ];
+  }
+
   it(
-    'compiles the FSH to exactly the committed resources',
+    'compiles the FSH to exactly the committed resources, package manifest and profile pages',
     async () => {
       // process.execPath is the project's Node 24, which runs the .mts build script with type stripping.
-      await run(process.execPath, [path.join(root, 'scripts', 'build-profiles.mts'), '--out', outDir], {
+      const docsDir = path.join(outDir, 'docs');
+      const script = path.join(root, 'scripts', 'build-profiles.mts');
+      await run(process.execPath, [script, '--out', outDir, '--docs', docsDir], {
         cwd: root,
         timeout: BUILD_TIMEOUT_MS,
       });
-      const built = path.join(outDir, 'fsh-generated', 'resources');
-      const committed = compiledResourcesDir(root);
-      const builtFiles = readdirSync(built).sort();
-      expect(readdirSync(committed).sort()).toEqual(builtFiles);
-      const stale = builtFiles.filter(
-        (file) => !readFileSync(path.join(built, file)).equals(readFileSync(path.join(committed, file))),
+      expect(differences(path.join(outDir, 'fsh-generated', 'resources'), compiledResourcesDir(root))).toEqual([]);
+      const manifest = 'package.json';
+      expect(readFileSync(path.join(outDir, 'fsh-generated', manifest), 'utf8')).toBe(
+        readFileSync(path.join(root, 'profiles', 'fsh-generated', manifest), 'utf8'),
       );
-      expect(stale).toEqual([]);
+      expect(differences(docsDir, path.join(root, 'docs', 'profiles'))).toEqual([]);
     },
     BUILD_TIMEOUT_MS + 10_000,
   );

@@ -24,6 +24,18 @@ Description: "A goal agreed between the person and their link worker."
 * expressedBy only Reference(Patient or Practitioner or PractitionerRole or RelatedPerson)
 * addresses 0..*
 * addresses only Reference(ServiceRequest or Condition or Observation)
+// Elements the adapter fills: receivers must be able to store and show them.
+* achievementStatus MS
+* addresses MS
+* description MS
+* expressedBy MS
+* extension MS
+* identifier MS
+* lifecycleStatus MS
+* priority MS
+* start[x] MS
+* subject MS
+* target MS
 
 Instance: sp-goal-example
 InstanceOf: SPGoal

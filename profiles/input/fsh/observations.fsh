@@ -70,6 +70,19 @@ Description: "A note of one contact between a link worker and the person."
 * component[contactDuration].valueQuantity.system = $ucum
 * component[contactDuration].valueQuantity.code 1..1
 * component[contactDuration].valueQuantity.code = #min
+// Elements the adapter fills: receivers must be able to store and show them.
+* basedOn MS
+* category MS
+* code MS
+* component MS
+* effective[x] MS
+* encounter MS
+* extension MS
+* identifier MS
+* performer MS
+* status MS
+* subject MS
+* value[x] MS
 
 Profile: SPONS4
 Parent: Observation
@@ -89,6 +102,18 @@ Description: "The four ONS personal wellbeing answers, each 0 to 10, kept as sep
 * insert SPItemSlice(worthwhile, ons4-worthwhile, sp-score-0-10)
 * insert SPItemSlice(happiness, ons4-happiness, sp-score-0-10)
 * insert SPItemSlice(anxiety, ons4-anxiety, sp-score-0-10)
+// Elements the adapter fills: receivers must be able to store and show them.
+* basedOn MS
+* category MS
+* code MS
+* component MS
+* effective[x] MS
+* encounter MS
+* extension MS
+* identifier MS
+* performer MS
+* status MS
+* subject MS
 
 Profile: SPSWEMWBS
 Parent: Observation
@@ -121,3 +146,16 @@ Description: "A Short Warwick-Edinburgh Mental Well-being Scale raw total with i
 * insert SPItemSlice(item5, swemwbs-item-5, sp-score-1-5)
 * insert SPItemSlice(item6, swemwbs-item-6, sp-score-1-5)
 * insert SPItemSlice(item7, swemwbs-item-7, sp-score-1-5)
+// Elements the adapter fills: receivers must be able to store and show them.
+* basedOn MS
+* category MS
+* code MS
+* component MS
+* effective[x] MS
+* encounter MS
+* extension MS
+* identifier MS
+* performer MS
+* status MS
+* subject MS
+* value[x] MS

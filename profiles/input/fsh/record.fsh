@@ -58,6 +58,18 @@ Description: "One contact between a link worker and the person (face to face, te
 * length.system = $ucum
 * length.code = #min
 * serviceProvider 1..1
+// Elements the adapter fills: receivers must be able to store and show them.
+* basedOn MS
+* class MS
+* extension MS
+* identifier MS
+* length MS
+* participant MS
+* period MS
+* serviceProvider MS
+* status MS
+* subject MS
+* type MS
 
 Profile: SPReadinessObservation
 Parent: Observation
@@ -74,6 +86,19 @@ Description: "How ready the person is to act on a goal or a connection, at one m
 * value[x] 1..1
 * value[x] only CodeableConcept
 * valueCodeableConcept from SPReadinessVS (required)
+// Elements the adapter fills: receivers must be able to store and show them.
+* basedOn MS
+* category MS
+* code MS
+* effective[x] MS
+* encounter MS
+* extension MS
+* focus MS
+* identifier MS
+* performer MS
+* status MS
+* subject MS
+* value[x] MS
 
 Profile: SPBarrierObservation
 Parent: Observation
@@ -90,6 +115,19 @@ Description: "Something outside the person's control that stops a connection to 
 * value[x] 1..1
 * value[x] only CodeableConcept
 * valueCodeableConcept from SPBarrierVS (required)
+// Elements the adapter fills: receivers must be able to store and show them.
+* basedOn MS
+* category MS
+* code MS
+* effective[x] MS
+* encounter MS
+* extension MS
+* focus MS
+* identifier MS
+* performer MS
+* status MS
+* subject MS
+* value[x] MS
 
 Profile: SPNeed
 Parent: Observation
@@ -105,6 +143,17 @@ Description: "A need or concern recorded in the personalised care and support pl
 * value[x] 1..1
 * value[x] only CodeableConcept
 * valueCodeableConcept from SPPresentingNeeds (extensible)
+// Elements the adapter fills: receivers must be able to store and show them.
+* basedOn MS
+* category MS
+* code MS
+* effective[x] MS
+* extension MS
+* identifier MS
+* performer MS
+* status MS
+* subject MS
+* value[x] MS
 
 Profile: SPWEMWBS
 Parent: Observation
@@ -134,6 +183,19 @@ Description: "A Warwick-Edinburgh Mental Well-being Scale total (14 to 70) with 
 * insert SPItemSlice(item12, wemwbs-item-12, sp-score-1-5)
 * insert SPItemSlice(item13, wemwbs-item-13, sp-score-1-5)
 * insert SPItemSlice(item14, wemwbs-item-14, sp-score-1-5)
+// Elements the adapter fills: receivers must be able to store and show them.
+* basedOn MS
+* category MS
+* code MS
+* component MS
+* effective[x] MS
+* encounter MS
+* extension MS
+* identifier MS
+* performer MS
+* status MS
+* subject MS
+* value[x] MS
 
 Profile: SPUCLA3
 Parent: Observation
@@ -152,6 +214,19 @@ Description: "The UCLA 3-item loneliness scale total (3 to 9) with its three ite
 * insert SPItemSlice(item1, ucla3-item-1, sp-score-1-3)
 * insert SPItemSlice(item2, ucla3-item-2, sp-score-1-3)
 * insert SPItemSlice(item3, ucla3-item-3, sp-score-1-3)
+// Elements the adapter fills: receivers must be able to store and show them.
+* basedOn MS
+* category MS
+* code MS
+* component MS
+* effective[x] MS
+* encounter MS
+* extension MS
+* identifier MS
+* performer MS
+* status MS
+* subject MS
+* value[x] MS
 
 Profile: SPEQ5DVAS
 Parent: Observation
@@ -167,6 +242,18 @@ Description: "The person's rating of their own health today on the EQ-5D visual 
 * insert SPScoreValue(sp-total-eq5d-vas)
 * component ^slicing.rules = #open
 * component 0..0
+// Elements the adapter fills: receivers must be able to store and show them.
+* basedOn MS
+* category MS
+* code MS
+* effective[x] MS
+* encounter MS
+* extension MS
+* identifier MS
+* performer MS
+* status MS
+* subject MS
+* value[x] MS
 
 Profile: SPEpisodeSummary
 Parent: Observation
@@ -193,6 +280,18 @@ Description: "The link worker's closing summary for the GP when a social prescri
 * component[followUp].code = $sp#follow-up-planned
 * component[followUp].value[x] 1..1
 * component[followUp].value[x] only string
+// Elements the adapter fills: receivers must be able to store and show them.
+* basedOn MS
+* category MS
+* code MS
+* component MS
+* effective[x] MS
+* extension MS
+* identifier MS
+* performer MS
+* status MS
+* subject MS
+* value[x] MS
 
 Profile: SPConnection
 Parent: ServiceRequest
@@ -221,6 +320,20 @@ Description: "An onward referral or signposting from the link worker to a volunt
 * performer 1..1
 * performer only Reference(Organization or HealthcareService)
 * supportingInfo only Reference(Observation)
+// Elements the adapter fills: receivers must be able to store and show them.
+* authoredOn MS
+* basedOn MS
+* code MS
+* extension MS
+* identifier MS
+* intent MS
+* note MS
+* orderDetail MS
+* performer MS
+* requester MS
+* status MS
+* subject MS
+* supportingInfo MS
 
 ValueSet: SPConnectionIntent
 Id: sp-connection-intent
@@ -265,6 +378,20 @@ Description: "The plan agreed between the person and their link worker: the need
 * activity.detail.extension contains ActionConfidence named confidence 0..1
 * activity.detail.goal 1..*
 * activity.detail.description 1..1
+// Elements the adapter fills: receivers must be able to store and show them.
+* activity MS
+* author MS
+* category MS
+* created MS
+* extension MS
+* goal MS
+* identifier MS
+* intent MS
+* period MS
+* status MS
+* subject MS
+* supportingInfo MS
+* title MS
 
 Profile: SPProvenance
 Parent: Provenance
@@ -294,3 +421,14 @@ Description: "One delivery of a source record to the EHR: the resources written,
 * agent[assembler].who only Reference(Device)
 * entity 1..*
 * entity.role = #source
+// entity.agent is a content reference to #Provenance.agent. Validators that resolve it by path (Medplum reads the
+// element last seen with that path, here the assembler slice) fail to load a profile whose agent is sliced, so a
+// rule on one of its children makes SUSHI spell it out from the unconstrained base definition.
+* entity.agent.type from SPProvenanceAgentTypeVS (extensible)
+// Elements the adapter fills: receivers must be able to store and show them.
+* activity MS
+* agent MS
+* entity MS
+* occurred[x] MS
+* recorded MS
+* target MS

