@@ -24,6 +24,7 @@ import { ensureRedis } from './local-redis';
 import { createRoot } from './root';
 import type { Services } from './services';
 import { servicesOf } from './services';
+import { watchQueueMetrics } from '../queue/queue-metrics';
 import { packageVersion } from '../lib/version';
 
 export interface Roles {
@@ -67,6 +68,12 @@ export async function runAdapter(config: LoadedConfig, roles: Roles, logger: Log
   // The API's connection does not queue commands while disconnected (so an outage is a fast 503), so wait
   // until it is ready before taking requests.
   await waitForRedis(services.redis, 10_000);
+  // Every process that serves /metrics reports each endpoint's queue depth and oldest waiting job.
+  watchQueueMetrics(
+    services.metrics,
+    services.queues,
+    config.endpoints.map((endpoint) => endpoint.id),
+  );
 
   let server: Server | undefined;
   let apiUrl: string | undefined;

@@ -21,10 +21,15 @@ import { lintSnapshot } from '../../scripts/profile-build/snapshot-lint';
 
 const compiled = loadCompiledResources();
 const profiles = compiled.structureDefinitions.filter((sd) => sd.derivation === 'constraint');
-const baseTypes = (readJson('fhir/r4/profiles-types.json') as Bundle<StructureDefinition>).entry ?? [];
+// Base data types and the core extensions (request-statusReason) the profiles use.
+const r4 = (file: string): StructureDefinition[] =>
+  ((readJson(file) as Bundle).entry ?? []).flatMap((e) =>
+    e.resource?.resourceType === 'StructureDefinition' ? [e.resource] : [],
+  );
 const types = typeDefinitionsFrom([
   ...compiled.structureDefinitions,
-  ...baseTypes.flatMap((e) => (e.resource ? [e.resource] : [])),
+  ...r4('fhir/r4/profiles-types.json'),
+  ...r4('fhir/r4/extension-definitions.json'),
 ]);
 
 let workDir: string;

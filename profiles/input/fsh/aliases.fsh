@@ -15,6 +15,11 @@ RuleSet: SPMetadata
 * ^date = "2026-01-01"
 * ^experimental = false
 
+// Applied to every profile: each resource carries a generated narrative (text.div) a GP can read without a FHIR
+// viewer, so a receiver that supports the profile must keep and show it.
+RuleSet: SPNarrative
+* text MS
+
 // Spelling out the url of an extension slice makes SUSHI unfold the extension's elements (url, value[x]) into
 // the profile's snapshot, so validators that match slices by the url's fixed value can recognise the slice.
 RuleSet: SPExtensionSlice(slice, id)

@@ -6,6 +6,7 @@ Id: sp-goal
 Title: "Social prescribing goal"
 Description: "A goal agreed between the person and their link worker."
 * insert SPMetadata
+* insert SPNarrative
 * extension contains
     GoalImportance named importance 0..1 and
     SourceRecordVersion named sourceRecordVersion 1..1 and

@@ -15,6 +15,15 @@ Id: sp-national-coding
 Title: "National social prescribing coded entry"
 Description: "One coded entry in the GP record for the person's answer to a social prescribing referral, dated when they answered. Its identifier is derived from the referral (referral/<id>/accepted or /declined), so each answer is recorded once however often the referral is sent again. An Observation carries either code (a procedure or a situation concept) as a plain dated coded entry, which is how practices search and count them."
 * insert SPMetadata
+* insert SPNarrative
+* extension MS
+* identifier MS
+* basedOn MS
+* status MS
+* subject MS
+* effective[x] MS
+* performer MS
+* code MS
 * insert SPObservationCommon
 * basedOn 1..1
 * code from SPNationalCodingVS (required)

@@ -50,6 +50,7 @@ Id: sp-contact-note
 Title: "Social prescribing link worker contact note"
 Description: "A note of one contact between a link worker and the person."
 * insert SPMetadata
+* insert SPNarrative
 * insert SPObservationCommon
 * category contains socialHistory 1..1
 * category[socialHistory] = $obs-category#social-history
@@ -90,6 +91,7 @@ Id: sp-ons4
 Title: "ONS4 personal wellbeing"
 Description: "The four ONS personal wellbeing answers, each 0 to 10, kept as separate components and never summed."
 * insert SPMetadata
+* insert SPNarrative
 * insert SPObservationCommon
 * category contains survey 1..1
 * category[survey] = $obs-category#survey
@@ -121,6 +123,7 @@ Id: sp-swemwbs
 Title: "SWEMWBS score"
 Description: "A Short Warwick-Edinburgh Mental Well-being Scale raw total with its seven item values. Item wording is licensed and is never carried."
 * insert SPMetadata
+* insert SPNarrative
 * insert SPObservationCommon
 * category contains survey 1..1
 * category[survey] = $obs-category#survey

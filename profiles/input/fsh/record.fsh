@@ -41,6 +41,7 @@ Id: sp-contact
 Title: "Social prescribing link worker contact"
 Description: "One contact between a link worker and the person (face to face, telephone or video)."
 * insert SPMetadata
+* insert SPNarrative
 * extension contains SourceRecordVersion named sourceRecordVersion 1..1
 * insert SPExtensionSlice(sourceRecordVersion, source-record-version)
 * identifier 1..*
@@ -77,6 +78,7 @@ Id: sp-readiness
 Title: "Readiness to act"
 Description: "How ready the person is to act on a goal or a connection, at one moment. Each assessment is its own Observation, so readiness is recorded over time."
 * insert SPMetadata
+* insert SPNarrative
 * insert SPObservationCommon
 * insert SPLinkedObservation
 * category contains socialHistory 1..1
@@ -106,6 +108,7 @@ Id: sp-barrier
 Title: "Barrier to connection"
 Description: "Something outside the person's control that stops a connection to community support."
 * insert SPMetadata
+* insert SPNarrative
 * insert SPObservationCommon
 * insert SPLinkedObservation
 * category contains socialHistory 1..1
@@ -135,6 +138,7 @@ Id: sp-need
 Title: "Social prescribing need or concern"
 Description: "A need or concern recorded in the personalised care and support plan, coded from the presenting needs value set where possible."
 * insert SPMetadata
+* insert SPNarrative
 * insert SPObservationCommon
 * category contains socialHistory 1..1
 * category[socialHistory] = $obs-category#social-history
@@ -161,6 +165,7 @@ Id: sp-wemwbs
 Title: "WEMWBS score"
 Description: "A Warwick-Edinburgh Mental Well-being Scale total (14 to 70) with its fourteen item values. Item wording is licensed and is never carried."
 * insert SPMetadata
+* insert SPNarrative
 * insert SPObservationCommon
 * insert SPLinkedObservation
 * category contains survey 1..1
@@ -203,6 +208,7 @@ Id: sp-ucla3
 Title: "UCLA 3-item loneliness scale"
 Description: "The UCLA 3-item loneliness scale total (3 to 9) with its three item values (1 to 3 each)."
 * insert SPMetadata
+* insert SPNarrative
 * insert SPObservationCommon
 * insert SPLinkedObservation
 * category contains survey 1..1
@@ -234,6 +240,7 @@ Id: sp-eq5d-vas
 Title: "EQ-5D visual analogue score"
 Description: "The person's rating of their own health today on the EQ-5D visual analogue scale, 0 (worst) to 100 (best)."
 * insert SPMetadata
+* insert SPNarrative
 * insert SPObservationCommon
 * insert SPLinkedObservation
 * category contains survey 1..1
@@ -261,6 +268,7 @@ Id: sp-episode-summary
 Title: "Social prescribing episode summary"
 Description: "The link worker's closing summary for the GP when a social prescribing episode ends: why it ended, whether re-referral was offered and any follow-up planned."
 * insert SPMetadata
+* insert SPNarrative
 * insert SPObservationCommon
 * basedOn 1..1
 * category contains socialHistory 1..1
@@ -299,6 +307,7 @@ Id: sp-connection
 Title: "Connection to a community organisation"
 Description: "An onward referral or signposting from the link worker to a voluntary, community or social enterprise organisation, based on the social prescribing referral."
 * insert SPMetadata
+* insert SPNarrative
 * extension contains
     ConnectionStatus named connectionStatus 1..1 and
     SourceRecordVersion named sourceRecordVersion 1..1 and
@@ -357,6 +366,7 @@ Id: sp-support-plan
 Title: "Personalised care and support plan"
 Description: "The plan agreed between the person and their link worker: the needs it addresses, the goals, and the actions towards each goal."
 * insert SPMetadata
+* insert SPNarrative
 * extension contains SourceRecordVersion named sourceRecordVersion 1..1
 * insert SPExtensionSlice(sourceRecordVersion, source-record-version)
 * identifier 1..*
@@ -399,6 +409,7 @@ Id: sp-provenance
 Title: "Social prescribing delivery provenance"
 Description: "One delivery of a source record to the EHR: the resources written, the link worker who authored them on behalf of their organisation, and the adapter that assembled and sent them."
 * insert SPMetadata
+* insert SPNarrative
 * target 1..*
 * occurred[x] 1..1
 * occurred[x] only dateTime

@@ -32,6 +32,20 @@ Id: sp-referral-task
 Title: "Social prescribing referral task"
 Description: "The link-worker service's work on a social prescribing referral: its status and stage, why it was rejected or cancelled, who asked and who owns it, and the coded entry and closing summary it produced."
 * insert SPMetadata
+* insert SPNarrative
+* identifier MS
+* status MS
+* businessStatus MS
+* intent MS
+* priority MS
+* code MS
+* focus MS
+* for MS
+* authoredOn MS
+* lastModified MS
+* requester MS
+* owner MS
+* output MS
 * obeys sp-task-reason
 * identifier 1..*
 * status from SPReferralTaskStatusVS (required)

@@ -6,6 +6,7 @@ Id: sp-referral
 Title: "Social prescribing referral"
 Description: "A referral to a social prescribing link worker, carried into the GP record."
 * insert SPMetadata
+* insert SPNarrative
 * extension contains
     ReferralSource named referralSource 0..1 and
     SourceRecordVersion named sourceRecordVersion 1..1 and
