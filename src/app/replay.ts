@@ -161,9 +161,11 @@ export async function replayDeliveredMessage(
   by: string,
   reason: string,
   deps: ReplayDeps,
+  allowedPractices: Scope = '*',
 ): Promise<DeliveredReplayResult> {
   const record = await deps.store.get(id);
-  if (record === undefined) {
+  // Outside the admin's practices it reads as missing, as a failed-message replay does.
+  if (record === undefined || !permits(allowedPractices, record.practice)) {
     return { kind: 'missing' };
   }
   if (record.status !== 'delivered') {

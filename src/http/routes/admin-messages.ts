@@ -12,6 +12,7 @@ import { MESSAGE_STATUSES } from '../../messages/record';
 import type { MessageFilter, ReplayDeps } from '../../app/replay';
 import { findMessages, replayDeliveredMessage, replayMatching, replayMessage } from '../../app/replay';
 import { parseWithOutcome } from '../../lib/zod-outcome';
+import type { Scope } from '../../config/client-scope';
 import { requestPrincipal } from '../auth';
 import { errorIssue } from '../../lib/outcome';
 import { HttpError, badRequest, httpError } from '../errors';
@@ -125,11 +126,12 @@ async function replayDelivered(
   input: { query: unknown; body: unknown },
   by: string,
   deps: ReplayDeps,
+  allowedPractices: Scope,
 ): Promise<{ messageId: string; status: 'queued'; replayedBy: string; reason: string }> {
   // Validated for its problems alone: `delivered=false` or another parameter is a 400 naming it.
   parse(deliveredReplayQuery, input.query);
   const body = parse(deliveredReplayBody, input.body);
-  const result = await guarded(async () => replayDeliveredMessage(id, by, body.reason, deps));
+  const result = await guarded(async () => replayDeliveredMessage(id, by, body.reason, deps, allowedPractices));
   switch (result.kind) {
     case 'missing':
       throw httpError('message-not-found', { text: `No message with id ${id}`, expression: 'id' });
@@ -177,7 +179,11 @@ export function adminMessagesRouter(deps: ReplayDeps): Router {
     }
     const by = String(res.locals.clientId);
     if (asksForDelivered(req.query, req.body)) {
-      res.status(202).json(await replayDelivered(id, { query: req.query, body: req.body }, by, deps));
+      res
+        .status(202)
+        .json(
+          await replayDelivered(id, { query: req.query, body: req.body }, by, deps, requestPrincipal(res).practices),
+        );
       return;
     }
     const result = await guarded(async () => replayMessage(id, by, deps, requestPrincipal(res).practices));

@@ -190,6 +190,23 @@ test('an admin lists and replays only the failed messages of its own practices',
   expect(untouched.body.status).toBe('failed');
 });
 
+test("an admin cannot replay another practice's delivered message", async () => {
+  const doc = referralDoc({ source: { ...referralDoc().source, system: CASEBOOK }, gpPractice: { odsCode: 'A81002' } });
+  const accepted = await post('casebook', doc);
+  expect(accepted.status).toBe(202);
+  const id = String(accepted.body.messageId);
+  await waitForStatus(adapter.apiUrl, id, ['delivered'], 15_000, as('casebook'));
+  const replay = (client: string) =>
+    postJson(
+      `${adapter.apiUrl}/v1/admin/messages/${id}/replay?delivered=true`,
+      { reason: 'EHR restored from backup' },
+      as(client),
+    );
+  expect((await replay('it-a81001')).status).toBe(404);
+  expect((await getJson(`${adapter.apiUrl}/v1/messages/${id}`, as('casebook'))).body.status).toBe('delivered');
+  expect((await replay('it-all')).status).toBe(202);
+});
+
 test('a revoked key is refused on the next request, with no restart', async () => {
   const created = await adapter.services.apiKeys.create('casebook', ['ingest'], new Date());
   const headers = { authorization: `Bearer ${created.key}` };
