@@ -6,7 +6,7 @@
 import type { Scope } from '../config/client-scope';
 import { permits } from '../config/client-scope';
 import type { MessageRecord, MessageStatus } from '../messages/record';
-import type { MessageStore } from '../store/message-store';
+import type { MessageStore, TransitionResult } from '../store/message-store';
 import type { DeliveryQueues } from '../queue/producer';
 import { failedDependantsOf } from './replay-dependants';
 
@@ -94,6 +94,45 @@ export async function findMessages(
   return { records, nextCursor: offset };
 }
 
+/**
+ * Moves a message from `from` back to its queue with its `replayed` ledger entry, atomically. It goes in the
+ * outbox first, so if this process dies before the enqueue the sweeper finishes the replay.
+ */
+async function requeue(
+  record: MessageRecord,
+  from: 'failed' | 'delivered',
+  by: string,
+  detail: { readonly previousError: string; readonly reason?: string },
+  deps: ReplayDeps,
+): Promise<TransitionResult> {
+  const now = deps.now();
+  await deps.store.markOutbox(record.id, now);
+  const moved = await deps.store.transition(record.id, {
+    status: 'queued',
+    from: [from],
+    now,
+    // A failed message's error and outcome are cleared; a delivered one keeps the resources it wrote.
+    changes:
+      from === 'failed'
+        ? { replayedAt: now.toISOString(), lastError: null, outcome: null, nextAttemptAt: null }
+        : { replayedAt: now.toISOString(), nextAttemptAt: null },
+    event: {
+      type: 'replayed',
+      at: now.toISOString(),
+      messageId: record.id,
+      practice: record.practice,
+      endpoint: record.endpointId,
+      by,
+      ...detail,
+    },
+  });
+  if (moved.ok) {
+    await deps.queues.requeue(record.endpointId, record.id);
+  }
+  await deps.store.markEnqueued(record.id);
+  return moved;
+}
+
 /** Moves one failed message back to its queue and records who asked (a practice it may not see: missing). */
 export async function replayMessage(
   id: string,
@@ -112,30 +151,10 @@ export async function replayMessage(
     // Its body is gone under the retention policy: there is nothing left to send.
     return { kind: 'purged', purgedAt: record.purgedAt };
   }
-  const now = deps.now();
-  // In the outbox first: if this process dies before the enqueue, the sweeper finishes the replay.
-  await deps.store.markOutbox(id, now);
-  const moved = await deps.store.transition(id, {
-    status: 'queued',
-    from: ['failed'],
-    now,
-    changes: { replayedAt: now.toISOString(), lastError: null, outcome: null, nextAttemptAt: null },
-    event: {
-      type: 'replayed',
-      at: now.toISOString(),
-      messageId: id,
-      practice: record.practice,
-      endpoint: record.endpointId,
-      by,
-      previousError: record.lastError ?? '',
-    },
-  });
+  const moved = await requeue(record, 'failed', by, { previousError: record.lastError ?? '' }, deps);
   if (!moved.ok) {
-    await deps.store.markEnqueued(id);
     return moved.reason === 'missing' ? { kind: 'missing' } : { kind: 'not-failed', status: moved.currentStatus };
   }
-  await deps.queues.requeue(record.endpointId, id);
-  await deps.store.markEnqueued(id);
   const dependants = await replayDependants(record, by, deps);
   return { kind: 'replayed', record, ...(dependants.length > 0 ? { dependants } : {}) };
 }
@@ -174,30 +193,10 @@ export async function replayDeliveredMessage(
   if (record.purgedAt !== undefined) {
     return { kind: 'purged', purgedAt: record.purgedAt };
   }
-  const now = deps.now();
-  await deps.store.markOutbox(id, now);
-  const moved = await deps.store.transition(id, {
-    status: 'queued',
-    from: ['delivered'],
-    now,
-    changes: { replayedAt: now.toISOString(), nextAttemptAt: null },
-    event: {
-      type: 'replayed',
-      at: now.toISOString(),
-      messageId: id,
-      practice: record.practice,
-      endpoint: record.endpointId,
-      by,
-      previousError: '',
-      reason,
-    },
-  });
+  const moved = await requeue(record, 'delivered', by, { previousError: '', reason }, deps);
   if (!moved.ok) {
-    await deps.store.markEnqueued(id);
     return moved.reason === 'missing' ? { kind: 'missing' } : { kind: 'not-delivered', status: moved.currentStatus };
   }
-  await deps.queues.requeue(record.endpointId, id);
-  await deps.store.markEnqueued(id);
   return { kind: 'replayed', record };
 }
 
