@@ -4,7 +4,7 @@
  * with `PUT AuditEvent/<id>` under an id derived from the ledger entry's chain hash, so running a job twice never
  * makes a second copy.
  */
-import { createHash } from 'node:crypto';
+import { nameBasedUuid } from '../lib/name-uuid';
 import type { AuditEvent, AuditEventEntity, Reference, Resource } from '@medplum/fhirtypes';
 import type { RetryPolicy } from '../config/schema';
 import { classifyStatus, retryAfterMs } from '../delivery/classify';
@@ -55,11 +55,7 @@ export type AuditForwardResult =
  * this is: the same delivery always gives the same AuditEvent id, and no two deliveries share one.
  */
 export function auditEventUuid(entryHash: string, part: string): string {
-  const hex = createHash('sha256').update(`${entryHash}:${part}`).digest('hex').slice(0, 32).split('');
-  hex[12] = '8';
-  hex[16] = ((Number.parseInt(hex[16] ?? '0', 16) & 0x3) | 0x8).toString(16);
-  const h = hex.join('');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+  return nameBasedUuid(`${entryHash}:${part}`);
 }
 
 /** `Patient/1` → `<endpoint base>/Patient/1`: a repository holds no EHR resources, so it needs absolute references. */
