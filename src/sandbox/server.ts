@@ -37,6 +37,7 @@ import { createEntryFailures, runEntryByEntry } from './entry-by-entry';
 import { seedSandbox } from './seed-patients';
 import { markCreated, resolveTransactionConditionals, updatesThatCreate } from './transaction-conditionals';
 import { ValidatingMemoryRepository } from './validating-repository';
+import { closeServer, urlHost } from './http-server';
 
 export const FHIR_BASE_PATH = '/fhir';
 const FHIR_CONTENT_TYPE = 'application/fhir+json';
@@ -335,28 +336,4 @@ function listen(server: Server, port: number, host: string): Promise<void> {
       resolve();
     });
   });
-}
-
-function closeServer(server: Server): Promise<void> {
-  if (!server.listening) {
-    return Promise.resolve();
-  }
-  return new Promise((resolve, reject) => {
-    server.close((err) => {
-      if (err) {
-        reject(err);
-      } else {
-        resolve();
-      }
-    });
-    // Keep-alive sockets would otherwise hold the port until they time out.
-    server.closeAllConnections();
-  });
-}
-
-function urlHost(host: string): string {
-  if (host === '0.0.0.0' || host === '::') {
-    return '127.0.0.1';
-  }
-  return host.includes(':') ? `[${host}]` : host;
 }

@@ -21,6 +21,7 @@ import { MeshMailStore } from './mail-store';
 import type { PracticeSetting } from './practices';
 import { ReceivingPractices } from './practices';
 import type { RegisteredPatient } from './routing';
+import { closeServer, urlHost } from '../http-server';
 
 /** The specification rejects timestamps more than two hours from the server's time. */
 export const DEFAULT_MAX_CLOCK_SKEW_MS = 2 * 60 * 60 * 1000;
@@ -187,29 +188,4 @@ function listen(server: http.Server, port: number, host: string): Promise<void> 
       resolve();
     });
   });
-}
-
-function closeServer(server: http.Server): Promise<void> {
-  if (!server.listening) {
-    return Promise.resolve();
-  }
-  return new Promise((resolve, reject) => {
-    server.close((err) => {
-      if (err) {
-        reject(err);
-      } else {
-        resolve();
-      }
-    });
-    // Keep-alive sockets would otherwise hold the port until they time out.
-    server.closeAllConnections();
-  });
-}
-
-/** A host clients can connect to: a wildcard listen address is reached through loopback. */
-function urlHost(host: string): string {
-  if (host === '0.0.0.0' || host === '::') {
-    return '127.0.0.1';
-  }
-  return host.includes(':') ? `[${host}]` : host;
 }
