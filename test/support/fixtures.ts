@@ -31,3 +31,11 @@ export function outcomeNoteDoc(referralId: string, overrides: Partial<OutcomeNot
   const doc = load('outcome-note.json') as OutcomeNoteMessage;
   return { ...doc, source: { ...doc.source, recordId: uniqueId('NOTE') }, referralId, ...overrides };
 }
+
+/** The body of one document of the journeys in test/fixtures/journeys, e.g. `b-anchoring/04-support-plan.json`. */
+export function journeyBody(file: string): unknown {
+  const doc = JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'journeys', file), 'utf8')) as {
+    body: unknown;
+  };
+  return doc.body;
+}

@@ -5,14 +5,12 @@
  * recorded resource and every reference between them present in the EHR.
  */
 import type { Bundle, CarePlan, Provenance, Resource } from '@medplum/fhirtypes';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { SupportPlanMessage } from '../../../src/messages/schemas';
 import type { RunningSandbox } from '../../../src/sandbox';
 import { NHS_NUMBER_SYSTEM, startSandbox } from '../../../src/sandbox';
 import type { TestAdapter } from '../../support/adapter';
 import { FAST_RETRY } from '../../support/adapter';
-import { referralDoc, uniqueId } from '../../support/fixtures';
+import { referralDoc, uniqueId, journeyBody } from '../../support/fixtures';
 import { ledgerOf, settled, startDeliveryAdapter, submit } from './support';
 
 let sandbox: RunningSandbox;
@@ -42,8 +40,7 @@ async function fhir(method: string, path: string, body?: unknown): Promise<{ sta
 }
 
 function supportPlan(referralId: string): SupportPlanMessage {
-  const file = join(__dirname, '..', '..', 'fixtures', 'journeys', 'b-anchoring', '04-support-plan.json');
-  const plan = (JSON.parse(readFileSync(file, 'utf8')) as { body: SupportPlanMessage }).body;
+  const plan = journeyBody('b-anchoring/04-support-plan.json') as SupportPlanMessage;
   const suffix = uniqueId('G');
   return {
     ...plan,

@@ -4,12 +4,10 @@
  * achieved" is written, not superseded by the plan's version number, and the delivered message records the
  * version the EHR wrote.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Bundle, Goal } from '@medplum/fhirtypes';
 import type { SupportPlanMessage } from '../../../src/messages/schemas';
 import type { TestAdapter } from '../../support/adapter';
-import { goalDoc, referralDoc, uniqueId } from '../../support/fixtures';
+import { goalDoc, referralDoc, uniqueId, journeyBody } from '../../support/fixtures';
 import { settled, startDeliveryAdapter, submit } from './support';
 
 let adapter: TestAdapter;
@@ -23,8 +21,7 @@ afterAll(async () => {
 });
 
 function supportPlan(referralId: string, goalId: string, recordVersion: number): SupportPlanMessage {
-  const file = join(__dirname, '..', '..', 'fixtures', 'journeys', 'b-anchoring', '04-support-plan.json');
-  const plan = (JSON.parse(readFileSync(file, 'utf8')) as { body: SupportPlanMessage }).body;
+  const plan = journeyBody('b-anchoring/04-support-plan.json') as SupportPlanMessage;
   const [first] = plan.goals;
   if (first === undefined) {
     throw new Error('the support plan fixture has no goal');

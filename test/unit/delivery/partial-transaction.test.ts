@@ -3,14 +3,13 @@
  * The attempt sends the failed targets again, then the Provenance alone once its targets exist, and records the
  * message delivered only when every resource is in the EHR; otherwise it retries, keeping what was written.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Bundle, Provenance } from '@medplum/fhirtypes';
 import type { SupportPlanMessage } from '../../../src/messages/schemas';
 import { deliverMessage } from '../../../src/delivery/deliver-message';
 import { MESSAGE_ID, deliveryFixture } from './fakes/delivery-fixture';
 import type { Answer } from './fakes/scripted-ehr';
 import { transactionResponse } from './fakes/scripted-ehr';
+import { journeyBody } from '../../support/fixtures';
 
 /** Fails the entry of the resource first sent at `position`, for its first `times` sendings. */
 function failingEntry(position: number, status: string, times = Number.POSITIVE_INFINITY): Answer {
@@ -33,8 +32,7 @@ function transactions(fixture: ReturnType<typeof deliveryFixture>): Bundle[] {
 
 /** A support plan: a CarePlan, need Observations, Goals and the Provenance, so several targets in one Bundle. */
 function supportPlan(): SupportPlanMessage {
-  const file = join(__dirname, '..', '..', 'fixtures', 'journeys', 'b-anchoring', '04-support-plan.json');
-  return (JSON.parse(readFileSync(file, 'utf8')) as { body: SupportPlanMessage }).body;
+  return journeyBody('b-anchoring/04-support-plan.json') as SupportPlanMessage;
 }
 
 async function deliver(transaction: Answer) {

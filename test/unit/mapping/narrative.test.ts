@@ -1,24 +1,16 @@
 // The generated narrative: on every mapped resource, well-formed XHTML in the XHTML namespace, with the sender's
 // text escaped so that markup in a note can never become markup in the GP record.
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import type { ServiceRequest } from '@medplum/fhirtypes';
 import { mapMessage } from '../../../src/mapping';
 import { escapeXhtml, narrativeOf } from '../../../src/mapping/narrative';
 import { validateInbound } from '../../../src/messages/validate';
+import { journeyBody } from '../../support/fixtures';
 
 const NOW = new Date('2026-11-20T12:00:00Z');
 const CTX = { patient: { reference: 'Patient/p-1' }, recordedAt: '2026-11-20T12:00:00.000Z' };
 const DIV_START = '<div xmlns="http://www.w3.org/1999/xhtml">';
 
-const referral = (
-  JSON.parse(
-    readFileSync(
-      path.join(__dirname, '..', '..', 'fixtures', 'journeys', 'a-quick-connection', '01-referral.json'),
-      'utf8',
-    ),
-  ) as { body: Record<string, unknown> }
-).body;
+const referral = journeyBody('a-quick-connection/01-referral.json') as Record<string, unknown>;
 
 /** What is left of a div once the only markup the narrative writes is taken out: text and entities only. */
 function textOf(div: string): string {

@@ -1,8 +1,6 @@
 // The referral at every stage: the requester's ServiceRequest status, the service's Task, and the one national
 // coded entry (accepted or declined) a practice counts, each conforming to its profile; and the profiles' own
 // rules (a rejected Task says why; the coded entry carries only a national code).
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import type { Observation, Resource, ServiceRequest, Task } from '@medplum/fhirtypes';
 import { createConformanceChecker } from '../../../src/conformance';
 import type { ConformanceChecker } from '../../../src/conformance';
@@ -10,19 +8,13 @@ import { mapMessage } from '../../../src/mapping';
 import { REFERRAL_STATUS_TO_TASK } from '../../../src/mapping/referral-task';
 import type { ReferralMessage, ReferralStatus } from '../../../src/messages/schemas';
 import { validateInbound } from '../../../src/messages/validate';
+import { journeyBody } from '../../support/fixtures';
 
 const NOW = new Date('2026-11-20T12:00:00Z');
 const CTX = { patient: { reference: 'Patient/p-1' }, recordedAt: '2026-11-20T12:00:00.000Z' };
 const REQUEST_STATUS_REASON = 'http://hl7.org/fhir/StructureDefinition/request-statusReason';
 
-const journeyReferral = (
-  JSON.parse(
-    readFileSync(
-      path.join(__dirname, '..', '..', 'fixtures', 'journeys', 'a-quick-connection', '01-referral.json'),
-      'utf8',
-    ),
-  ) as { body: Record<string, unknown> }
-).body;
+const journeyReferral = journeyBody('a-quick-connection/01-referral.json') as Record<string, unknown>;
 
 let checker: ConformanceChecker;
 
