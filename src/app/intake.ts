@@ -18,6 +18,7 @@ import { statusTransitionIssue } from '../messages/domain-rules';
 import type { InboundMessage, MessageKind } from '../messages/schemas';
 import type { MessageStore } from '../store/message-store';
 import { validateInbound } from '../messages/validate';
+import { datesBeforeReferral } from '../messages/referral-order';
 
 export interface IntakeDeps {
   readonly store: MessageStore;
@@ -74,6 +75,18 @@ async function statusChangeProblem(
   return statusTransitionIssue(message, latest.status);
 }
 
+/** Dates of a goal, contact, plan or connection that fall before its referral, once that referral is accepted. */
+async function referralOrderProblems(message: InboundMessage, store: MessageStore): Promise<OperationOutcomeIssue[]> {
+  if (message.kind === 'referral') {
+    return [];
+  }
+  const referredAt = await store.referralDate({
+    system: message.body.source.system,
+    recordId: message.body.referralId,
+  });
+  return referredAt === undefined ? [] : datesBeforeReferral(message, referredAt);
+}
+
 /** A client submits only under its own source systems and for its own practices; each refusal names its field. */
 function scopeIssues(
   message: InboundMessage,
@@ -117,14 +130,18 @@ export async function acceptMessage(
   if (endpoint === undefined) {
     return { kind: 'no-endpoint', practice };
   }
-  let transitionIssue;
+  let orderIssues: OperationOutcomeIssue[];
   try {
-    transitionIssue = await statusChangeProblem(message, deps.store);
+    const [transitionIssue, beforeReferral] = await Promise.all([
+      statusChangeProblem(message, deps.store),
+      referralOrderProblems(message, deps.store),
+    ]);
+    orderIssues = [...(transitionIssue !== undefined ? [transitionIssue] : []), ...beforeReferral];
   } catch (error) {
     throw new StoreUnavailableError(error);
   }
-  if (transitionIssue !== undefined) {
-    return { kind: 'invalid', issues: [transitionIssue] };
+  if (orderIssues.length > 0) {
+    return { kind: 'invalid', issues: orderIssues };
   }
   const id = deps.newId();
   const identity = identityKeys(kind, message.body.source, meta.clientId, meta.idempotencyKey);

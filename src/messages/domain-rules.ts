@@ -263,8 +263,11 @@ function checkConnection(issues: OperationOutcomeIssue[], connection: Connection
 /** The oldest age a living person is taken to have: a birth date before it is a typing error. */
 export const OLDEST_PLAUSIBLE_AGE_YEARS = 120;
 
-/** The dates in a message that record something the person took part in, which cannot come before their birth. */
-function eventDates(message: InboundMessage): readonly (readonly [Path, string])[] {
+/**
+ * The dates in a message that record something the person took part in, which cannot come before their birth
+ * (nor, for the records of an episode, before its referral).
+ */
+export function eventDates(message: InboundMessage): readonly (readonly [Path, string])[] {
   switch (message.kind) {
     case 'referral':
       return [[['referredAt'], message.body.referredAt]];

@@ -181,6 +181,20 @@ export class MessageStore {
     };
   }
 
+  /**
+   * The referral date (`referredAt`) of the latest accepted version of a referral, or undefined when no version of
+   * it was accepted or its body has since been purged.
+   */
+  async referralDate(source: Pick<SourceRef, 'system' | 'recordId'>): Promise<string | undefined> {
+    const latest = await this.latestOfRecord('referral', source);
+    if (latest === undefined || latest.messageId === '') {
+      return undefined;
+    }
+    const body = parseJson((await this.redis.hget(this.keys.message(latest.messageId), 'message')) ?? undefined) as
+      InboundMessage | undefined;
+    return body?.kind === 'referral' ? body.body.referredAt : undefined;
+  }
+
   async get(id: string): Promise<MessageRecord | undefined> {
     const hash = await this.redis.hgetall(this.keys.message(id));
     if (hash.id === undefined) {
