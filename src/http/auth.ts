@@ -16,7 +16,7 @@ import type { ClientConfig, ClientRole, OAuthConfig } from '../config/schema';
 import { CLIENT_ROLES } from '../config/schema';
 import { sameSecret } from '../lib/secrets';
 import type { StoredApiKey } from '../store/api-keys';
-import { httpError } from './errors';
+import { CredentialsUnverifiableError, httpError } from './errors';
 
 export type { ClientRole } from '../config/schema';
 
@@ -80,6 +80,19 @@ export function rolesInClaim(claim: unknown): ClientRole[] {
   return CLIENT_ROLES.filter((role) => names.includes(role));
 }
 
+/**
+ * jose's verdicts that mean "the JWKS was out of reach", not "the token is bad": a timeout, a key set that is not
+ * one, a non-200 answer (its generic error), or a failure outside jose altogether (the fetch itself). Every other
+ * jose error (signature, claims, unknown key id) has a code of its own.
+ */
+function jwksUnreachable(error: unknown): boolean {
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  if (typeof code !== 'string' || !code.startsWith('ERR_J')) {
+    return true;
+  }
+  return code === 'ERR_JWKS_TIMEOUT' || code === 'ERR_JWKS_INVALID' || code === 'ERR_JOSE_GENERIC';
+}
+
 export function createAuthenticator(credentials: Credentials): Authenticator {
   const { keyRing, clients, oauth } = credentials;
   const clientById = new Map(clients.map((client) => [client.id, client]));
@@ -110,7 +123,10 @@ export function createAuthenticator(credentials: Credentials): Authenticator {
         clockTolerance: oauth.clockToleranceSeconds,
         requiredClaims: ['exp'],
       }));
-    } catch {
+    } catch (error) {
+      if (jwksUnreachable(error)) {
+        throw new CredentialsUnverifiableError(error);
+      }
       // Bad signature, wrong issuer or audience, expired, unknown key: all simply not a credential.
       return undefined;
     }

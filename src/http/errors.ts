@@ -15,6 +15,17 @@ import type { ErrorIssueOptions } from '../lib/outcome';
 import { errorIssue, operationOutcome } from '../lib/outcome';
 import type { Logger } from '../observability/logger';
 
+/**
+ * The issuer's key set could not be fetched, so no bearer token can be judged right now. Answered with 503 rather
+ * than 401: the caller's token may well be good, and a client told "unauthorised" would drop it and stop retrying.
+ */
+export class CredentialsUnverifiableError extends Error {
+  constructor(cause: unknown) {
+    super(`the issuer's JWKS could not be fetched: ${cause instanceof Error ? cause.message : String(cause)}`);
+    this.name = 'CredentialsUnverifiableError';
+  }
+}
+
 /** Thrown in a route to answer with this status and OperationOutcome. */
 export class HttpError extends OperationOutcomeError {
   constructor(
@@ -131,6 +142,14 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     }
     if (error instanceof HttpError) {
       sendOutcome(res, error.status, error.outcome);
+      return;
+    }
+    if (error instanceof CredentialsUnverifiableError) {
+      logger.warn({ err: error }, 'bearer token not verifiable: JWKS unreachable');
+      res.setHeader('Retry-After', '5');
+      sendError(res, 'credentials-unverifiable', {
+        text: "The token issuer's signing keys could not be fetched, so the token could not be checked. Retry later.",
+      });
       return;
     }
     if (error instanceof StoreUnavailableError) {

@@ -226,6 +226,14 @@ const API_ERRORS = {
     meaning: 'The message store could not take the write durably; nothing was accepted.',
     action: 'Retry after the `Retry-After` interval, with the same body and `Idempotency-Key`.',
   },
+  'credentials-unverifiable': {
+    title: 'Credentials cannot be checked',
+    httpStatus: 503,
+    issueType: 'transient',
+    meaning: "The bearer token could not be checked because the issuer's signing keys (JWKS) could not be fetched.",
+    action:
+      'Retry after the `Retry-After` interval with the same token; if it persists, ask the operator to check `http.oauth.jwksUrl`.',
+  },
 } as const satisfies Record<string, ApiError>;
 
 const CLI_ERRORS = {

@@ -36,4 +36,5 @@ Description: "The stable codes of the errors the sp-fhir-adapter API and command
 * #rate-limited "Too many requests" "Too many requests in the configured window: from this client for ingest, admin and audit calls, or failed authentications from this address."
 * #internal-error "Internal error" "An unexpected failure inside the service; nothing about it is echoed back."
 * #store-unavailable "Message store unavailable" "The message store could not take the write durably; nothing was accepted."
+* #credentials-unverifiable "Credentials cannot be checked" "The bearer token could not be checked because the issuer's signing keys (JWKS) could not be fetched."
 * #config-invalid "Invalid configuration" "The configuration (`CONFIG_FILE` and environment variables) is invalid; each problem names its setting."

@@ -211,3 +211,55 @@ describe('exposure', () => {
     expect((await fetch(`${adapter.apiUrl}/metrics`)).status).toBe(200);
   });
 });
+
+describe('an issuer whose JWKS is out of reach', () => {
+  /** An adapter whose issuer answers its key set with `status`, or with nothing at all when it is undefined. */
+  async function adapterWithJwks(
+    name: string,
+    status: number | undefined,
+  ): Promise<{ url: string; stop: () => Promise<void> }> {
+    const server = createServer((_req, res) => {
+      res.statusCode = status ?? 500;
+      res.end('unavailable');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${String((server.address() as AddressInfo).port)}/jwks.json`;
+    if (status === undefined) {
+      // Nothing listens there any more: the fetch itself fails.
+      await new Promise((resolve) => server.close(resolve));
+    }
+    const unreachable = await startTestAdapter({
+      name,
+      config: {
+        clients: CLIENTS,
+        http: { port: 0, oauth: { issuer: ISSUER, audience: AUDIENCE, jwksUrl: url, algorithms: ['ES256'] } },
+      },
+    });
+    return {
+      url: unreachable.apiUrl,
+      stop: async () => {
+        await unreachable.close();
+        if (status !== undefined) {
+          await new Promise((resolve) => server.close(resolve));
+        }
+      },
+    };
+  }
+
+  test.each<[string, number | undefined]>([
+    ['nothing listens at the JWKS address', undefined],
+    ['the JWKS answers 503', 503],
+  ])('a good token is answered 503 with Retry-After, not 401, when %s', async (_name, status) => {
+    const { url, stop } = await adapterWithJwks(`jwks-${String(status ?? 'closed')}`, status);
+    try {
+      const doc = referralDoc({ source: { ...referralDoc().source, system: CASEBOOK } });
+      const response = await postJson(`${url}/v1/referrals`, doc, { authorization: `Bearer ${await token()}` });
+      expect(response.status).toBe(503);
+      expect(response.headers.get('retry-after')).toBe('5');
+      expect(response.body.resourceType).toBe('OperationOutcome');
+      expect(JSON.stringify(response.body)).toContain('credentials-unverifiable');
+    } finally {
+      await stop();
+    }
+  });
+});
