@@ -5,13 +5,11 @@
  * processes at the start and end of a steady run at a fixed offered rate. `measureFootprint` returns the figures;
  * `main` prints them and writes bench/results/footprint-<date>.json (`npm run bench:footprint -- --minutes 2`).
  */
-import type { ChildProcess } from 'node:child_process';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import type { RoleFigures, RoleProcess } from './processes';
+import { bytesUnder, deleteUnder, rssMiB, runCommand, startRole, usedMemory, waitUntil } from './processes';
 import type { MachineInfo } from './report';
 import { machineInfo, writeResults } from './report';
 import { benchReferral, postReferral } from './referral';
@@ -25,13 +23,6 @@ export interface FootprintOptions {
   /** Referrals queued (workers off) to measure Redis bytes per queued message. */
   readonly queuedMessages: number;
   readonly log?: (line: string) => void;
-}
-
-export interface RoleFigures {
-  readonly role: string;
-  /** From spawning the process to its "listening"/"started" log line (or its exit, for a command). */
-  readonly startupMs: number;
-  readonly rssMiB: number;
 }
 
 export interface FootprintResults {
@@ -60,122 +51,6 @@ export interface FootprintResults {
   };
 }
 
-const MAIN = join(__dirname, '..', 'src', 'main.js');
-
-/** Resident set size of a process in MiB, from /proc (Linux); `peak` reads the high-water mark instead. */
-function rssMiB(pid: number | undefined, peak = false): number {
-  if (pid === undefined) return 0;
-  try {
-    const status = readFileSync(`/proc/${String(pid)}/status`, 'utf8');
-    const match = new RegExp(`^${peak ? 'VmHWM' : 'VmRSS'}:\\s+(\\d+) kB`, 'm').exec(status);
-    return match?.[1] === undefined ? 0 : Math.round((Number(match[1]) / 1024) * 10) / 10;
-  } catch {
-    return 0;
-  }
-}
-
-interface RoleProcess {
-  readonly child: ChildProcess;
-  readonly startupMs: number;
-  /** The fields of the log line that said it was ready. */
-  readonly ready: Record<string, unknown>;
-  stop(): Promise<void>;
-}
-
-/** Starts `main.js <args>` and resolves when it logs `readyMessage` (pino JSON on stdout). */
-async function startRole(args: readonly string[], env: NodeJS.ProcessEnv, readyMessage: string): Promise<RoleProcess> {
-  const started = performance.now();
-  const child = spawn(process.execPath, [MAIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString('utf8');
-  });
-  const ready = await new Promise<Record<string, unknown>>((resolve, reject) => {
-    let buffered = '';
-    const onData = (chunk: Buffer): void => {
-      buffered += chunk.toString('utf8');
-      let newline = buffered.indexOf('\n');
-      while (newline >= 0) {
-        const line = buffered.slice(0, newline);
-        buffered = buffered.slice(newline + 1);
-        newline = buffered.indexOf('\n');
-        try {
-          const fields = JSON.parse(line) as Record<string, unknown>;
-          if (fields.msg === readyMessage) {
-            child.stdout.off('data', onData);
-            // Keep draining so a full pipe never blocks the process.
-            child.stdout.resume();
-            resolve(fields);
-          }
-        } catch {
-          // Not a log line.
-        }
-      }
-    };
-    child.stdout.on('data', onData);
-    child.once('exit', (code) => {
-      reject(new Error(`${args.join(' ')} exited (${String(code)}) before "${readyMessage}": ${stderr}`));
-    });
-  });
-  const startupMs = Math.round(performance.now() - started);
-  return {
-    child,
-    startupMs,
-    ready,
-    stop: async () => {
-      if (child.exitCode !== null) return;
-      const exited = new Promise<void>((resolve) => {
-        child.once('exit', () => {
-          resolve();
-        });
-      });
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
-}
-
-/** Runs a one-off command to its end, sampling its peak RSS while it runs. */
-async function runCommand(args: readonly string[], env: NodeJS.ProcessEnv): Promise<RoleFigures> {
-  const started = performance.now();
-  const child = spawn(process.execPath, [MAIN, ...args], { env, stdio: ['ignore', 'ignore', 'ignore'] });
-  let peak = 0;
-  const sampler = setInterval(() => {
-    peak = Math.max(peak, rssMiB(child.pid, true));
-  }, 10);
-  await new Promise<void>((resolve) => {
-    child.once('exit', () => {
-      resolve();
-    });
-  });
-  clearInterval(sampler);
-  return { role: args.join(' '), startupMs: Math.round(performance.now() - started), rssMiB: peak };
-}
-
-async function keysUnder(redis: Redis, pattern: string): Promise<string[]> {
-  const keys: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, batch] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-    cursor = next;
-    keys.push(...batch);
-  } while (cursor !== '0');
-  return keys;
-}
-
-async function bytesUnder(redis: Redis, pattern: string): Promise<number> {
-  let total = 0;
-  for (const key of await keysUnder(redis, pattern)) {
-    total += Number((await redis.call('MEMORY', 'USAGE', key, 'SAMPLES', '0')) ?? 0);
-  }
-  return total;
-}
-
-async function usedMemory(redis: Redis): Promise<number> {
-  const info = await redis.info('memory');
-  return Number(/^used_memory:(\d+)/m.exec(info)?.[1] ?? '0');
-}
-
 async function postAll(apiUrl: string, run: string, from: number, count: number, concurrency: number): Promise<number> {
   let next = from;
   let accepted = 0;
@@ -189,14 +64,6 @@ async function postAll(apiUrl: string, run: string, from: number, count: number,
     }),
   );
   return accepted;
-}
-
-async function waitUntil(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('timed out waiting for the deliveries');
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
 }
 
 export async function measureFootprint(options: FootprintOptions): Promise<FootprintResults> {
@@ -310,10 +177,7 @@ export async function measureFootprint(options: FootprintOptions): Promise<Footp
     for (const role of processes.reverse()) {
       await role.stop();
     }
-    const keys = await keysUnder(redis, `${prefix}:*`);
-    for (let i = 0; i < keys.length; i += 500) {
-      await redis.del(...keys.slice(i, i + 500));
-    }
+    await deleteUnder(redis, `${prefix}:*`);
     await redis.quit();
   }
 }
