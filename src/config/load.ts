@@ -181,6 +181,12 @@ function applyEnv(raw: Json, env: Env): void {
   if (env.AUDIT_PURGE_FAILED !== undefined) {
     section(raw, 'audit').purgeFailed = envFlag(env.AUDIT_PURGE_FAILED);
   }
+  if (env.AUDIT_CHECKPOINT_SECRET !== undefined) {
+    section(raw, 'audit').checkpointSecret = env.AUDIT_CHECKPOINT_SECRET;
+  }
+  if (env.AUDIT_SETTLED_TTL_DAYS !== undefined) {
+    section(raw, 'audit').settledMessageTtlDays = Number(env.AUDIT_SETTLED_TTL_DAYS);
+  }
   if (env.REDIS_URL !== undefined) {
     redis.url = env.REDIS_URL;
   }

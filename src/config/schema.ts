@@ -334,6 +334,16 @@ export const configSchema = z.strictObject({
         .default(60 * 60 * 1000),
       /** How often a worker hands recorded deliveries to the AuditEvent forwarding queues (endpoints' auditEvents). */
       forwardSweepMs: z.int().min(100).default(2000),
+      /**
+       * Days a delivered or superseded message's record (state, body, EHR outcome) stays in Redis after it settled,
+       * for status reads; 0 keeps it for ever. The ledger, which reconciliation reads, is never expired.
+       */
+      settledMessageTtlDays: z.int().min(0).default(30),
+      /**
+       * HMAC key that seals the checkpoint `audit verify` continues from (docs/audit.md); without one the seal is a
+       * plain SHA-256, which catches an edited checkpoint but not one rewritten by someone who can also rewrite Redis.
+       */
+      checkpointSecret: z.string().min(32).optional(),
     })
     .prefault({}),
   log: z

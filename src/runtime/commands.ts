@@ -1,6 +1,7 @@
 /**
  * The process roles as commands (`start`, `api`, `worker`, `sandbox`) and the root every other command is given:
- * the configuration is loaded once per command, and a problem with it ends the process with its message.
+ * the configuration is loaded once per command, and a problem with it ends the process with its message. The
+ * roles' modules (HTTP app, workers, sandbox) are loaded when a role starts, so a one-off command does not load them.
  */
 import type { Command } from 'commander';
 import { ConfigError } from '../config/load';
@@ -10,8 +11,6 @@ import { createLogger } from '../observability/logger';
 import type { Root } from './root';
 import { createRoot } from './root';
 import type { Roles } from './run';
-import { runAdapter } from './run';
-import { startConfiguredSandbox } from './sandbox';
 
 export type LoadConfig = () => LoadedConfig;
 
@@ -53,6 +52,7 @@ async function run(load: LoadConfig, roles: Roles): Promise<void> {
   const config = loadOrExit(load);
   const logger = createLogger({ level: config.log.level });
   try {
+    const { runAdapter } = await import('./run.js');
     const adapter = await runAdapter(config, roles, logger);
     onSignals(logger, () => adapter.stop());
   } catch (error) {
@@ -89,6 +89,7 @@ export function registerRoleCommands(program: Command, load: LoadConfig): void {
     .action(async (options: { port?: string }) => {
       const config = loadOrExit(load);
       const logger = createLogger({ level: config.log.level });
+      const { startConfiguredSandbox } = await import('./sandbox.js');
       const sandbox = await startConfiguredSandbox(
         config,
         logger,

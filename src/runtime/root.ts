@@ -107,6 +107,9 @@ export function createRoot(config: LoadedConfig, logger: Logger, options: RootOp
   const store = once('store', () =>
     createStore(redis.get(), config.redis.prefix, {
       ...(config.audit.patientKeySecret !== undefined ? { patientKeySecret: config.audit.patientKeySecret } : {}),
+      ...(config.audit.settledMessageTtlDays > 0
+        ? { settledTtlMs: config.audit.settledMessageTtlDays * 24 * 3600 * 1000 }
+        : {}),
     }),
   );
   const queues = once('queues', () => new DeliveryQueues(redis.get(), config.redis.prefix));

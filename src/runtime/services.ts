@@ -24,7 +24,7 @@ export interface Services {
   readonly metrics: Metrics;
   /** Fails fast when Redis is down: used by the API and the store. */
   readonly redis: RedisConnection;
-  /** Waits and reconnects: used by BullMQ workers. */
+  /** Waits and reconnects: used by BullMQ workers; opened on first use, so the API alone never opens it. */
   readonly workerRedis: RedisConnection;
   readonly store: MessageStore;
   /** The hash-chained audit ledger, its indexes and the NHS number keyed hash that searches it. */
@@ -39,18 +39,23 @@ export interface Services {
   readonly now: () => Date;
   readonly newId: () => string;
   deliveryDeps(): DeliveryDeps;
+  /** The parts of the root built so far, in order (for tests and diagnostics). */
+  built(): readonly string[];
   close(): Promise<void>;
 }
 
-/** Everything the API and the workers use, built by the root (the conformance checker included). */
+/**
+ * Everything the API and the workers use, built by the root (the conformance checker included: intake checks
+ * messages against the profiles at the door, the workers before sending). Only the workers' own connection waits
+ * for first use.
+ */
 export function servicesOf(root: Root): Services {
   const { messages, ledger, patientKey, apiKeys } = root.store();
-  return {
+  const services: Omit<Services, 'workerRedis'> = {
     config: root.config,
     logger: root.logger,
     metrics: root.metrics(),
     redis: root.redis(),
-    workerRedis: root.workerRedis(),
     store: messages,
     ledger,
     patientKey,
@@ -62,6 +67,13 @@ export function servicesOf(root: Root): Services {
     now: root.now,
     newId: randomUUID,
     deliveryDeps: () => root.deliveryDeps(),
+    built: () => root.built(),
     close: () => root.close(),
   };
+  // A getter, so the connection opens on first use; not enumerable, so spreading the services (as the HTTP app's
+  // dependencies do) does not open it either.
+  return Object.defineProperty(services, 'workerRedis', {
+    get: () => root.workerRedis(),
+    enumerable: false,
+  }) as Services;
 }

@@ -7,11 +7,18 @@ import { OperationOutcomeError, badRequest, getReferenceString, validateResource
 import type { Bundle, BundleEntry, OperationOutcome, OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
 import { hasNestedBundle } from './transaction-conditionals';
 
+/** Throws an OperationOutcomeError (or a plain error) when a resource is invalid. */
+export type ResourceValidation = (resource: Resource) => void;
+
 /**
  * Returns a 400 OperationOutcome naming every problem in a transaction (missing request, invalid resource), or
  * undefined when the transaction may run. Batches are left to the router: their entries fail one by one.
+ * `validate` is the repository's `validateAhead`, so the writes that follow do not validate the entries again.
  */
-export function checkTransaction(bundle: Bundle): OperationOutcome | undefined {
+export function checkTransaction(
+  bundle: Bundle,
+  validate: ResourceValidation = validateResource,
+): OperationOutcome | undefined {
   if (bundle.type !== 'transaction') {
     return undefined;
   }
@@ -20,12 +27,16 @@ export function checkTransaction(bundle: Bundle): OperationOutcome | undefined {
     issues.push(...badRequest('Bundles nested in a transaction are not supported', 'Bundle.entry.request.url').issue);
   }
   (bundle.entry ?? []).forEach((entry, index) => {
-    issues.push(...checkTransactionEntry(entry, `Bundle.entry[${index}]`));
+    issues.push(...checkTransactionEntry(entry, `Bundle.entry[${index}]`, validate));
   });
   return issues.length > 0 ? { resourceType: 'OperationOutcome', issue: issues } : undefined;
 }
 
-function checkTransactionEntry(entry: BundleEntry, path: string): OperationOutcomeIssue[] {
+function checkTransactionEntry(
+  entry: BundleEntry,
+  path: string,
+  validate: ResourceValidation,
+): OperationOutcomeIssue[] {
   const request = entry.request;
   if (!request?.method || !request.url) {
     // FhirRouter would answer such an entry with an error entry yet still commit the others.
@@ -35,12 +46,12 @@ function checkTransactionEntry(entry: BundleEntry, path: string): OperationOutco
   if (!carriesResource || !entry.resource) {
     return [];
   }
-  return resourceErrors(entry.resource, `${path}.resource`);
+  return resourceErrors(entry.resource, `${path}.resource`, validate);
 }
 
-function resourceErrors(resource: Resource, path: string): OperationOutcomeIssue[] {
+function resourceErrors(resource: Resource, path: string, validate: ResourceValidation): OperationOutcomeIssue[] {
   try {
-    validateResource(resource);
+    validate(resource);
     return [];
   } catch (err) {
     if (!(err instanceof OperationOutcomeError)) {

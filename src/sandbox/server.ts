@@ -192,7 +192,9 @@ async function handleFhirRequest(
   let response: FhirResponse;
   const atBase = url.split('?')[0] === '';
   if (method === 'POST' && atBase && isResource<Bundle>(body, 'Bundle') && body.type === 'transaction') {
-    const problems = checkTransaction(body);
+    const problems = checkTransaction(body, (resource) => {
+      repository.validateAhead(resource);
+    });
     if (problems) {
       sendFhir(res, getStatus(problems), problems);
       return;

@@ -2,7 +2,8 @@
  * An in-memory FHIR store that behaves like a strict real server: every write is validated against the R4 base
  * definitions, versions are numbered 1, 2, 3…, conditional writes cannot race into duplicates, a failed
  * transaction is rolled back instead of leaving half of its entries behind, and identifier searches stay fast as
- * the store grows.
+ * the store grows. Each resource is validated once: a transaction's entries are checked before the transaction runs
+ * (`validateAhead`), and the writes that follow recognise them instead of validating them a second time.
  */
 import type { SearchRequest, WithId } from '@medplum/core';
 import {
@@ -41,9 +42,29 @@ class SerialLock {
   }
 }
 
+/**
+ * Up to this many resources validated ahead are remembered until their write. Entries of a transaction that
+ * failed before writing them are never consumed; the bound keeps them from accumulating.
+ */
+const MAX_VALIDATED_AHEAD = 4096;
+
+/**
+ * What identifies a resource validated ahead when its write arrives. FhirRouter writes a copy with its id set and
+ * urn:uuid and conditional references resolved, so `id`, `meta.versionId`, `meta.lastUpdated` and reference strings are left out: they are all
+ * plain strings either way, so whether they were validated before or after resolution cannot change the outcome.
+ * A resource changed in any other way simply does not match and is validated again.
+ */
+function validationKey(resource: Resource): string {
+  const meta = resource.meta === undefined ? undefined : { ...resource.meta, versionId: '', lastUpdated: '' };
+  return JSON.stringify({ ...resource, id: '', meta }, (key, value: unknown) => (key === 'reference' ? '' : value));
+}
+
 export class ValidatingMemoryRepository extends MemoryRepository {
   // These objects are mutated, never reassigned, so transaction views (see withTransaction) share them.
   private readonly versions = new Map<string, number>();
+  /** Keys of resources validated ahead of their write, with how many writes of each are still to come. */
+  private readonly validatedAhead = new Map<string, number>();
+  private readonly counts = { validations: 0 };
   private readonly conditionalLock = new SerialLock();
   private readonly identifiers: IdentifierIndex;
   /** Present only on the per-transaction view of the repository. */
@@ -54,12 +75,55 @@ export class ValidatingMemoryRepository extends MemoryRepository {
     this.identifiers = new IdentifierIndex(new Set(narrowIdentifierSearchTypes()));
   }
 
+  /** How many times a resource was validated against the R4 definitions (each resource should count once). */
+  get validations(): number {
+    return this.counts.validations;
+  }
+
+  /**
+   * Validates a resource a transaction is about to write (throwing the 400 OperationOutcome assertValid throws),
+   * and remembers it so its write does not validate it again.
+   */
+  validateAhead(resource: Resource): void {
+    this.validate(resource);
+    const key = validationKey(resource);
+    this.validatedAhead.set(key, (this.validatedAhead.get(key) ?? 0) + 1);
+    if (this.validatedAhead.size > MAX_VALIDATED_AHEAD) {
+      const oldest = this.validatedAhead.keys().next();
+      if (oldest.done !== true) {
+        this.validatedAhead.delete(oldest.value);
+      }
+    }
+  }
+
+  /** Validates a resource being written, unless it was validated ahead (then its remembered key is used up). */
+  private validateOnWrite(resource: Resource): void {
+    if (this.validatedAhead.size > 0) {
+      const key = validationKey(resource);
+      const pending = this.validatedAhead.get(key);
+      if (pending !== undefined) {
+        if (pending > 1) {
+          this.validatedAhead.set(key, pending - 1);
+        } else {
+          this.validatedAhead.delete(key);
+        }
+        return;
+      }
+    }
+    this.validate(resource);
+  }
+
+  private validate(resource: Resource): void {
+    this.counts.validations += 1;
+    assertValid(resource);
+  }
+
   override async createResource<T extends Resource>(
     resource: T,
     options?: CreateResourceOptions,
     update = false,
   ): Promise<WithId<T>> {
-    assertValid(resource);
+    this.validateOnWrite(resource);
     // A plain create ignores a client-supplied id, as real servers do; ids chosen by the server for transaction
     // entries or seeding arrive with assignedId, and updates keep theirs.
     const id = update || options?.assignedId ? (resource.id ?? this.generateId()) : this.generateId();

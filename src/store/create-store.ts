@@ -17,6 +17,8 @@ import { createRecordLeases } from './record-lease';
 export interface StoreOptions {
   /** The secret of the NHS number keyed hash; without one, a generated secret is kept in Redis. */
   readonly patientKeySecret?: string;
+  /** How long a delivered or superseded message's record is kept after it settled (ms); undefined keeps it. */
+  readonly settledTtlMs?: number;
 }
 
 export interface Store {
@@ -37,7 +39,10 @@ export interface Store {
 export function createStore(redis: Redis, prefix: string, options: StoreOptions = {}): Store {
   const keys = messageKeys(prefix);
   const patientKey = patientKeyer(redis, keys.patientKeySecret, options.patientKeySecret);
-  const messages = new MessageStore(redis, keys, { patientKey });
+  const messages = new MessageStore(redis, keys, {
+    patientKey,
+    ...(options.settledTtlMs !== undefined ? { settledTtlMs: options.settledTtlMs } : {}),
+  });
   return {
     messages,
     ledger: new AuditLedger(redis, keys),

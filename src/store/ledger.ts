@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { MessageStatus } from '../messages/record';
 import { AuditForwardOutbox } from './audit-forward-outbox';
+import { LedgerCheckpoints } from './ledger-checkpoint';
 import { auditForwardRecordedKey } from './forward-keys';
 import { MessageSummaries } from './message-summaries';
 import { RetentionStore } from './retention-store';
@@ -107,6 +108,8 @@ export class AuditLedger {
   readonly messages: MessageSummaries;
   readonly retention: RetentionStore;
   readonly forwardOutbox: AuditForwardOutbox;
+  /** The last verified point of the chain, from which a default `audit verify` continues. */
+  readonly checkpoints: LedgerCheckpoints;
 
   constructor(
     private readonly redis: Redis,
@@ -116,6 +119,7 @@ export class AuditLedger {
     this.messages = new MessageSummaries(redis, keys);
     this.retention = new RetentionStore(redis, keys);
     this.forwardOutbox = new AuditForwardOutbox(redis, keys.prefix);
+    this.checkpoints = new LedgerCheckpoints(redis, keys);
   }
 
   /** Appends an entry that comes with no message state change. `at` also scores it in the indexes. */

@@ -96,7 +96,16 @@ function serialiseChanges(changes: RecordChanges, now: Date): string[] {
 export interface MessageStoreOptions {
   /** Keyed hash of an NHS number, recorded in the ledger so auditors can search by patient (see audit/patient-key). */
   readonly patientKey?: (nhsNumber: string) => Promise<string>;
+  /**
+   * When set, a message that settles (delivered or superseded) keeps its record this long (ms) and then expires,
+   * and the status indexes of those states drop members older than that; a message moved back into work (a
+   * replay) keeps its record again. The ledger and the message's ledger timeline never expire.
+   */
+  readonly settledTtlMs?: number;
 }
+
+/** The states after which a message's record is only read, never worked on again unless replayed. */
+const SETTLED_STATUSES: readonly MessageStatus[] = ['delivered', 'superseded'];
 
 export class MessageStore {
   constructor(
@@ -208,6 +217,9 @@ export class MessageStore {
     const ledger = ledgerBlock(this.keys, change.event === undefined ? undefined : encodeLedgerEvent(change.event));
     const handOff =
       change.handOff === true && change.event !== undefined ? [auditForwardOutboxKey(this.keys.prefix)] : [];
+    const ttl = this.options.settledTtlMs;
+    const expireMs =
+      change.status === undefined ? '' : ttl !== undefined && SETTLED_STATUSES.includes(change.status) ? ttl : 0;
     const reply = await TRANSITION_MESSAGE.run(
       this.redis,
       [this.keys.message(id), ...MESSAGE_STATUSES.map((s) => this.keys.byStatus(s)), ...handOff, ...ledger.keys],
@@ -219,6 +231,7 @@ export class MessageStore {
         change.now.getTime(),
         change.incrementAttempts === true ? '1' : '0',
         handOff.length,
+        expireMs,
         fields.length,
         ...fields,
         ...ledger.args,

@@ -9,7 +9,7 @@ import type {
 } from '@medplum/fhirtypes';
 import { randomUUID } from 'node:crypto';
 import type { RunningSandbox } from '../../src/sandbox';
-import { startSandbox } from '../../src/sandbox';
+import { ValidatingMemoryRepository, startSandbox } from '../../src/sandbox';
 import { fhir } from './fhir-http';
 
 const SR_SYSTEM = 'https://example.org/test/referral-id';
@@ -484,5 +484,57 @@ describe('sandbox transactions larger than FhirRouter allows with conditional en
     expect(reply.body.issue[0]?.expression).toEqual(['Bundle.entry[0].request.url']);
     const observations = await fhir<Bundle>(base, 'GET', `Observation?identifier=${OBS_SYSTEM}|${obsPrefix}-0`);
     expect(searchCount(observations.body)).toBe(0);
+  });
+});
+
+describe('sandbox validation', () => {
+  test('each resource of a transaction is validated once, and a plain create once', async () => {
+    const srUrn = `urn:uuid:${randomUUID()}`;
+    const srValue = randomUUID();
+    const goalValue = randomUUID();
+    const bundle: Bundle = {
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [
+        {
+          fullUrl: srUrn,
+          resource: serviceRequest(srValue),
+          request: { method: 'PUT', url: `ServiceRequest?identifier=${SR_SYSTEM}|${srValue}` },
+        },
+        {
+          fullUrl: `urn:uuid:${randomUUID()}`,
+          resource: {
+            resourceType: 'Goal',
+            identifier: [{ system: GOAL_SYSTEM, value: goalValue }],
+            lifecycleStatus: 'active',
+            description: { text: 'Join a walking group' },
+            subject: { reference: 'Patient/sandbox-patient-1' },
+            addresses: [{ reference: srUrn }],
+          },
+          request: { method: 'POST', url: 'Goal' },
+        },
+      ],
+    };
+    const before = sandbox.repository.validations;
+    const reply = await fhir<Bundle>(base, 'POST', '', bundle);
+    expect(reply.status).toBe(200);
+    expect(reply.body.entry?.map((e) => e.response?.status)).toEqual(['201', '201']);
+    expect(sandbox.repository.validations - before).toBe(2);
+
+    const single = await fhir<ServiceRequest>(base, 'POST', 'ServiceRequest', serviceRequest(randomUUID()));
+    expect(single.status).toBe(201);
+    expect(sandbox.repository.validations - before).toBe(3);
+  });
+
+  test('a resource validated ahead but changed before its write is validated again', async () => {
+    const repo = new ValidatingMemoryRepository();
+    const resource = serviceRequest(randomUUID());
+    repo.validateAhead(resource);
+    await repo.createResource({ ...resource, status: 'on-hold' });
+    await repo.createResource(resource);
+    // Ahead once, the changed copy once; the unchanged one used the remembered check.
+    expect(repo.validations).toBe(2);
+    await repo.createResource(resource);
+    expect(repo.validations).toBe(3);
   });
 });

@@ -16,9 +16,11 @@
     ARGV[4 + S] now (ms)
     ARGV[5 + S] '1' to add one to the attempts, '0' not to
     ARGV[6 + S] H, the number of hand-off keys
-    ARGV[7 + S] number of hash fields N
-    ARGV[8 + S .. 7 + S + 2N] the hash's field/value pairs (an empty value deletes the field)
-    ARGV[8 + S + 2N ...] the ledger block (no fields: no ledger entry and no hand-off)
+    ARGV[7 + S] expiry: ms after which the (settled) message hash expires, also trimming the new status's index of
+      members older than that; '0' makes the hash persistent again (back in work); '' leaves its expiry alone
+    ARGV[8 + S] number of hash fields N
+    ARGV[9 + S .. 8 + S + 2N] the hash's field/value pairs (an empty value deletes the field)
+    ARGV[9 + S + 2N ...] the ledger block (no fields: no ledger entry and no hand-off)
 
   Output:
     {'ok', previous status, attempts}
@@ -31,7 +33,7 @@ local s = tonumber(ARGV[1])
 local status_index = {}
 for i = 1, s do status_index[ARGV[1 + i]] = KEYS[1 + i] end
 local new_status, allowed_statuses, now = ARGV[2 + s], ARGV[3 + s], ARGV[4 + s]
-local increment, handoffs, n = ARGV[5 + s], tonumber(ARGV[6 + s]), tonumber(ARGV[7 + s])
+local increment, handoffs, expire, n = ARGV[5 + s], tonumber(ARGV[6 + s]), ARGV[7 + s], tonumber(ARGV[8 + s])
 
 if redis.call('EXISTS', KEYS[1]) == 0 then return { 'missing' } end
 local current = redis.call('HGET', KEYS[1], 'status')
@@ -50,9 +52,17 @@ if new_status ~= '' and new_status ~= current then
 end
 local attempts = tonumber(redis.call('HGET', KEYS[1], 'attempts') or '0')
 if increment == '1' then attempts = redis.call('HINCRBY', KEYS[1], 'attempts', 1) end
-local first = 8 + s
+local first = 9 + s
 for i = first, first + n - 1, 2 do
   if ARGV[i + 1] == '' then redis.call('HDEL', KEYS[1], ARGV[i]) else redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+end
+if expire == '0' then
+  redis.call('PERSIST', KEYS[1])
+elseif expire ~= '' then
+  redis.call('PEXPIRE', KEYS[1], expire)
+  -- Members scored before now - expire are messages whose hash has expired (the score is when they settled).
+  local settled = status_index[new_status ~= '' and new_status or current]
+  if settled then redis.call('ZREMRANGEBYSCORE', settled, '-inf', '(' .. (tonumber(now) - tonumber(expire))) end
 end
 local appended = append_ledger(1 + s + handoffs, first + n - 1)
 if appended and handoffs == 1 then redis.call('ZADD', KEYS[2 + s], now, id .. '.' .. attempts) end

@@ -8,11 +8,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { verifyCommand } from '../../../src/cli/audit';
+import { exportCommand, purgeCommand, verifyCommand } from '../../../src/cli/audit';
 import { parseConfig } from '../../../src/config/load';
 import { silentLogger } from '../../../src/observability/logger';
 import { commandRoot } from '../../../src/runtime/commands';
 import { createRoot } from '../../../src/runtime/root';
+import { startTestAdapter } from '../../support/adapter';
 import { TEST_REDIS_URL, deleteKeys, uniquePrefix } from '../../support/redis';
 
 test('audit verify through the root builds Redis and the store only, and close() closes the connection', async () => {
@@ -82,3 +83,35 @@ test('a private key is read when the configuration is loaded, not again when the
     await root.close();
   }
 });
+
+test('audit purge and export through the root build Redis and the store only, never the checker', async () => {
+  const prefix = uniquePrefix('root-export');
+  const config = parseConfig({ redis: { url: TEST_REDIS_URL, prefix } }, {});
+  const root = commandRoot(() => config)();
+  try {
+    const { ledger, patientKey } = root.store();
+    const ctx = { ledger, patientKey, out: new PassThrough(), now: root.now, who: 'ops' };
+    expect(await purgeCommand(ctx, { retentionDays: 30, purgeFailed: false }, true)).toBe(0);
+    expect(await exportCommand(ctx, { format: 'ndjson' })).toBe(0);
+    expect(root.built()).toEqual(['redis', 'store']);
+  } finally {
+    await root.close();
+    await deleteKeys(prefix);
+  }
+});
+
+test('the API role alone does not open the workers’ connection; the worker role does', async () => {
+  const api = await startTestAdapter({ name: 'root-api-only', roles: { api: true, worker: false, sandbox: false } });
+  try {
+    expect(api.services.built()).not.toContain('workerRedis');
+    expect(api.services.built()).toContain('conformance');
+  } finally {
+    await api.close();
+  }
+  const worker = await startTestAdapter({ name: 'root-worker', roles: { api: false, worker: true, sandbox: true } });
+  try {
+    expect(worker.services.built()).toContain('workerRedis');
+  } finally {
+    await worker.close();
+  }
+}, 60_000);

@@ -59,7 +59,14 @@ async function createMessage(
 
 async function transition(
   id: string,
-  change: { status: string; from: string; fields?: string[]; ledger?: Record<string, string>; handOff?: string },
+  change: {
+    status: string;
+    from: string;
+    fields?: string[];
+    ledger?: Record<string, string>;
+    handOff?: string;
+    expire?: string;
+  },
 ): Promise<unknown> {
   const block = ledgerBlock(keys, change.ledger);
   const handOff = change.handOff === undefined ? [] : [change.handOff];
@@ -75,6 +82,7 @@ async function transition(
       1_000,
       '1',
       handOff.length,
+      change.expire ?? '',
       fields.length,
       ...fields,
       ...block.args,
@@ -170,6 +178,26 @@ describe('transition-message', () => {
     expect(await redis.hget(keys.message('m-tr'), 'lastError')).toBe('refused');
     expect(await redis.llen(index.timeline('m-tr'))).toBe(2);
     expect(await redis.zrange(`${prefix}:handoff`, '0', '-1')).toEqual(['m-tr.2']);
+  });
+
+  it('expires a settled message and trims its status index; a move back into work keeps it again', async () => {
+    await createMessage('m-ttl', 710);
+    await redis.zadd(keys.byStatus('delivered'), -59_001, 'm-gone', -58_999, 'm-not-yet');
+    await transition('m-ttl', { status: 'delivering', from: 'queued' });
+    expect(await transition('m-ttl', { status: 'delivered', from: 'delivering', expire: '60000' })).toEqual([
+      'ok',
+      'delivering',
+      2,
+    ]);
+    const ttl = await redis.pttl(keys.message('m-ttl'));
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(60_000);
+    // The script's clock reads 1000 ms: a member that settled before -59000 has expired by then.
+    expect(await redis.zscore(keys.byStatus('delivered'), 'm-gone')).toBeNull();
+    expect(await redis.zscore(keys.byStatus('delivered'), 'm-not-yet')).toBe('-58999');
+    expect(await redis.zscore(keys.byStatus('delivered'), 'm-ttl')).toBe('1000');
+    await transition('m-ttl', { status: 'queued', from: 'delivered', expire: '0' });
+    expect(await redis.pttl(keys.message('m-ttl'))).toBe(-1);
   });
 
   it('never puts a purged message back in the queue', async () => {
