@@ -8,7 +8,7 @@ import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limite
 import type { RedisConnection } from './connection';
 
 export interface RequestBudget {
-  /** Waits until one request may be sent and counts it. Requests of one process are served in order. */
+  /** Waits until one request may be sent and counts it. */
   take(): Promise<void>;
   /** The rate requests are let out at now, in requests per second. */
   rate(): number;
@@ -69,10 +69,9 @@ export function createRequestBudget(
   const window = windowFor(max);
   let current = max;
   let pausedUntil = 0;
-  let lastSent = Number.NEGATIVE_INFINITY;
+  let nextSlot = Number.NEGATIVE_INFINITY;
   let limiter: RateLimiterRedis | undefined;
   let fallback: RateLimiterMemory | undefined;
-  let tail: Promise<void> = Promise.resolve();
 
   const shared = (): RateLimiterRedis => {
     if (limiter === undefined) {
@@ -96,12 +95,12 @@ export function createRequestBudget(
     }
   }
 
-  async function takeOne(): Promise<void> {
+  /** One unit of the shared count, waiting for the next window while this one is spent. */
+  async function takeShared(): Promise<void> {
     for (;;) {
-      await waitUntil(Math.max(pausedUntil, lastSent + 1000 / current));
+      await waitUntil(pausedUntil);
       try {
         await shared().consume('count');
-        lastSent = now();
         return;
       } catch (error) {
         // The library rejects with its result when the window's points are used up, with an Error otherwise.
@@ -113,12 +112,20 @@ export function createRequestBudget(
     }
   }
 
+  /**
+   * This process's next send slot, reserved at once and then waited for. Reserved after the shared unit, with no
+   * Redis round trip between the slot and the send, so Redis's latency neither serialises requests nor bunches them.
+   */
+  async function spaced(): Promise<void> {
+    const slot = Math.max(now(), pausedUntil, nextSlot);
+    nextSlot = slot + 1000 / current;
+    await waitUntil(slot);
+  }
+
   return {
-    take() {
-      const turn = tail.then(takeOne);
-      // One failed take (Redis and the fallback both failing) must not block the requests queued behind it.
-      tail = turn.catch(() => undefined);
-      return turn;
+    async take() {
+      await takeShared();
+      await spaced();
     },
     rate: () => current,
     setRate(perSecond) {
