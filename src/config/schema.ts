@@ -125,10 +125,16 @@ export const endpointSchema = z.strictObject({
   /** ODS codes of the GP practices this endpoint serves; "*" serves any practice not listed elsewhere. */
   practices: z.array(z.string().min(1)).min(1),
   auth: endpointAuthSchema.default({ type: 'none' }),
-  /** Deliveries in flight at once to this endpoint. */
-  concurrency: z.int().min(1).max(200).default(10),
-  /** Most requests per second this endpoint allows. */
-  maxRequestsPerSecond: z.number().positive().max(10_000).default(50),
+  /**
+   * Deliveries in flight at once to this endpoint (back-pressure lowers it while the EHR answers 429). The default
+   * keeps up with 100 messages a second when a delivery takes up to 200 ms.
+   */
+  concurrency: z.int().min(1).max(200).default(20),
+  /**
+   * Most HTTP requests per second this endpoint allows, token requests included (back-pressure lowers it while the
+   * EHR answers 429). The default lets out 100 messages a second at up to four requests each; set the EHR's quota.
+   */
+  maxRequestsPerSecond: z.number().positive().max(10_000).default(400),
   retry: retryPolicySchema.prefault({}),
   /**
    * Where the IHE BALP AuditEvents of this endpoint's deliveries are also written: nowhere (the ledger and its

@@ -5,6 +5,7 @@
  * assertion nor a token ever appears in an error message.
  */
 import { classifyStatus, isTimeout, serverWaitMs } from './classify';
+import type { RequestHook } from './fhir-client';
 import type { ClientAssertionKey } from '../lib/client-assertion';
 import { CLIENT_ASSERTION_TYPE, signClientAssertion } from '../lib/client-assertion';
 
@@ -56,6 +57,8 @@ export type ClientCredentials = SecretClientCredentials | KeyClientCredentials;
 export interface TokenSourceOptions {
   readonly timeoutMs: number;
   readonly now?: () => number;
+  /** The endpoint's request budget and back-pressure: a token request counts as one of its requests. */
+  readonly hook?: RequestHook;
 }
 
 /** Lifetime assumed when the token endpoint omits expires_in (RFC 6749 makes it optional). */
@@ -115,6 +118,7 @@ export function clientCredentialsTokenSource(
       form.set('client_id', credentials.clientId);
       form.set('client_secret', credentials.clientSecret);
     }
+    await options.hook?.before('token');
     let response: Response;
     let text: string;
     try {
@@ -140,6 +144,7 @@ export function clientCredentialsTokenSource(
       body = undefined;
     }
     const status = response.status;
+    options.hook?.after('token', status, response.headers);
     const verdict = classifyStatus(status);
     if (verdict !== 'ok') {
       const detail = oauthError(body);

@@ -6,7 +6,9 @@ import type { SigningKeys } from '../config/private-key';
 import type { EndpointAuth, EndpointConfig } from '../config/schema';
 import type { AccessTokenSource, ClientCredentials } from './access-token';
 import { clientCredentialsTokenSource } from './access-token';
+import type { RequestHook } from './fhir-client';
 import { FhirClient } from './fhir-client';
+import type { EndpointPacing } from './request-pacing';
 
 export interface FhirConnection {
   readonly client: FhirClient;
@@ -19,6 +21,8 @@ export interface Endpoint extends FhirConnection {
   readonly baseUrl: string;
   /** Where this endpoint's AuditEvents go when they are sent to a separate audit repository. */
   readonly auditRepository?: { readonly baseUrl: string; readonly client: FhirClient };
+  /** The endpoint's request budget and back-pressure, which its client and token source go through. */
+  readonly pacing?: EndpointPacing;
 }
 
 export interface EndpointRegistry {
@@ -33,6 +37,8 @@ export interface RegistryOptions {
   readonly signingKeys: SigningKeys;
   /** The embedded sandbox's base URL, for endpoints configured as "sandbox". */
   readonly sandboxBaseUrl?: string;
+  /** Builds each endpoint's request budget and back-pressure; without it, requests are not paced. */
+  readonly pacing?: (config: EndpointConfig) => EndpointPacing;
 }
 
 type ClientCredentialsAuth = Extract<EndpointAuth, { type: 'client-credentials' }>;
@@ -64,15 +70,21 @@ function clientCredentials(auth: ClientCredentialsAuth, path: string, signingKey
 export function fhirClientFor(
   baseUrl: string,
   auth: EndpointAuth,
-  options: { readonly timeoutMs: number; readonly path: string; readonly signingKeys: SigningKeys },
+  options: {
+    readonly timeoutMs: number;
+    readonly path: string;
+    readonly signingKeys: SigningKeys;
+    readonly hook?: RequestHook;
+  },
 ): FhirConnection {
-  const { timeoutMs, path, signingKeys } = options;
+  const { timeoutMs, path, signingKeys, hook } = options;
+  const paced = hook !== undefined ? { hook } : {};
   const tokens =
     auth.type === 'client-credentials'
-      ? clientCredentialsTokenSource(clientCredentials(auth, path, signingKeys), { timeoutMs })
+      ? clientCredentialsTokenSource(clientCredentials(auth, path, signingKeys), { timeoutMs, ...paced })
       : undefined;
   return {
-    client: new FhirClient({ baseUrl, auth, timeoutMs, ...(tokens !== undefined ? { tokens } : {}) }),
+    client: new FhirClient({ baseUrl, auth, timeoutMs, ...paced, ...(tokens !== undefined ? { tokens } : {}) }),
     ...(tokens !== undefined ? { tokens } : {}),
   };
 }
@@ -100,11 +112,18 @@ export function createEndpointRegistry(configs: readonly EndpointConfig[], optio
             }).client,
           }
         : undefined;
+    const pacing = options.pacing?.(config);
     return {
       config,
       baseUrl,
-      ...fhirClientFor(baseUrl, config.auth, { timeoutMs, path: `endpoints[${String(index)}].auth`, signingKeys }),
+      ...fhirClientFor(baseUrl, config.auth, {
+        timeoutMs,
+        path: `endpoints[${String(index)}].auth`,
+        signingKeys,
+        ...(pacing !== undefined ? { hook: pacing } : {}),
+      }),
       ...(auditRepository !== undefined ? { auditRepository } : {}),
+      ...(pacing !== undefined ? { pacing } : {}),
     };
   });
   const byPractice = new Map<string, Endpoint>();

@@ -28,6 +28,26 @@ export class EhrUnreachableError extends Error {
   }
 }
 
+/** What a request is, for the endpoint's request budget and the requests-by-kind metric. */
+export type RequestKind = 'search' | 'read' | 'transaction' | 'write' | 'token';
+
+/**
+ * Called around every HTTP request to the endpoint: `before` may wait (the endpoint's request budget), `after`
+ * sees each answer (back-pressure). The token source calls the same hook for token requests.
+ */
+export interface RequestHook {
+  before(kind: RequestKind): Promise<void>;
+  after(kind: RequestKind, status: number, headers: Headers): void;
+}
+
+/** A transaction is a POST to the base; a GET with a query is a search, without one a read. */
+export function requestKind(method: string, path: string): RequestKind {
+  if (method === 'GET') {
+    return path.includes('?') ? 'search' : 'read';
+  }
+  return method === 'POST' && path.replace(/^\/+/, '') === '' ? 'transaction' : 'write';
+}
+
 export interface FhirClientOptions {
   readonly baseUrl: string;
   readonly auth: EndpointAuth;
@@ -37,6 +57,8 @@ export interface FhirClientOptions {
   readonly userAgent?: string;
   /** Sent as X-Request-Id on every request, so the EHR's logs and the audit ledger name the same exchange. */
   readonly requestId?: string;
+  /** The endpoint's request budget and back-pressure, when requests to it are paced. */
+  readonly hook?: RequestHook;
 }
 
 /**
@@ -105,6 +127,8 @@ export class FhirClient implements FhirRequests {
     if (this.options.requestId !== undefined) {
       headers['x-request-id'] = this.options.requestId;
     }
+    const kind = requestKind(method, path);
+    await this.options.hook?.before(kind);
     const started = performance.now();
     let response: Response;
     let text: string;
@@ -120,6 +144,7 @@ export class FhirClient implements FhirRequests {
       throw new EhrUnreachableError(describeFetchError(error), Math.round(performance.now() - started));
     }
     const latencyMs = Math.round(performance.now() - started);
+    this.options.hook?.after(kind, response.status, response.headers);
     return {
       status: response.status,
       body: parseBody(text),

@@ -13,6 +13,14 @@ export interface Metrics {
   readonly deliveryDuration: Histogram<'endpoint' | 'result'>;
   readonly queueJobs: Gauge<'endpoint' | 'state'>;
   readonly queueOldestWaitingSeconds: Gauge<'endpoint'>;
+  /** HTTP requests sent to each endpoint, by kind: search, read, transaction, write, token. */
+  readonly ehrRequests: Counter<'endpoint' | 'kind'>;
+  /** Answers that said the endpoint is overloaded (429, or 503 with a time to come back), by status. */
+  readonly ehrThrottled: Counter<'endpoint' | 'status'>;
+  /** The request rate back-pressure allows each endpoint now (its declared maximum when not throttled). */
+  readonly allowedRequestRate: Gauge<'endpoint'>;
+  /** The deliveries in flight back-pressure allows each endpoint now (its configured concurrency when not throttled). */
+  readonly allowedConcurrency: Gauge<'endpoint'>;
   /**
    * Adds work to run before each scrape (e.g. sampling queue depths), so gauges of state kept elsewhere are read
    * when asked for rather than polled. A sampler that fails leaves the last values in place.
@@ -80,6 +88,30 @@ export function createMetrics(options: { readonly defaultMetrics?: boolean } = {
       labelNames: ['endpoint'],
       registers: [registry],
       collect: sampleOnce,
+    }),
+    ehrRequests: new Counter({
+      name: 'spfa_ehr_requests_total',
+      help: 'HTTP requests sent to each endpoint, by kind (search, read, transaction, write, token)',
+      labelNames: ['endpoint', 'kind'],
+      registers: [registry],
+    }),
+    ehrThrottled: new Counter({
+      name: 'spfa_ehr_throttled_total',
+      help: 'Answers saying the endpoint is overloaded (429, or 503 with a time to come back), by status',
+      labelNames: ['endpoint', 'status'],
+      registers: [registry],
+    }),
+    allowedRequestRate: new Gauge({
+      name: 'spfa_endpoint_allowed_requests_per_second',
+      help: 'Requests per second back-pressure allows each endpoint now (its maxRequestsPerSecond when not throttled)',
+      labelNames: ['endpoint'],
+      registers: [registry],
+    }),
+    allowedConcurrency: new Gauge({
+      name: 'spfa_endpoint_allowed_concurrency',
+      help: 'Deliveries in flight back-pressure allows each endpoint now (its concurrency when not throttled)',
+      labelNames: ['endpoint'],
+      registers: [registry],
     }),
     onScrape(sampler) {
       samplers.push(sampler);

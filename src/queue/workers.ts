@@ -1,6 +1,7 @@
 /**
- * Starts one BullMQ worker per target endpoint, each with that endpoint's concurrency and request-rate limit, and
- * the outbox sweeper that re-enqueues messages accepted by an API process that died before confirming the enqueue.
+ * Starts one BullMQ worker per target endpoint, each with that endpoint's concurrency (lowered and raised again by
+ * the endpoint's back-pressure, which also pauses the queue when the EHR says when to come back), and the outbox
+ * sweeper that re-enqueues messages accepted by an API process that died before confirming the enqueue.
  */
 import { UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -14,9 +15,6 @@ import type { DeliveryJobData } from './names';
 import { deliveryQueueName, queuePrefix } from './names';
 import { RetryLaterError, createDeliveryProcessor, deliveryBackoff } from './processor';
 import type { DeliveryQueues } from './producer';
-
-/** Most HTTP requests one delivery makes: patient lookup, referral lookup, version check, transaction. */
-export const REQUESTS_PER_DELIVERY = 4;
 
 export interface WorkerPool {
   readonly workers: readonly Worker<DeliveryJobData>[];
@@ -34,6 +32,8 @@ export interface WorkerPoolOptions {
   readonly deps: DeliveryDeps;
   readonly logger: Logger;
   readonly metrics?: Metrics;
+  /** The endpoints' queues, which back-pressure pauses when the EHR says when to come back. */
+  readonly queues?: DeliveryQueues;
   /** How long a job stays locked to its worker before a crashed worker's job is taken over. */
   readonly lockDurationMs?: number;
   /** How often stalled jobs (their worker died) are looked for. */
@@ -47,16 +47,17 @@ export interface WorkerPoolOptions {
 export const UNBOUNDED_STALLS = 1_000_000;
 
 /**
- * The BullMQ limiter (at most `max` deliveries per `duration` ms) that keeps an endpoint within its declared
- * requests per second. Below one delivery a second the window stretches instead of rounding up to one a second,
- * which would let an endpoint declaring 1 request/s receive 4.
+ * The BullMQ limiter (at most `max` deliveries per `duration` ms): every delivery sends at least one request, so
+ * no more deliveries start per second than the endpoint allows requests. The requests themselves are counted by
+ * the endpoint's request budget (`store/request-budget.ts`); this limiter is also what lets back-pressure pause the
+ * whole queue (`Worker.rateLimit` only holds jobs back on a queue that has one). Below one a second the window
+ * stretches instead of rounding up to one a second.
  */
 export function deliveryLimiter(maxRequestsPerSecond: number): { max: number; duration: number } {
-  const perSecond = maxRequestsPerSecond / REQUESTS_PER_DELIVERY;
-  if (perSecond >= 1) {
-    return { max: Math.floor(perSecond), duration: 1000 };
+  if (maxRequestsPerSecond >= 1) {
+    return { max: Math.floor(maxRequestsPerSecond), duration: 1000 };
   }
-  return { max: 1, duration: Math.ceil(1000 / perSecond) };
+  return { max: 1, duration: Math.ceil(1000 / maxRequestsPerSecond) };
 }
 
 export function startDeliveryWorkers(options: WorkerPoolOptions): WorkerPool {
@@ -89,6 +90,8 @@ export function startDeliveryWorkers(options: WorkerPoolOptions): WorkerPool {
       ...(options.stalledIntervalMs !== undefined ? { stalledInterval: options.stalledIntervalMs } : {}),
     });
     const log = options.logger.child({ endpoint: endpoint.config.id });
+    const queue = options.queues?.queue(endpoint.config.id);
+    followBackPressure(worker, endpoint, log, queue !== undefined ? async (ms) => queue.rateLimit(ms) : undefined);
     worker.on('error', (error) => {
       log.error({ err: error }, 'delivery worker error');
     });
@@ -128,6 +131,36 @@ export function startDeliveryWorkers(options: WorkerPoolOptions): WorkerPool {
       }
     },
   };
+}
+
+/**
+ * Applies the endpoint's back-pressure to its worker: the allowed concurrency at once, and a pause of the whole
+ * queue (every worker process) until the server's reset time when it gave one. The request budget has already
+ * been changed by the time this is told.
+ */
+function followBackPressure(
+  worker: Worker<DeliveryJobData>,
+  endpoint: Endpoint,
+  log: Logger,
+  pauseQueue: ((ms: number) => Promise<void>) | undefined,
+): void {
+  const { pacing } = endpoint;
+  if (pacing === undefined) {
+    return;
+  }
+  worker.concurrency = pacing.limits().concurrency;
+  let pausedUntil = 0;
+  pacing.onChange(({ reason, limits }) => {
+    worker.concurrency = limits.concurrency;
+    log.info({ reason, rate: limits.rate, concurrency: limits.concurrency }, 'endpoint back-pressure changed');
+    const pauseMs = limits.pausedUntil - Date.now();
+    if (pauseQueue !== undefined && limits.pausedUntil > pausedUntil && pauseMs > 0) {
+      pausedUntil = limits.pausedUntil;
+      pauseQueue(pauseMs).catch((error: unknown) => {
+        log.warn({ err: error }, 'could not pause the endpoint queue; its request budget still holds requests');
+      });
+    }
+  });
 }
 
 export interface OutboxSweeper {

@@ -13,6 +13,7 @@ import type { ConformanceCheck } from '../delivery/attempt';
 import type { DeliveryDeps } from '../delivery/deliver-message';
 import type { EndpointRegistry } from '../delivery/endpoints';
 import { createEndpointRegistry } from '../delivery/endpoints';
+import { createEndpointPacing } from '../delivery/request-pacing';
 import { packageVersion } from '../lib/version';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
@@ -22,6 +23,7 @@ import type { RedisConnection } from '../store/connection';
 import { closeRedis, createRedis } from '../store/connection';
 import type { Store } from '../store/create-store';
 import { createStore } from '../store/create-store';
+import { createRequestBudget, requestBudgetKeyPrefix } from '../store/request-budget';
 import { usesSandbox } from './sandbox';
 
 export interface RootOptions {
@@ -113,15 +115,26 @@ export function createRoot(config: LoadedConfig, logger: Logger, options: RootOp
     }),
   );
   const queues = once('queues', () => new DeliveryQueues(redis.get(), config.redis.prefix));
+  const metrics = once('metrics', () => options.metrics ?? createMetrics());
   const sandboxBaseUrl = sandboxUrlFor(config, options.sandboxBaseUrl);
   const endpoints = once('endpoints', () =>
     createEndpointRegistry(config.endpoints, {
       signingKeys: config.signingKeys,
       ...(sandboxBaseUrl !== undefined ? { sandboxBaseUrl } : {}),
+      // Every process's requests to one endpoint share its budget in Redis; each adapts on the answers it sees.
+      pacing: (endpoint) =>
+        createEndpointPacing({
+          endpointId: endpoint.id,
+          maxRequestsPerSecond: endpoint.maxRequestsPerSecond,
+          concurrency: endpoint.concurrency,
+          budget: createRequestBudget(redis.get, requestBudgetKeyPrefix(config.redis.prefix, endpoint.id), {
+            maxPerSecond: endpoint.maxRequestsPerSecond,
+          }),
+          metrics: metrics.get(),
+        }),
     }),
   );
   const conformance = once('conformance', () => createConformanceChecker());
-  const metrics = once('metrics', () => options.metrics ?? createMetrics());
   const auditSite = once('auditSite', () =>
     auditEventSite({
       version: packageVersion(),

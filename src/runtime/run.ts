@@ -126,6 +126,7 @@ export async function runAdapter(config: LoadedConfig, roles: Roles, logger: Log
       deps: services.deliveryDeps(),
       logger,
       metrics: services.metrics,
+      queues: services.queues,
       lockDurationMs: config.worker.lockDurationMs,
       stalledIntervalMs: config.worker.stalledIntervalMs,
     });

@@ -16,5 +16,5 @@ export { FHIR_BASE_PATH, createSandboxApp, startSandbox } from './server';
 export type { RunningSandbox, SandboxAppOptions, SandboxOptions } from './server';
 export { TOKEN_PATH, createSandboxOAuth } from './oauth';
 export type { SandboxOAuth, SandboxOAuthOptions } from './oauth';
-export type { ScriptedAnswer, ScriptedAnswers } from './scripted-answers';
+export type { Arrival, ScriptedAnswer, ScriptedAnswers } from './scripted-answers';
 export type { EntryFailure, EntryFailures, TransactionMode } from './entry-by-entry';

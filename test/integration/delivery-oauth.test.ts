@@ -87,6 +87,11 @@ test('a token is fetched once and reused for later deliveries', async () => {
   }
   // This is the adapter's first delivery: one token, reused for all four.
   expect(oauth().issued()).toBe(before + 1);
+  // The token request went through the endpoint's request budget and is counted with its FHIR requests.
+  const requests = await adapter.services.metrics.registry.getSingleMetric('spfa_ehr_requests_total')?.get();
+  const byKind = new Map(requests?.values.map((value) => [String(value.labels.kind), value.value]));
+  expect(byKind.get('token')).toBe(1);
+  expect(byKind.get('transaction')).toBe(4);
 });
 
 test('concurrent callers share one token request, and an invalidated token is replaced once', async () => {

@@ -32,10 +32,10 @@ export async function deleteKeys(prefix: string, url = TEST_REDIS_URL): Promise<
 
 /**
  * Keys under the prefix other than the audit ledger's (stream, head, indexes), which refused requests also write,
- * and the abuse limits' counters, which every request touches and which expire by themselves.
+ * and the abuse limits' and endpoints' request budgets' counters, which expire by themselves.
  */
 export async function countStateKeys(prefix: string, url = TEST_REDIS_URL): Promise<number> {
-  return countKeys(prefix, url, `${prefix}:ledger`, `${prefix}:rate-limit:`);
+  return countKeys(prefix, url, `${prefix}:ledger`, `${prefix}:rate-limit:`, `${prefix}:request-budget:`);
 }
 
 export async function countKeys(prefix: string, url = TEST_REDIS_URL, ...except: string[]): Promise<number> {
