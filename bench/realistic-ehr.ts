@@ -199,7 +199,8 @@ export async function runRealisticEhr(options: RealisticEhrOptions): Promise<Rea
       sandbox: { enabled: false },
       // The endpoint's defaults (concurrency, request rate, retry policy), as an operator would start.
       endpoints: [{ id: 'realistic', baseUrl: sandbox.baseUrl, practices: ['*'] }],
-      log: { level: 'warn' },
+      // info: the processes are ready when their log says so.
+      log: { level: 'info' },
     };
     const configFile = join(work, 'config.json');
     writeFileSync(configFile, JSON.stringify(config));

@@ -65,12 +65,18 @@ function failedEntry(failure: EntryFailure): BundleEntry {
 /**
  * Gives every create its id up front, as a server resolving the Bundle's `urn:uuid` references before writing
  * would, so that each entry can then be written on its own (`PUT Type/id`) with literal references, forward ones
- * included. A reference to an entry that then fails points at nothing, as it would on such a server.
+ * included; references to an entry updating an existing resource become that resource's. A reference to an entry that then fails points at nothing, as it would on such a server.
  */
 function assignIds(entries: readonly BundleEntry[]): BundleEntry[] {
   const ids = new Map<string, string>();
   const assigned = entries.map((entry): BundleEntry => {
     const resource = entry.resource;
+    if (entry.request?.method === 'PUT' && entry.fullUrl !== undefined && !entry.request.url.includes('?')) {
+      // An update of a resource that exists (a conditional one resolved to `Type/id`): references to its
+      // fullUrl name that resource, as a server resolving the whole Bundle first would make them.
+      ids.set(entry.fullUrl, entry.request.url);
+      return entry;
+    }
     if (entry.request?.method !== 'POST' || resource === undefined) {
       return entry;
     }

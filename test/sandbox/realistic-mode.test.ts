@@ -114,6 +114,35 @@ test('written versions are in the resource bodies, not in location or etag', asy
   expect(created.body.meta?.versionId).toBeDefined();
 });
 
+test('entries referring to an update of an existing resource by its urn:uuid get its literal reference', async () => {
+  const sandbox = await sandboxWith({ conflictRate: 0, entryConflictRate: 0, quotaPoints: 0 });
+  const patient = patientEntry();
+  expect(
+    (await fhir(sandbox.baseUrl, 'POST', '', { resourceType: 'Bundle', type: 'transaction', entry: [patient] })).status,
+  ).toBe(200);
+  const fullUrl = 'urn:uuid:6f1c2a6e-0d5b-4c43-9a53-2f0c7c1d9e01';
+  const answer = await fhir<Bundle>(sandbox.baseUrl, 'POST', '', {
+    resourceType: 'Bundle',
+    type: 'transaction',
+    entry: [
+      { ...patient, fullUrl },
+      {
+        resource: {
+          resourceType: 'Observation',
+          status: 'final',
+          code: { text: 'x' },
+          subject: { reference: fullUrl },
+        },
+        request: { method: 'POST', url: 'Observation' },
+      },
+    ],
+  });
+  expect(answer.body.entry?.map((entry) => entry.response?.status.slice(0, 3))).toEqual(['200', '201']);
+  const patientRef = answer.body.entry?.[0]?.response?.location;
+  const observation = answer.body.entry?.[1]?.resource as { subject?: { reference?: string } } | undefined;
+  expect(observation?.subject?.reference).toBe(patientRef);
+});
+
 test('the same seed picks the same failures', async () => {
   const draws = (seed: number): number[] => {
     const random = seededRandom(seed);
