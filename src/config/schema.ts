@@ -299,6 +299,20 @@ export const configSchema = z.strictObject({
           tokenLifetimeSeconds: z.int().min(1).default(300),
         })
         .optional(),
+      /**
+       * Make the sandbox behave like a Medplum server on PostgreSQL with default settings (see
+       * src/sandbox/realistic.ts and docs/interop.md): entry-by-entry transactions, serialization conflicts (409) at
+       * these rates, a per-client quota of FHIR interaction points per window (429 with a RateLimit header).
+       */
+      realistic: z
+        .strictObject({
+          seed: z.int().min(0).default(1),
+          conflictRate: z.number().min(0).max(1).default(0.05),
+          entryConflictRate: z.number().min(0).max(1).default(0.02),
+          quotaPoints: z.int().min(0).default(50_000),
+          quotaWindowSeconds: z.int().min(1).default(60),
+        })
+        .optional(),
     })
     .prefault({}),
   endpoints: z

@@ -11,6 +11,8 @@ import { createLogger } from '../observability/logger';
 import type { Root } from './root';
 import { createRoot } from './root';
 import type { Roles } from './run';
+import type { RealisticOptions } from '../sandbox';
+import type { RealisticFlags } from './sandbox';
 
 export type LoadConfig = () => LoadedConfig;
 
@@ -86,16 +88,35 @@ export function registerRoleCommands(program: Command, load: LoadConfig): void {
     .command('sandbox')
     .description('the embedded sandbox FHIR R4 server only')
     .option('-p, --port <port>', 'port to listen on')
-    .action(async (options: { port?: string }) => {
+    .option('--realistic', 'behave like a Medplum server on PostgreSQL (see docs/interop.md)')
+    .option('--seed <n>', 'realistic mode: seed of the conflicts picked')
+    .option('--conflict-rate <share>', 'realistic mode: share of writes refused whole with a 409')
+    .option('--entry-conflict-rate <share>', 'realistic mode: share of transaction entries failing with a 409')
+    .option('--quota-points <n>', 'realistic mode: FHIR interaction points per client per window, 0 for none')
+    .option('--quota-window <seconds>', 'realistic mode: length of the quota window')
+    .action(async (options: { port?: string } & RealisticFlags) => {
       const config = loadOrExit(load);
       const logger = createLogger({ level: config.log.level });
-      const { startConfiguredSandbox } = await import('./sandbox.js');
+      const { realisticFromFlags, startConfiguredSandbox } = await import('./sandbox.js');
+      let realistic: RealisticOptions | undefined;
+      try {
+        realistic = realisticFromFlags(options, config.sandbox.realistic);
+      } catch (error) {
+        fail((error as Error).message);
+      }
       const sandbox = await startConfiguredSandbox(
         config,
         logger,
         options.port !== undefined ? Number(options.port) : undefined,
+        realistic,
       );
-      logger.info({ baseUrl: sandbox.baseUrl }, 'sandbox EHR listening');
+      logger.info(
+        {
+          baseUrl: sandbox.baseUrl,
+          ...(sandbox.realistic !== undefined ? { realistic: sandbox.realistic.options } : {}),
+        },
+        'sandbox EHR listening',
+      );
       onSignals(logger, () => sandbox.close());
     });
 }

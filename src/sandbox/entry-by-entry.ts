@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { getStatus, isResource } from '@medplum/core';
 import type { FhirResponse } from '@medplum/fhir-router';
-import type { Bundle, BundleEntry, OperationOutcome } from '@medplum/fhirtypes';
+import type { Bundle, BundleEntry, OperationOutcome, OperationOutcomeIssue } from '@medplum/fhirtypes';
 import type { ValidatingMemoryRepository } from './validating-repository';
 import {
   markCreated,
@@ -23,6 +23,9 @@ export interface EntryFailure {
   readonly resourceType: string;
   /** The entry's status, e.g. 503 or 422. */
   readonly status: number;
+  /** The OperationOutcome issue code and text to answer with, when not the defaults. */
+  readonly code?: OperationOutcomeIssue['code'];
+  readonly text?: string;
 }
 
 export interface EntryFailures {
@@ -48,10 +51,13 @@ export function createEntryFailures(): EntryFailures {
   };
 }
 
-function failedEntry(status: number, text: string): BundleEntry {
+function failedEntry(failure: EntryFailure): BundleEntry {
+  const { status, resourceType } = failure;
+  const code = failure.code ?? (status >= 500 ? 'transient' : 'processing');
+  const text = failure.text ?? `the sandbox was told to fail this ${resourceType} entry`;
   const outcome: OperationOutcome = {
     resourceType: 'OperationOutcome',
-    issue: [{ severity: 'error', code: status >= 500 ? 'transient' : 'processing', details: { text } }],
+    issue: [{ severity: 'error', code, details: { text } }],
   };
   return { response: { status: String(status), outcome } };
 }
@@ -59,12 +65,18 @@ function failedEntry(status: number, text: string): BundleEntry {
 /**
  * Gives every create its id up front, as a server resolving the Bundle's `urn:uuid` references before writing
  * would, so that each entry can then be written on its own (`PUT Type/id`) with literal references, forward ones
- * included. A reference to an entry that then fails points at nothing, as it would on such a server.
+ * included; references to an entry updating an existing resource become that resource's. A reference to an entry that then fails points at nothing, as it would on such a server.
  */
 function assignIds(entries: readonly BundleEntry[]): BundleEntry[] {
   const ids = new Map<string, string>();
   const assigned = entries.map((entry): BundleEntry => {
     const resource = entry.resource;
+    if (entry.request?.method === 'PUT' && entry.fullUrl !== undefined && !entry.request.url.includes('?')) {
+      // An update of a resource that exists (a conditional one resolved to `Type/id`): references to its
+      // fullUrl name that resource, as a server resolving the whole Bundle first would make them.
+      ids.set(entry.fullUrl, entry.request.url);
+      return entry;
+    }
     if (entry.request?.method !== 'POST' || resource === undefined) {
       return entry;
     }
@@ -94,7 +106,7 @@ export async function runEntryByEntry(
     const resourceType = entry.resource?.resourceType ?? entry.request?.url.split(/[/?]/)[0] ?? '';
     const failure = failures.take(resourceType);
     if (failure !== undefined) {
-      answers.push(failedEntry(failure.status, `the sandbox was told to fail this ${resourceType} entry`));
+      answers.push(failedEntry(failure));
       continue;
     }
     const single: Bundle = { resourceType: 'Bundle', type: 'transaction', entry: [entry] };

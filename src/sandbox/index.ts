@@ -18,3 +18,5 @@ export { TOKEN_PATH, createSandboxOAuth } from './oauth';
 export type { SandboxOAuth, SandboxOAuthOptions } from './oauth';
 export type { Arrival, ScriptedAnswer, ScriptedAnswers } from './scripted-answers';
 export type { EntryFailure, EntryFailures, TransactionMode } from './entry-by-entry';
+export { REALISTIC_DEFAULTS, SERIALIZATION_FAILURE, STATS_PATH } from './realistic';
+export type { RealisticBehaviour, RealisticOptions, SandboxStats } from './realistic';

@@ -34,6 +34,8 @@ import type { ScriptedAnswers } from './scripted-answers';
 import { createScriptedAnswers } from './scripted-answers';
 import type { EntryFailures, TransactionMode } from './entry-by-entry';
 import { createEntryFailures, runEntryByEntry } from './entry-by-entry';
+import type { RealisticBehaviour, RealisticOptions } from './realistic';
+import { createRealisticBehaviour } from './realistic';
 import { seedSandbox } from './seed-patients';
 import { markCreated, resolveTransactionConditionals, updatesThatCreate } from './transaction-conditionals';
 import { ValidatingMemoryRepository } from './validating-repository';
@@ -55,6 +57,8 @@ export interface SandboxAppOptions {
   /** `entry-by-entry`: apply transactions one entry at a time, failing the entries `entryFailures` names. */
   readonly transactions?: TransactionMode;
   readonly entryFailures?: EntryFailures;
+  /** Behave like a Medplum server on PostgreSQL (see realistic.ts); implies `entry-by-entry` transactions. */
+  readonly realistic?: RealisticBehaviour;
 }
 
 export interface SandboxOptions {
@@ -73,6 +77,12 @@ export interface SandboxOptions {
    * as some real servers do, answering 200 with each entry's status (see RunningSandbox.entryFailures).
    */
   readonly transactions?: TransactionMode;
+  /**
+   * Behave like a Medplum server on PostgreSQL with default settings: entry-by-entry transactions, seeded
+   * serialization conflicts (409), a per-client quota answered with 429 and a `RateLimit` header, versions only in
+   * resource bodies; counters at `/$sandbox/stats`.
+   */
+  readonly realistic?: RealisticOptions;
 }
 
 export interface RunningSandbox {
@@ -86,6 +96,8 @@ export interface RunningSandbox {
   readonly answers: ScriptedAnswers;
   /** Makes chosen entries of the next entry-by-entry transactions fail while the others are written. */
   readonly entryFailures: EntryFailures;
+  /** The realistic mode's settings and counters, when it is on. */
+  readonly realistic?: RealisticBehaviour;
   /** Stops listening and drops open connections, so the port is free as soon as this resolves. */
   close(): Promise<void>;
 }
@@ -97,6 +109,10 @@ export function createSandboxApp(options: SandboxAppOptions): express.Applicatio
   const app = express();
   app.disable('x-powered-by');
   app.use(requestLogging(logger));
+  const realistic = options.realistic;
+  if (realistic !== undefined) {
+    app.use(realistic.statsRoute);
+  }
   if (options.oauth !== undefined) {
     app.use(options.oauth.routes);
     app.use(FHIR_BASE_PATH, options.oauth.guard);
@@ -105,10 +121,18 @@ export function createSandboxApp(options: SandboxAppOptions): express.Applicatio
     app.use(FHIR_BASE_PATH, options.answers.handler);
   }
   app.use(FHIR_BASE_PATH, express.json({ type: BODY_TYPES, limit: BODY_LIMIT }));
+  if (realistic !== undefined) {
+    app.use(FHIR_BASE_PATH, realistic.handler);
+  }
+  const scripted = options.entryFailures ?? createEntryFailures();
   const entryByEntry =
-    options.transactions === 'entry-by-entry' ? (options.entryFailures ?? createEntryFailures()) : undefined;
+    realistic !== undefined
+      ? realistic.entryFailures(scripted)
+      : options.transactions === 'entry-by-entry'
+        ? scripted
+        : undefined;
   app.use(FHIR_BASE_PATH, async (req: Request, res: Response) => {
-    await handleFhirRequest(req, res, router, options.repository, entryByEntry);
+    await handleFhirRequest(req, res, router, options.repository, entryByEntry, realistic);
   });
   app.use((_req: Request, res: Response) => {
     sendFhir(res, 404, notFound);
@@ -126,6 +150,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   const oauth = options.oauth !== undefined ? createSandboxOAuth(options.oauth) : undefined;
   const answers = createScriptedAnswers();
   const entryFailures = createEntryFailures();
+  const realistic = options.realistic !== undefined ? createRealisticBehaviour(options.realistic) : undefined;
   const server = createServer(
     createSandboxApp({
       repository,
@@ -134,6 +159,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       answers,
       ...(options.transactions !== undefined ? { transactions: options.transactions } : {}),
       entryFailures,
+      ...(realistic !== undefined ? { realistic } : {}),
     }),
   );
   await listen(server, options.port, host);
@@ -145,6 +171,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     ...(oauth !== undefined ? { oauth } : {}),
     answers,
     entryFailures,
+    ...(realistic !== undefined ? { realistic } : {}),
     close: () => closeServer(server),
   };
 }
@@ -163,6 +190,7 @@ async function handleFhirRequest(
   router: FhirRouter,
   repository: ValidatingMemoryRepository,
   entryByEntry: EntryFailures | undefined,
+  realistic: RealisticBehaviour | undefined,
 ): Promise<void> {
   const method = req.method;
   if (!isHttpMethod(method)) {
@@ -223,12 +251,17 @@ async function handleFhirRequest(
     return;
   }
   const baseUrl = `${req.protocol}://${req.get('host') ?? 'localhost'}${FHIR_BASE_PATH}`;
-  setVersionHeaders(res, resource, status, baseUrl);
+  setVersionHeaders(res, resource, status, baseUrl, realistic === undefined);
   if (req.get('prefer') === 'return=minimal') {
     res.status(status).end();
     return;
   }
-  sendFhir(res, status, req.get('prefer') === 'return=OperationOutcome' ? outcome : decorate(resource, baseUrl));
+  const decorated = decorate(resource, baseUrl);
+  const answered =
+    realistic !== undefined && isResource<Bundle>(decorated, 'Bundle') && decorated.type === 'transaction-response'
+      ? realistic.answered(decorated)
+      : decorated;
+  sendFhir(res, status, req.get('prefer') === 'return=OperationOutcome' ? outcome : answered);
 }
 
 function decorate(resource: Resource, baseUrl: string): Resource {
@@ -242,7 +275,13 @@ function decorate(resource: Resource, baseUrl: string): Resource {
   return bundle.type === 'searchset' ? addFullUrls(bundle, baseUrl) : bundle;
 }
 
-function setVersionHeaders(res: Response, resource: Resource, status: number, baseUrl: string): void {
+function setVersionHeaders(
+  res: Response,
+  resource: Resource,
+  status: number,
+  baseUrl: string,
+  versionInLocation: boolean,
+): void {
   const versionId = resource.meta?.versionId;
   const lastUpdated = resource.meta?.lastUpdated;
   if (versionId) {
@@ -252,7 +291,8 @@ function setVersionHeaders(res: Response, resource: Resource, status: number, ba
     res.setHeader('Last-Modified', new Date(lastUpdated).toUTCString());
   }
   if (status === 201 && resource.id && versionId) {
-    res.setHeader('Location', `${baseUrl}/${getReferenceString(resource)}/_history/${versionId}`);
+    const history = versionInLocation ? `/_history/${versionId}` : '';
+    res.setHeader('Location', `${baseUrl}/${getReferenceString(resource)}${history}`);
   }
 }
 

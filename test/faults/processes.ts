@@ -57,8 +57,8 @@ export class AdapterProcess {
     this.logFile = join(logDir, `${name}.log`);
   }
 
-  /** Starts the process and waits until its log says it is serving. */
-  async start(readyText: string): Promise<void> {
+  /** Starts the process and waits until its log says it is serving (a loaded machine may need a longer wait). */
+  async start(readyText: string, timeoutMs = 30_000): Promise<void> {
     this.starts += 1;
     const log = createWriteStream(this.logFile, { flags: 'a' });
     const child = spawn(process.execPath, [this.main, this.role], {
@@ -77,7 +77,7 @@ export class AdapterProcess {
         const text = readFileSync(this.logFile, 'utf8');
         return Promise.resolve(text.split(readyText).length - 1 >= marker ? true : undefined);
       },
-      30_000,
+      timeoutMs,
       `${this.name} to start`,
     );
   }
