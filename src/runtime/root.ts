@@ -13,6 +13,7 @@ import type { ConformanceCheck } from '../delivery/attempt';
 import type { DeliveryDeps } from '../delivery/deliver-message';
 import type { EndpointRegistry } from '../delivery/endpoints';
 import { createEndpointRegistry } from '../delivery/endpoints';
+import { endpointResolutionCaches } from '../delivery/resolution-cache';
 import { packageVersion } from '../lib/version';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
@@ -118,6 +119,11 @@ export function createRoot(config: LoadedConfig, logger: Logger, options: RootOp
     }),
   );
   const conformance = once('conformance', () => createConformanceChecker());
+  const resolutions = once('resolutions', () =>
+    endpointResolutionCaches(config.endpoints, store.get().resolutions, (err: unknown) => {
+      logger.warn({ err }, 'the shared lookup cache could not be reached; looking up in the EHR');
+    }),
+  );
   const metrics = once('metrics', () => options.metrics ?? createMetrics());
   const auditSite = once('auditSite', () =>
     auditEventSite({
@@ -149,6 +155,7 @@ export function createRoot(config: LoadedConfig, logger: Logger, options: RootOp
         now,
         random: Math.random,
         leases,
+        resolutions: resolutions.get(),
       };
     },
     built: () => [...builtParts],
