@@ -6,7 +6,7 @@
  */
 import type { Bundle } from '@medplum/fhirtypes';
 import { deliverMessage } from '../../../src/delivery/deliver-message';
-import type { ResolutionCache } from '../../../src/delivery/resolution-cache';
+import type { Resolution, ResolutionCache } from '../../../src/delivery/resolution-cache';
 import { createResolutionCache } from '../../../src/delivery/resolution-cache';
 import { LruCache } from '../../../src/lib/lru-cache';
 import type { InboundMessage } from '../../../src/messages/schemas';
@@ -27,6 +27,9 @@ function cachedFixture(
     deps: { ...fixture.deps, resolutions: (id) => (id === ENDPOINT_ID ? cache : undefined) },
   };
 }
+
+/** The EHR's Patient as the cache keeps it. */
+const CACHED_PATIENT: Resolution = { id: PATIENT_ID, name: [{ family: 'Example' }], birthDate: '1952-04-11' };
 
 let next = 1;
 async function deliverAnother(fixture: DeliveryFixture, message: InboundMessage): Promise<string> {
@@ -78,7 +81,7 @@ describe('delivery with a lookup cache', () => {
       },
     });
     const nhsNumber = fixture.message.body.patient.nhsNumber;
-    await fixture.cache.remember('patient', nhsNumber, EHR_PATIENT);
+    await fixture.cache.remember('patient', nhsNumber, CACHED_PATIENT);
 
     const decision = await deliverMessage(MESSAGE_ID, fixture.deps);
 
@@ -101,7 +104,7 @@ describe('delivery with a lookup cache', () => {
         },
       },
     });
-    await fixture.cache.remember('patient', fixture.message.body.patient.nhsNumber, EHR_PATIENT);
+    await fixture.cache.remember('patient', fixture.message.body.patient.nhsNumber, CACHED_PATIENT);
 
     expect((await deliverMessage(MESSAGE_ID, fixture.deps)).kind).toBe('delivered');
     expect(fixture.ehr.steps()).toEqual([
@@ -117,7 +120,7 @@ describe('delivery with a lookup cache', () => {
     const fixture = cachedFixture();
     const nhsNumber = fixture.message.body.patient.nhsNumber;
     // Cached before the GP record corrected the family name the message now gives.
-    await fixture.cache.remember('patient', nhsNumber, { ...EHR_PATIENT, name: [{ family: 'Former' }] });
+    await fixture.cache.remember('patient', nhsNumber, { ...CACHED_PATIENT, name: [{ family: 'Former' }] });
 
     expect((await deliverMessage(MESSAGE_ID, fixture.deps)).kind).toBe('delivered');
     expect(fixture.ehr.steps()).toEqual(['patient lookup', 'version check', 'transaction']);
@@ -160,7 +163,7 @@ describe('the cache itself', () => {
 
   test('keeps only the id and what patient matching needs', async () => {
     const cache = createResolutionCache({ endpointId: ENDPOINT_ID, maxEntries: 10, ttlMs: 1000 });
-    await cache.remember('patient', '9990000018', EHR_PATIENT);
+    await cache.remember('patient', '9990000018', { ...EHR_PATIENT, id: PATIENT_ID });
     expect(await cache.get('patient', '9990000018')).toEqual({
       id: PATIENT_ID,
       name: [{ family: 'Example' }],
