@@ -86,9 +86,18 @@ export async function post(apiUrl: string, doc: BenchDocument): Promise<{ status
   return { status: response.status, ...(body.messageId !== undefined ? { messageId: body.messageId } : {}) };
 }
 
-/** Posts a document and fails unless it was accepted; returns its message id. */
+/**
+ * Posts a document and fails unless it was accepted; returns its message id. A connection reset before any answer
+ * (a kept-alive socket the server had just closed, more likely on a loaded machine) is sent once more, as a real
+ * client would: intake is idempotent per source record, so the second POST cannot make a second message.
+ */
 export async function accept(apiUrl: string, doc: BenchDocument): Promise<string> {
-  const answer = await post(apiUrl, doc);
+  const answer = await post(apiUrl, doc).catch(async (error: unknown) => {
+    if (error instanceof TypeError) {
+      return post(apiUrl, doc);
+    }
+    throw error;
+  });
   if (answer.status !== 202 || answer.messageId === undefined) {
     throw new Error(`intake answered ${String(answer.status)}`);
   }

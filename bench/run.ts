@@ -112,7 +112,17 @@ async function main(argv: readonly string[]): Promise<void> {
     for (const scenario of chosen) {
       console.error(`bench: ${scenario.name}…`);
       const started = performance.now();
-      results.set(scenario.name, await scenario.run(context));
+      // One scenario failing (an overloaded machine resets connections) must not lose the others' figures.
+      results.set(
+        scenario.name,
+        await scenario.run(context).catch((error: unknown) => {
+          console.error(error);
+          return {
+            figures: { error: error instanceof Error ? error.message : String(error) },
+            targets: [{ target: `${scenario.name}: the scenario did not finish`, goal: '', measured: String(error) }],
+          };
+        }),
+      );
       timings.push({
         name: scenario.name,
         describe: scenario.describe,
