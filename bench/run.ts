@@ -153,6 +153,8 @@ async function main(argv: readonly string[]): Promise<void> {
     redis: redisDescription,
     options,
     scenarios: Object.fromEntries([...results].map(([name, result]) => [name, result.figures])),
+    // The benchmark process holds the adapter of every scenario in turn; the EHR runs in a process of its own.
+    processRssMiB: Math.round(process.memoryUsage().rss / 2 ** 20),
     targets,
   });
   writeSummary(join(jsonFile, '..', `summary-${date.replace(/[:.]/g, '-')}.md`), {

@@ -14,6 +14,10 @@ const NAME = 'intake';
 
 const OFFERED_PER_SECOND = 1000;
 
+async function redisUsedMemory(redis: Redis): Promise<number> {
+  return Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1] ?? 0);
+}
+
 async function measure(context: BenchContext): Promise<ScenarioResult> {
   const { options } = context;
   const adapter = await runAdapter(context.config(NAME), { api: true, worker: false, sandbox: false }, silentLogger());
@@ -22,6 +26,7 @@ async function measure(context: BenchContext): Promise<ScenarioResult> {
     const apiUrl = adapter.apiUrl ?? '';
     const docs = context.takeDocs(options.messages);
     const latency: number[] = [];
+    const memoryBefore = await redisUsedMemory(redis);
     const cpuBefore = await redisCpuMs(redis);
     const commandsBefore = await redisCommandUs(redis);
     const started = performance.now();
@@ -33,6 +38,7 @@ async function measure(context: BenchContext): Promise<ScenarioResult> {
     const seconds = (performance.now() - started) / 1000;
     const commands = (await redisCommandUs(redis)) - commandsBefore;
     const cpu = (await redisCpuMs(redis)) - cpuBefore;
+    const memoryAfter = await redisUsedMemory(redis);
 
     const offeredSeconds = Math.min(options.steadySeconds, options.quick ? 3 : 10);
     const offered = context.takeDocs(OFFERED_PER_SECOND * offeredSeconds);
@@ -62,6 +68,8 @@ async function measure(context: BenchContext): Promise<ScenarioResult> {
           latencyMs: percentiles(latency),
           redisCpuMsPerMessage: Math.round((cpu / options.messages) * 1000) / 1000,
           redisCommandMsPerMessage: Math.round((commands / 1000 / options.messages) * 1000) / 1000,
+          // Record, indexes, ledger entry and job of each queued message; only exact on a Redis nothing else uses.
+          redisBytesPerMessage: Math.round((memoryAfter - memoryBefore) / options.messages),
         },
         offered: {
           offeredPerSecond: OFFERED_PER_SECOND,
