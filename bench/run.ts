@@ -1,256 +1,178 @@
 /**
- * The benchmark: measures intake (HTTP 202s per second, their latency, Redis CPU per message), what each intake
- * step costs (intake-steps.ts), end-to-end delivery into the embedded sandbox EHR (messages per second, time from
- * acceptance to delivery) and memory (process RSS, Redis bytes per message). It runs the real adapter against the
- * real Redis under a throwaway key prefix, prints the figures and writes them to bench/results/ as JSON. Sizes:
- * BENCH_MESSAGES (default 2000), BENCH_CONCURRENCY (default 32); BENCH_PHASES picks phases (default all);
- * BENCH_PRIVATE_REDIS=1 runs against a private redis-server with the production durability settings, so its CPU
- * figures are the adapter's alone.
+ * `npm run bench`: runs every registered scenario (bench/scenarios/index.ts) against the real Redis and one EHR
+ * (the sandbox in its own process, or `--base-url`), each scenario under a throwaway key prefix of its own that is
+ * deleted afterwards; prints the figures and writes them as JSON plus a Markdown summary of the targets to
+ * bench/results/. `--quick` shortens every phase; `--scenarios a,b` runs only some; `--list` names them.
  */
 import { randomBytes } from 'node:crypto';
-import { machineInfo, writeResults } from './report';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { Command } from 'commander';
 import { Redis } from 'ioredis';
 import { parseConfig } from '../src/config/load';
-import { silentLogger } from '../src/observability/logger';
-import { runAdapter } from '../src/runtime/run';
-import { SANDBOX_PATIENTS, startSandbox } from '../src/sandbox';
 import { DURABLE_REDIS_ARGS, createPrivateRedis } from '../test/support/private-redis';
-import type { PrivateRedis } from '../test/support/private-redis';
-import type { BenchDocument, IntakeStepsResults } from './intake-steps';
-import { measureIntakeSteps, redisCommandUs, redisCpuMs } from './intake-steps';
-import type { Latencies } from './stats';
-import { percentiles } from './stats';
+import { startBenchEhr } from './ehr';
+import { referral } from './load';
+import { machineInfo, writeResults } from './report';
+import type { BenchContext, BenchOptions, ScenarioResult, TargetRow } from './scenario';
+import { SCENARIOS } from './scenarios';
+import { writeSummary } from './summary';
 
-const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 2000);
-const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
-const SINGLE_MESSAGES = Number(process.env.BENCH_SINGLE ?? 50);
-const PHASES = new Set((process.env.BENCH_PHASES ?? 'intake,intake-steps,delivery,single').split(','));
-const PRIVATE_REDIS = process.env.BENCH_PRIVATE_REDIS === '1';
+interface CliOptions {
+  readonly baseUrl?: string;
+  readonly quick?: boolean;
+  readonly scenarios?: string;
+  readonly messages?: string;
+  readonly concurrency?: string;
+  readonly ehrConcurrency?: string;
+  readonly steadySeconds?: string;
+  readonly single?: string;
+  readonly privateRedis?: boolean;
+  readonly list?: boolean;
+}
 
-function referral(i: number, run: string): BenchDocument {
-  const patient = SANDBOX_PATIENTS[i % SANDBOX_PATIENTS.length];
-  if (patient === undefined) {
-    throw new Error('the sandbox has no patients');
-  }
+function benchOptions(cli: CliOptions): BenchOptions {
+  const quick = cli.quick === true;
+  const number = (value: string | undefined, fallback: number): number => {
+    const parsed = value === undefined ? fallback : Number(value);
+    if (!Number.isInteger(parsed) || parsed <= 0) {
+      throw new Error(`expected a positive whole number, got ${String(value)}`);
+    }
+    return parsed;
+  };
   return {
-    kind: 'referral',
-    path: '/v1/referrals',
-    body: {
-      source: {
-        system: 'https://bench.example.org',
-        recordId: `B-${run}-${i}`,
-        recordVersion: 1,
-        sentAt: '2026-11-01T09:00:00Z',
-      },
-      patient: { nhsNumber: patient.nhsNumber },
-      gpPractice: { odsCode: patient.practiceOdsCode },
-      linkWorker: { name: 'Bench Worker', organisation: { odsCode: 'RX9LW' } },
-      status: 'accepted',
-      referredAt: '2026-11-01T08:00:00Z',
-      referrer: { name: 'Dr Bench', organisation: { odsCode: patient.practiceOdsCode } },
-      method: 'gp',
-      reasons: [{ snomed: '422650009' }],
-      urgency: 'routine',
-    },
+    quick,
+    messages: number(cli.messages, quick ? 300 : 2000),
+    concurrency: number(cli.concurrency, 32),
+    ehrConcurrency: number(cli.ehrConcurrency, 16),
+    steadySeconds: number(cli.steadySeconds, quick ? 10 : 60),
+    singleMessages: number(cli.single, quick ? 10 : 50),
   };
 }
 
-async function runPool<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < items.length) {
-        const item = items[next];
-        next += 1;
-        if (item !== undefined) {
-          await work(item);
-        }
-      }
-    }),
-  );
-}
-
-interface IntakeResults {
-  readonly acceptedPerSecond: number;
-  readonly latencyMs: Latencies;
-  /** Redis CPU (user + system) per accepted message; only the adapter's own with BENCH_PRIVATE_REDIS=1. */
-  readonly redisCpuMsPerMessage: number;
-  /** Of which executing commands and scripts (INFO commandstats), per accepted message. */
-  readonly redisCommandMsPerMessage: number;
-}
-
-async function post(apiUrl: string, doc: BenchDocument): Promise<{ status: number; messageId?: string }> {
-  const response = await fetch(`${apiUrl}${doc.path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(doc.body),
-  });
-  const body = (await response.json()) as { messageId?: string };
-  return { status: response.status, ...(body.messageId !== undefined ? { messageId: body.messageId } : {}) };
-}
-
-async function main(): Promise<void> {
+async function main(argv: readonly string[]): Promise<void> {
+  const cli = new Command('bench')
+    .option('--base-url <url>', 'FHIR base URL of the EHR (default: the sandbox, started in its own process)')
+    .option('--quick', 'shorter phases for a quick look')
+    .option('--scenarios <names>', 'comma-separated scenarios to run (default: all)')
+    .option('--messages <n>', 'messages per closed-loop phase (default 2000, quick 300)')
+    .option('--concurrency <n>', 'intake requests in flight at once (default 32)')
+    .option('--ehr-concurrency <n>', "deliveries in flight to the EHR: the endpoint's concurrency (default 16)")
+    .option('--steady-seconds <n>', 'seconds of the steady and offered-rate phases (default 60, quick 10)')
+    .option('--single <n>', 'messages of the single-message phase (default 50, quick 10)')
+    .option('--private-redis', 'a private redis-server with appendonly and appendfsync always, for exact Redis CPU')
+    .option('--list', 'list the scenarios and stop')
+    .parse(argv, { from: 'user' })
+    .opts<CliOptions>();
+  if (cli.list === true) {
+    for (const scenario of SCENARIOS) {
+      console.log(`${scenario.name}: ${scenario.describe}`);
+    }
+    return;
+  }
+  const options = benchOptions(cli);
+  const chosen =
+    cli.scenarios === undefined ? SCENARIOS : SCENARIOS.filter((s) => cli.scenarios?.split(',').includes(s.name));
+  const loadStart = loadavg();
   const run = randomBytes(3).toString('hex');
-  const prefix = `bench-${run}`;
-  const privateRedis: PrivateRedis | undefined = PRIVATE_REDIS
-    ? await createPrivateRedis({ args: DURABLE_REDIS_ARGS })
-    : undefined;
+  const privateRedis = cli.privateRedis === true ? await createPrivateRedis({ args: DURABLE_REDIS_ARGS }) : undefined;
   const redisUrl = privateRedis?.url ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-  const sandbox = await startSandbox({ port: 0 });
-  const config = parseConfig({
-    http: { port: 0 },
-    redis: { url: redisUrl, prefix },
-    endpoints: [
-      { id: 'ehr', baseUrl: sandbox.baseUrl, practices: ['*'], concurrency: 16, maxRequestsPerSecond: 10_000 },
-    ],
-    log: { level: 'silent' },
-  });
-  const redis = new Redis(redisUrl);
-  const memoryBefore = Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1] ?? 0);
+  const ehr = await startBenchEhr(cli.baseUrl);
+  const results = new Map<string, ScenarioResult>();
+  const timings: { name: string; describe: string; seconds: number }[] = [];
   let nextDoc = 0;
-  const takeDocs = (count: number): BenchDocument[] =>
-    Array.from({ length: count }, () => {
-      nextDoc += 1;
-      return referral(nextDoc, run);
-    });
-
-  // Phase 1: intake only (no workers), so the API's own throughput is measured.
-  const ids: string[] = [];
-  let intake: IntakeResults | undefined;
-  let intakeSteps: IntakeStepsResults | undefined;
-  let memoryAfterIntake = memoryBefore;
-  if (PHASES.has('intake') || PHASES.has('intake-steps')) {
-    const apiOnly = await runAdapter(config, { api: true, worker: false, sandbox: false }, silentLogger());
-    const apiUrl = apiOnly.apiUrl ?? '';
-    if (PHASES.has('intake')) {
-      const docs = takeDocs(MESSAGES);
-      const intakeLatency: number[] = [];
-      const cpuBefore = await redisCpuMs(redis);
-      const commandsBefore = await redisCommandUs(redis);
-      const intakeStart = performance.now();
-      await runPool(docs, CONCURRENCY, async (doc) => {
-        const started = performance.now();
-        const answer = await post(apiUrl, doc);
-        intakeLatency.push(performance.now() - started);
-        if (answer.status !== 202 || answer.messageId === undefined) {
-          throw new Error(`intake answered ${String(answer.status)}`);
-        }
-        ids.push(answer.messageId);
-      });
-      const intakeSeconds = (performance.now() - intakeStart) / 1000;
-      const commands = (await redisCommandUs(redis)) - commandsBefore;
-      const cpu = (await redisCpuMs(redis)) - cpuBefore;
-      memoryAfterIntake = Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1] ?? 0);
-      intake = {
-        acceptedPerSecond: Math.round(MESSAGES / intakeSeconds),
-        latencyMs: percentiles(intakeLatency),
-        redisCpuMsPerMessage: Math.round((cpu / MESSAGES) * 1000) / 1000,
-        redisCommandMsPerMessage: Math.round((commands / 1000 / MESSAGES) * 1000) / 1000,
-      };
-    }
-    if (PHASES.has('intake-steps')) {
-      // Steps one at a time over the whole batch, then a few hundred sequential POSTs for the HTTP overhead.
-      intakeSteps = await measureIntakeSteps(
-        apiOnly.services,
-        apiUrl,
-        takeDocs(MESSAGES),
-        takeDocs(Math.min(500, MESSAGES)),
-      );
-      ids.push(...intakeSteps.acceptedIds);
-    }
-    await apiOnly.stop();
-  }
-
-  // Phase 2: start workers on the backlog and time the drain into the sandbox EHR.
-  let delivery: Record<string, unknown> | undefined;
-  if (PHASES.has('delivery') && ids.length > 0) {
-    const drainStart = performance.now();
-    const workers = await runAdapter(config, { api: false, worker: true, sandbox: false }, silentLogger());
-    const store = workers.services.store;
-    let delivered = 0;
-    while (delivered < ids.length) {
-      delivered = await store.countByStatus('delivered');
-      const failed = await store.countByStatus('failed');
-      if (failed > 0) {
-        throw new Error(`${String(failed)} messages failed during the benchmark`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    const drainSeconds = (performance.now() - drainStart) / 1000;
-    const records = await Promise.all(ids.slice(0, 500).map(async (id) => store.get(id)));
-    const endToEnd = records.map((r) => (r?.deliveredAt ? Date.parse(r.deliveredAt) - Date.parse(r.receivedAt) : 0));
-    await workers.stop();
-    delivery = {
-      messages: ids.length,
-      deliveredPerSecond: Math.round(ids.length / drainSeconds),
-      drainSeconds: Math.round(drainSeconds * 10) / 10,
-      acceptedToDeliveredMs: percentiles(endToEnd),
-      note: 'phase 2 drains a backlog built in phase 1, so accepted-to-delivered includes queueing time',
-    };
-  }
-
-  // Phase 3: one message at a time on an idle adapter, the link worker's everyday case: how long from the 202
-  // until the record is in the EHR.
-  let singleMessage: Record<string, unknown> | undefined;
-  if (PHASES.has('single')) {
-    const idle = await runAdapter(config, { api: true, worker: true, sandbox: false }, silentLogger());
-    const single: number[] = [];
-    for (const doc of takeDocs(SINGLE_MESSAGES)) {
-      const started = performance.now();
-      const { messageId } = await post(idle.apiUrl ?? '', doc);
-      for (;;) {
-        const record = await idle.services.store.get(messageId ?? '');
-        if (record?.status === 'delivered') {
-          break;
-        }
-        if (record === undefined || record.status === 'failed') {
-          throw new Error(`message ${messageId ?? '(none)'} failed during the benchmark`);
-        }
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
-      single.push(performance.now() - started);
-    }
-    await idle.stop();
-    singleMessage = {
-      count: SINGLE_MESSAGES,
-      postToDeliveredMs: percentiles(single),
-      note: 'one message at a time on an idle adapter: from the POST until the store says delivered (polled every 5 ms)',
-    };
-  }
-  const rss = process.memoryUsage().rss;
-  await sandbox.close();
-
-  const results = {
-    date: new Date().toISOString(),
-    machine: machineInfo(),
-    redis: privateRedis === undefined ? 'shared (REDIS_URL)' : 'private, appendonly yes, appendfsync always',
-    messages: MESSAGES,
-    concurrency: CONCURRENCY,
-    ...(intake !== undefined ? { intake } : {}),
-    ...(intakeSteps !== undefined ? { intakeSteps: { ...intakeSteps, acceptedIds: undefined } } : {}),
-    ...(delivery !== undefined ? { delivery } : {}),
-    ...(singleMessage !== undefined ? { singleMessage } : {}),
-    memory: {
-      processRssMiB: Math.round(rss / 2 ** 20),
-      ...(intake !== undefined
-        ? { redisBytesPerMessage: Math.round((memoryAfterIntake - memoryBefore) / MESSAGES) }
-        : {}),
-    },
+  const context: BenchContext = {
+    options,
+    ehr,
+    redisUrl,
+    results,
+    config: (scenario) =>
+      parseConfig({
+        http: { port: 0 },
+        redis: { url: redisUrl, prefix: `bench-${run}-${scenario}` },
+        endpoints: [
+          {
+            id: 'ehr',
+            baseUrl: ehr.baseUrl,
+            practices: ['*'],
+            concurrency: options.ehrConcurrency,
+            maxRequestsPerSecond: 10_000,
+          },
+        ],
+        log: { level: 'silent' },
+      }),
+    takeDocs: (count) =>
+      Array.from({ length: count }, () => {
+        nextDoc += 1;
+        return referral(nextDoc, run);
+      }),
   };
-  // Leave nothing behind in Redis.
-  for await (const keys of redis.scanStream({ match: `${prefix}:*`, count: 1000 })) {
-    if ((keys as string[]).length > 0) {
-      await redis.unlink(...(keys as string[]));
+  const redis = new Redis(redisUrl);
+  try {
+    for (const scenario of chosen) {
+      console.error(`bench: ${scenario.name}…`);
+      const started = performance.now();
+      // One scenario failing (an overloaded machine resets connections) must not lose the others' figures.
+      results.set(
+        scenario.name,
+        await scenario.run(context).catch((error: unknown) => {
+          console.error(error);
+          return {
+            figures: { error: error instanceof Error ? error.message : String(error) },
+            targets: [{ target: `${scenario.name}: the scenario did not finish`, goal: '', measured: String(error) }],
+          };
+        }),
+      );
+      timings.push({
+        name: scenario.name,
+        describe: scenario.describe,
+        seconds: Math.round((performance.now() - started) / 100) / 10,
+      });
     }
+  } finally {
+    // Leave nothing behind in Redis.
+    for await (const keys of redis.scanStream({ match: `bench-${run}-*`, count: 1000 })) {
+      if ((keys as string[]).length > 0) {
+        await redis.unlink(...(keys as string[]));
+      }
+    }
+    await redis.quit();
+    await ehr.close();
+    await privateRedis?.destroy();
   }
-  await redis.quit();
-  await privateRedis?.destroy();
-
-  writeResults('bench', results);
-  process.exit(0);
+  const loadEnd = loadavg();
+  const targets: TargetRow[] = [...results.values()].flatMap((result) => result.targets ?? []);
+  const date = new Date().toISOString();
+  const redisDescription =
+    privateRedis === undefined ? 'shared (REDIS_URL)' : 'private, appendonly yes, appendfsync always';
+  const jsonFile = writeResults('bench', {
+    date,
+    machine: machineInfo(),
+    loadAverage: { start: loadStart, end: loadEnd },
+    ehr: ehr.description,
+    redis: redisDescription,
+    options,
+    scenarios: Object.fromEntries([...results].map(([name, result]) => [name, result.figures])),
+    // The benchmark process holds the adapter of every scenario in turn; the EHR runs in a process of its own.
+    processRssMiB: Math.round(process.memoryUsage().rss / 2 ** 20),
+    targets,
+  });
+  writeSummary(join(jsonFile, '..', `summary-${date.replace(/[:.]/g, '-')}.md`), {
+    date,
+    machine: machineInfo(),
+    loadAverage: { start: loadStart, end: loadEnd },
+    ehr: ehr.description,
+    redis: redisDescription,
+    command: `npm run bench -- ${argv.join(' ')}`.trim(),
+    scenarios: timings,
+    targets,
+    jsonFile: jsonFile.split('/').at(-1) ?? jsonFile,
+  });
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+main(process.argv.slice(2))
+  .then(() => process.exit(0))
+  .catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });

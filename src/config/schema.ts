@@ -141,6 +141,18 @@ export const endpointSchema = z.strictObject({
    * exports only), the EHR itself, or a separate FHIR audit repository with its own URL and credentials.
    */
   auditEvents: auditForwardingSchema.prefault({}),
+  /**
+   * What deliveries remember of their EHR lookups (the Patient for an NHS number, the ServiceRequest for a
+   * referral), so the next message for the same patient or referral needs no search: up to `maxEntries` per
+   * process (0 turns it off), each for `ttlSeconds`, and `shared` through Redis by every worker.
+   */
+  lookupCache: z
+    .strictObject({
+      maxEntries: z.int().min(0).max(1_000_000).default(10_000),
+      ttlSeconds: z.int().min(1).max(86_400).default(300),
+      shared: z.boolean().default(true),
+    })
+    .prefault({}),
 });
 
 /** What a client may do: `ingest` (post messages), `admin` (failed work, replay), `auditor` (audit API), `metrics`. */

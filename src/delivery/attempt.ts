@@ -3,18 +3,11 @@
  * the result against the profiles, send it as a transaction and read every entry's answer. It performs no state
  * changes of its own; `deliverMessage` records what it returns.
  */
-import type {
-  Bundle,
-  Identifier,
-  OperationOutcome,
-  Patient,
-  Reference,
-  Resource,
-  ServiceRequest,
-} from '@medplum/fhirtypes';
+import type { Bundle, Identifier, OperationOutcome, Patient, Resource, ServiceRequest } from '@medplum/fhirtypes';
 import type { IdentifiedResource, MapContext } from '../mapping';
 import { identifierToken, mapMessage, recordIdentifier, sourceIdentifier, transactionBundle } from '../mapping';
 import { EXTENSIONS, SYSTEMS } from '../mapping/codes';
+import type { WrittenResource } from '../messages/record';
 import type { InboundMessage } from '../messages/schemas';
 import { maskNhsNumber } from '../messages/nhs-number';
 import { operationOutcome, outcomeIssue } from '../lib/outcome';
@@ -30,6 +23,10 @@ import { patientMismatches } from './patient-match';
 import type { FailedReferralLookup } from './failed-referral';
 import { failedReferralReason } from './failed-referral';
 import { completeTransaction } from './transaction-entries';
+import type { CacheUse, CachedUse, Lookup } from './cached-lookup';
+import { cachedLookup } from './cached-lookup';
+import type { ResolutionCache } from './resolution-cache';
+import { deadResolutions, withVerifyReads, withoutVerifyReads } from './verify-reads';
 
 export { parseLocation } from './location';
 export { answeredVersionId } from './transaction-entries';
@@ -42,6 +39,13 @@ export interface AttemptDeps {
   readonly now: () => Date;
   /** Tells a referral that failed for good from one still on its way; without it, a missing referral is waited for. */
   readonly failedReferral?: FailedReferralLookup;
+  /** The endpoint's cache of patient and referral lookups; without it every attempt searches. */
+  readonly resolutions?: ResolutionCache;
+}
+
+/** Cached resolutions an attempt found dead or no longer matching: forgotten, then the attempt runs afresh. */
+interface Stale {
+  readonly stale: readonly CachedUse[];
 }
 
 function isOperationOutcome(body: unknown): body is OperationOutcome {
@@ -66,9 +70,6 @@ function failedResponse(response: FhirResponse, what: string, now: Date): Attemp
   }
   return { kind: 'rejected', reason, outcome, httpStatus: response.status };
 }
-
-type Lookup<T extends Resource> =
-  { readonly found: Reference<T>; readonly resource: T } | { readonly result: AttemptResult };
 
 async function findOne<T extends Resource>(
   deps: AttemptDeps,
@@ -113,58 +114,71 @@ function mismatchedPatient(message: InboundMessage, patient: Patient): AttemptRe
   };
 }
 
-async function resolveContext(message: InboundMessage, deps: AttemptDeps): Promise<DeliveryContext | AttemptResult> {
+async function resolveContext(
+  message: InboundMessage,
+  deps: AttemptDeps,
+  use: CacheUse,
+): Promise<ResolvedContext | AttemptResult | Stale> {
   const nhsNumber = message.body.patient.nhsNumber;
-  const patient = await findOne<Patient>(
-    deps,
-    'Patient',
-    `${SYSTEMS.nhsNumber}|${nhsNumber}`,
-    'patient lookup',
-    (count) => {
-      const text =
-        count === 0
-          ? `The EHR has no patient with NHS number ${maskNhsNumber(nhsNumber)}; the GP record owns the patient, so the adapter will not create one`
-          : `The EHR has more than one patient with NHS number ${maskNhsNumber(nhsNumber)}`;
-      return { kind: 'rejected', reason: text, outcome: outcomeOf('not-found', text, 'patient.nhsNumber') };
-    },
-    'id,name,birthDate',
+  const patientToken = `${SYSTEMS.nhsNumber}|${nhsNumber}`;
+  const patient = await cachedLookup<Patient>(use, { kind: 'patient', key: nhsNumber, resourceType: 'Patient' }, () =>
+    findOne<Patient>(
+      deps,
+      'Patient',
+      patientToken,
+      'patient lookup',
+      (count) => {
+        const text =
+          count === 0
+            ? `The EHR has no patient with NHS number ${maskNhsNumber(nhsNumber)}; the GP record owns the patient, so the adapter will not create one`
+            : `The EHR has more than one patient with NHS number ${maskNhsNumber(nhsNumber)}`;
+        return { kind: 'rejected', reason: text, outcome: outcomeOf('not-found', text, 'patient.nhsNumber') };
+      },
+      'id,name,birthDate',
+    ),
   );
   if ('result' in patient) {
     return patient.result;
   }
   const mismatch = mismatchedPatient(message, patient.resource);
   if (mismatch !== undefined) {
-    return mismatch;
+    // The EHR may have corrected the patient's details since they were cached: only a fresh read may refuse.
+    return patient.cached !== undefined ? { stale: [patient.cached] } : mismatch;
   }
+  const patientCached = patient.cached !== undefined ? [patient.cached] : [];
   if (message.kind === 'referral') {
-    return { patient: patient.found };
+    return { context: { patient: patient.found }, cached: patientCached };
   }
   const referralIdentifier = sourceIdentifier(message.body.source.system, 'referral', message.body.referralId);
-  const referral = await findOne<ServiceRequest>(
-    deps,
-    'ServiceRequest',
-    identifierToken(referralIdentifier),
-    'referral lookup',
-    (count) =>
-      count === 0
-        ? // The referral may simply not be delivered yet; it usually arrives moments later.
-          { kind: 'retry', reason: `referral ${message.body.referralId} is not in the EHR yet` }
-        : {
-            kind: 'rejected',
-            reason: `more than one referral ${message.body.referralId} in the EHR`,
-            outcome: outcomeOf(
-              'multiple-matches',
-              `More than one ServiceRequest has identifier ${identifierToken(referralIdentifier)}`,
-              'referralId',
-            ),
-          },
+  const referralToken = identifierToken(referralIdentifier);
+  const referral = await cachedLookup<ServiceRequest>(
+    use,
+    { kind: 'referral', key: referralToken, resourceType: 'ServiceRequest' },
+    () =>
+      findOne<ServiceRequest>(deps, 'ServiceRequest', referralToken, 'referral lookup', (count) =>
+        count === 0
+          ? // The referral may simply not be delivered yet; it usually arrives moments later.
+            { kind: 'retry', reason: `referral ${message.body.referralId} is not in the EHR yet` }
+          : {
+              kind: 'rejected',
+              reason: `more than one referral ${message.body.referralId} in the EHR`,
+              outcome: outcomeOf(
+                'multiple-matches',
+                `More than one ServiceRequest has identifier ${identifierToken(referralIdentifier)}`,
+                'referralId',
+              ),
+            },
+      ),
   );
   if ('result' in referral) {
     return referral.result.kind === 'retry'
       ? ((await referralFailedForGood(message.body.source.system, message.body.referralId, deps)) ?? referral.result)
       : referral.result;
   }
-  return { patient: patient.found, referral: referral.found };
+  return {
+    context: { patient: patient.found, referral: referral.found },
+    cached: [...patientCached, ...(referral.cached !== undefined ? [referral.cached] : [])],
+  };
 }
 
 /** A rejection when the missing referral's latest message failed for good: waiting for it cannot help. */
@@ -253,17 +267,53 @@ function tokenFailure(error: AccessTokenError): AttemptResult {
   };
 }
 
-/** Runs one attempt. Network failures and timeouts are retried; everything else is classified from the answer. */
+/**
+ * Runs one attempt. Network failures and timeouts are retried; everything else is classified from the answer. When
+ * a resolution taken from the lookup cache turns out dead (or no longer matching), it is forgotten and the attempt
+ * runs once more with fresh lookups.
+ */
 export async function attemptDelivery(message: InboundMessage, deps: AttemptDeps): Promise<AttemptResult> {
-  const ctx = await guarded(async () => resolveContext(message, deps));
-  if ('kind' in ctx) {
-    return ctx;
+  const cache = deps.resolutions;
+  const first = await attemptWith(message, deps, { cache, read: true });
+  if (!('stale' in first)) {
+    return first;
   }
-  return withPatient(await guarded(async () => deliverInContext(message, ctx, deps)), ctx.patient.reference);
+  await Promise.all(first.stale.map(async (use) => cache?.forget(use.kind, use.key)));
+  const fresh = await attemptWith(message, deps, { cache, read: false });
+  // Fresh lookups take nothing from the cache, so nothing in them can be stale.
+  return 'stale' in fresh ? { kind: 'retry', reason: 'the EHR lookups changed during the attempt' } : fresh;
+}
+
+async function attemptWith(message: InboundMessage, deps: AttemptDeps, use: CacheUse): Promise<AttemptResult | Stale> {
+  const resolved = await guarded(async () => resolveContext(message, deps, use));
+  if ('kind' in resolved || 'stale' in resolved) {
+    return resolved;
+  }
+  const result = await guarded(async () => deliverInContext(message, resolved, deps));
+  if ('stale' in result) {
+    return result;
+  }
+  if (result.kind === 'delivered') {
+    await rememberWrittenReferrals(result.resources, use.cache);
+  }
+  return withPatient(result, resolved.context.patient.reference);
+}
+
+/** A referral just written is the one its follow-up messages will look up next: remember it now. */
+async function rememberWrittenReferrals(
+  written: readonly WrittenResource[],
+  cache: ResolutionCache | undefined,
+): Promise<void> {
+  for (const resource of written) {
+    const id = resource.reference.split('/')[1];
+    if (cache !== undefined && resource.resourceType === 'ServiceRequest' && resource.identifier && id) {
+      await cache.remember('referral', resource.identifier, { id });
+    }
+  }
 }
 
 /** Turns an unreachable EHR or a missing access token into a result; anything else is a defect and is thrown. */
-async function guarded<T extends object>(step: () => Promise<T | AttemptResult>): Promise<T | AttemptResult> {
+async function guarded<T extends object>(step: () => Promise<T>): Promise<T | AttemptResult> {
   try {
     return await step();
   } catch (error) {
@@ -284,12 +334,18 @@ function withPatient(result: AttemptResult, patient: string | undefined): Attemp
 
 type DeliveryContext = Omit<MapContext, 'recordedAt'>;
 
+/** The patient (and referral) an attempt writes against, and which of them came from the lookup cache. */
+interface ResolvedContext {
+  readonly context: DeliveryContext;
+  readonly cached: readonly CachedUse[];
+}
+
 /** Maps, checks and sends the message once its patient (and referral) are known. */
 async function deliverInContext(
   message: InboundMessage,
-  ctx: DeliveryContext,
+  { context: ctx, cached }: ResolvedContext,
   deps: AttemptDeps,
-): Promise<AttemptResult> {
+): Promise<AttemptResult | Stale> {
   const resources = mapMessage(message, { ...ctx, recordedAt: deps.now().toISOString() });
   const errors = conformanceErrors(resources, deps.conformance);
   if (errors.length > 0) {
@@ -308,11 +364,17 @@ async function deliverInContext(
     }
   }
   const bundle = transactionBundle(resources);
-  const response = await deps.client.transaction(bundle);
+  const sentEntries = bundle.entry?.length ?? 0;
+  const response = await deps.client.transaction(withVerifyReads(bundle, cached));
+  const dead = deadResolutions(response, sentEntries, cached);
+  if (dead.length > 0) {
+    return { stale: dead };
+  }
   if (classifyStatus(response.status) !== 'ok') {
     return failedResponse(response, 'transaction', deps.now());
   }
-  const written = await completeTransaction(resources, bundle, response.body as Bundle, {
+  const answered = withoutVerifyReads(response.body as Bundle, sentEntries);
+  const written = await completeTransaction(resources, bundle, answered, {
     send: async (followUp) => deps.client.transaction(followUp),
     refused: (answer, what) => failedResponse(answer, what, deps.now()),
   });

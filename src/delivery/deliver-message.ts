@@ -14,6 +14,7 @@ import { failedReferralLookup } from './failed-referral';
 import type { FhirRequests } from './fhir-client';
 import type { AttemptResult } from './outcome';
 import { outcomeOf } from './outcome';
+import type { ResolutionCache } from './resolution-cache';
 import { retryDelayMs, wouldExceedMaxAge } from './retry-policy';
 
 /** What a delivery needs of an endpoint: its retry and audit settings, and a client for its FHIR server. */
@@ -36,6 +37,8 @@ export interface DeliveryDeps {
   readonly now: () => Date;
   readonly random: () => number;
   readonly leases: RecordLeases;
+  /** The lookup cache of an endpoint, when it keeps one (see resolution-cache.ts). */
+  readonly resolutions?: (endpointId: string) => ResolutionCache | undefined;
 }
 
 /** How long to wait before trying again when another delivery of the same record holds its lease. */
@@ -179,6 +182,7 @@ async function runAttempt(
       conformance: deps.conformance,
       now: deps.now,
       failedReferral: failedReferralLookup(deps.messages),
+      resolutions: deps.resolutions?.(record.endpointId),
     });
   } catch (error) {
     // A defect in this adapter is not the EHR's fault and retrying will not mend it: fail visibly so the

@@ -14,6 +14,7 @@ import type { DeliveryDeps } from '../delivery/deliver-message';
 import type { EndpointRegistry } from '../delivery/endpoints';
 import { createEndpointRegistry } from '../delivery/endpoints';
 import { createEndpointPacing } from '../delivery/request-pacing';
+import { endpointResolutionCaches } from '../delivery/resolution-cache';
 import { packageVersion } from '../lib/version';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
@@ -135,6 +136,11 @@ export function createRoot(config: LoadedConfig, logger: Logger, options: RootOp
     }),
   );
   const conformance = once('conformance', () => createConformanceChecker());
+  const resolutions = once('resolutions', () =>
+    endpointResolutionCaches(config.endpoints, store.get().resolutions, (err: unknown) => {
+      logger.warn({ err }, 'the shared lookup cache could not be reached; looking up in the EHR');
+    }),
+  );
   const auditSite = once('auditSite', () =>
     auditEventSite({
       version: packageVersion(),
@@ -165,6 +171,7 @@ export function createRoot(config: LoadedConfig, logger: Logger, options: RootOp
         now,
         random: Math.random,
         leases,
+        resolutions: resolutions.get(),
       };
     },
     built: () => [...builtParts],

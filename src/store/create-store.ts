@@ -13,6 +13,8 @@ import type { PatientKeyer } from './patient-key';
 import { patientKeyer } from './patient-key';
 import type { RecordLeases } from './record-lease';
 import { createRecordLeases } from './record-lease';
+import type { SharedResolutions } from './shared-resolutions';
+import { createSharedResolutions } from './shared-resolutions';
 
 export interface StoreOptions {
   /** The secret of the NHS number keyed hash; without one, a generated secret is kept in Redis. */
@@ -34,6 +36,8 @@ export interface Store {
   readonly lifecycle: MessageLifecycle;
   /** Hashed API keys of configured clients. */
   readonly apiKeys: ApiKeyStore;
+  /** EHR lookups (patient and referral ids) shared by the workers of a deployment. */
+  readonly resolutions: SharedResolutions;
 }
 
 export function createStore(redis: Redis, prefix: string, options: StoreOptions = {}): Store {
@@ -50,5 +54,6 @@ export function createStore(redis: Redis, prefix: string, options: StoreOptions 
     patientKey,
     lifecycle: createMessageLifecycle(messages),
     apiKeys: new ApiKeyStore(redis, prefix),
+    resolutions: createSharedResolutions(redis, prefix, patientKey),
   };
 }
