@@ -23,7 +23,7 @@ export function machineInfo(): MachineInfo {
 }
 
 /** Prints the figures and writes them as JSON; returns the file written. */
-export function writeResults<T extends { readonly date: string }>(name: string, results: T): string {
+export function writeResults(name: string, results: { readonly date: string }): string {
   // Compiled to dist/bench/, so the project's bench/results is two levels up.
   const dir = join(__dirname, '..', '..', 'bench', 'results');
   mkdirSync(dir, { recursive: true });

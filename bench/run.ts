@@ -145,7 +145,7 @@ async function main(argv: readonly string[]): Promise<void> {
   const date = new Date().toISOString();
   const redisDescription =
     privateRedis === undefined ? 'shared (REDIS_URL)' : 'private, appendonly yes, appendfsync always';
-  const jsonFile = writeResults('bench', {
+  const figures = {
     date,
     machine: machineInfo(),
     loadAverage: { start: loadStart, end: loadEnd },
@@ -156,7 +156,8 @@ async function main(argv: readonly string[]): Promise<void> {
     // The benchmark process holds the adapter of every scenario in turn; the EHR runs in a process of its own.
     processRssMiB: Math.round(process.memoryUsage().rss / 2 ** 20),
     targets,
-  });
+  };
+  const jsonFile = writeResults('bench', figures);
   writeSummary(join(jsonFile, '..', `summary-${date.replace(/[:.]/g, '-')}.md`), {
     date,
     machine: machineInfo(),
