@@ -5,6 +5,7 @@
 import { z } from 'zod';
 
 import { ASSERTION_ALGORITHMS } from '../lib/client-assertion';
+import { ENDPOINT_ROUTES, meshSettingsSchema } from './mesh-schema';
 
 export const endpointAuthSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('none') }),
@@ -135,7 +136,35 @@ export const endpointSchema = z.strictObject({
    * exports only), the EHR itself, or a separate FHIR audit repository with its own URL and credentials.
    */
   auditEvents: auditForwardingSchema.prefault({}),
+  /** How this endpoint's practices are reached: FHIR R4 REST, GP Connect Send Document over MESH, or both. */
+  routes: z.array(z.enum(ENDPOINT_ROUTES)).min(1).default(['fhir']),
+  /** The MESH mailbox and its settings, for the mesh-send-document route. */
+  mesh: meshSettingsSchema.optional(),
 });
+
+/** Every route an endpoint names has what it needs, and nothing is configured for a route it does not use. */
+function checkEndpointRoutes(endpoints: readonly z.output<typeof endpointSchema>[], ctx: z.RefinementCtx): void {
+  endpoints.forEach((endpoint, index) => {
+    const usesMesh = endpoint.routes.includes('mesh-send-document');
+    if (usesMesh && endpoint.mesh === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [index, 'mesh'],
+        message: 'route "mesh-send-document" needs a mesh mailbox',
+      });
+    }
+    if (!usesMesh && endpoint.mesh !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [index, 'mesh'],
+        message: 'is only used with route "mesh-send-document": add that route or remove mesh',
+      });
+    }
+    if (new Set(endpoint.routes).size !== endpoint.routes.length) {
+      ctx.addIssue({ code: 'custom', path: [index, 'routes'], message: 'names a route twice' });
+    }
+  });
+}
 
 /** What a client may do: `ingest` (post messages), `admin` (failed work, replay), `auditor` (audit API), `metrics`. */
 export const CLIENT_ROLES = ['ingest', 'admin', 'auditor', 'metrics'] as const;
@@ -298,7 +327,8 @@ export const configSchema = z.strictObject({
   endpoints: z
     .array(endpointSchema)
     .min(1)
-    .prefault([{ id: 'sandbox', baseUrl: 'sandbox', practices: ['*'] }]),
+    .prefault([{ id: 'sandbox', baseUrl: 'sandbox', practices: ['*'] }])
+    .superRefine(checkEndpointRoutes),
   worker: z
     .strictObject({
       /** How often the outbox is swept for accepted messages whose enqueue was never confirmed. */
