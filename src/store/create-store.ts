@@ -4,6 +4,7 @@
  */
 import type { Redis } from 'ioredis';
 import { ApiKeyStore } from './api-keys';
+import { EpisodeDocumentStore } from './episode-documents';
 import { messageKeys } from './keys';
 import { AuditLedger } from './ledger';
 import type { MessageLifecycle } from './message-lifecycle';
@@ -32,6 +33,8 @@ export interface Store {
   readonly lifecycle: MessageLifecycle;
   /** Hashed API keys of configured clients. */
   readonly apiKeys: ApiKeyStore;
+  /** Episode documents sent by GP Connect Send Document over MESH, and their acknowledgements. */
+  readonly documents: EpisodeDocumentStore;
 }
 
 export function createStore(redis: Redis, prefix: string, options: StoreOptions = {}): Store {
@@ -45,5 +48,6 @@ export function createStore(redis: Redis, prefix: string, options: StoreOptions 
     patientKey,
     lifecycle: createMessageLifecycle(messages),
     apiKeys: new ApiKeyStore(redis, prefix),
+    documents: new EpisodeDocumentStore(redis, keys),
   };
 }
