@@ -50,6 +50,8 @@ export interface EpisodeDocumentRecord {
   readonly businessAck?: string;
   readonly deliveredAt?: string;
   readonly lastError?: string;
+  /** When a document put back after a failed send may be sent again. */
+  readonly nextAttemptAt?: string;
 }
 
 export interface DocumentRequest {
@@ -101,6 +103,7 @@ export function documentKeys(prefix: string): {
   status(status: DocumentStatus): string;
   readonly deadlines: string;
   itk(itkMessageId: string): string;
+  cursor(endpoint: string): string;
 } {
   return {
     document: (id) => `${prefix}:doc:${id}`,
@@ -108,6 +111,7 @@ export function documentKeys(prefix: string): {
     status: (status) => `${prefix}:docs:status:${status}`,
     deadlines: `${prefix}:docs:deadlines`,
     itk: (itkMessageId) => `${prefix}:docs:itk:${itkMessageId}`,
+    cursor: (endpoint) => `${prefix}:docs:cursor:${endpoint}`,
   };
 }
 
@@ -159,6 +163,7 @@ function parseDocument(hash: Readonly<Record<string, string>>): EpisodeDocumentR
     ...optional('businessAck'),
     ...optional('deliveredAt'),
     ...optional('lastError'),
+    ...optional('nextAttemptAt'),
   };
 }
 
@@ -182,6 +187,7 @@ const CLEARED_BY_NEW_VERSION = [
   'deliveredAt',
   'lastError',
   'claimedAtMs',
+  'nextAttemptAt',
 ] as const;
 
 export class EpisodeDocumentStore {
@@ -309,6 +315,15 @@ export class EpisodeDocumentStore {
     const value = await this.redis.get(this.docKeys.itk(itkMessageId));
     const [documentId, version] = value?.split(' ') ?? [];
     return documentId === undefined || version === undefined ? undefined : { documentId, version: Number(version) };
+  }
+
+  /** The receive time (ms) up to which the endpoint's messages were looked at for milestones; 0 before the first look. */
+  async cursor(endpoint: string): Promise<number> {
+    return Number((await this.redis.get(this.docKeys.cursor(endpoint))) ?? '0');
+  }
+
+  async setCursor(endpoint: string, receivedMs: number): Promise<void> {
+    await this.redis.set(this.docKeys.cursor(endpoint), String(receivedMs));
   }
 
   /** Ids of documents waiting for an acknowledgement whose deadline is at or before `now`. */
