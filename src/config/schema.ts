@@ -299,6 +299,8 @@ export const configSchema = z.strictObject({
       enabled: z.boolean().default(true),
       host: z.string().default('127.0.0.1'),
       port: z.int().min(0).max(65535).default(8090),
+      /** Port of the embedded MESH sandbox, run when an endpoint's mesh.baseUrl is "sandbox". */
+      meshPort: z.int().min(0).max(65535).default(8095),
       /**
        * Make the sandbox demand OAuth 2.0 bearer tokens from its own token endpoint (<sandbox>/auth/token), to
        * try the client-credentials endpoint auth: registered clients (client id → secret) and token lifetime.

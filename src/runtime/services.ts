@@ -12,6 +12,7 @@ import type { ApiKeyStore } from '../store/api-keys';
 import type { AuditLedger } from '../store/ledger';
 import type { PatientKeyer } from '../store/patient-key';
 import type { MessageStore } from '../store/message-store';
+import type { EpisodeDocumentStore } from '../store/episode-documents';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { DeliveryQueues } from '../queue/producer';
@@ -27,6 +28,8 @@ export interface Services {
   /** Waits and reconnects: used by BullMQ workers. */
   readonly workerRedis: RedisConnection;
   readonly store: MessageStore;
+  /** Episode documents of the mesh-send-document route. */
+  readonly documents: EpisodeDocumentStore;
   /** The hash-chained audit ledger, its indexes and the NHS number keyed hash that searches it. */
   readonly ledger: AuditLedger;
   readonly patientKey: PatientKeyer;
@@ -44,7 +47,7 @@ export interface Services {
 
 /** Everything the API and the workers use, built by the root (the conformance checker included). */
 export function servicesOf(root: Root): Services {
-  const { messages, ledger, patientKey, apiKeys } = root.store();
+  const { messages, ledger, patientKey, apiKeys, documents } = root.store();
   return {
     config: root.config,
     logger: root.logger,
@@ -52,6 +55,7 @@ export function servicesOf(root: Root): Services {
     redis: root.redis(),
     workerRedis: root.workerRedis(),
     store: messages,
+    documents,
     ledger,
     patientKey,
     apiKeys,
