@@ -329,7 +329,16 @@ export const configSchema = z.strictObject({
   endpoints: z
     .array(endpointSchema)
     .min(1)
-    .prefault([{ id: 'sandbox', baseUrl: 'sandbox', practices: ['*'] }])
+    // The sandbox practice gets FHIR writes in the sandbox EHR and, on closure, the episode PDF in the MESH sandbox.
+    .prefault([
+      {
+        id: 'sandbox',
+        baseUrl: 'sandbox',
+        practices: ['*'],
+        routes: ['fhir', 'mesh-send-document'],
+        mesh: { baseUrl: 'sandbox', mailbox: 'SPFHIR001', pollIntervalMs: 2000 },
+      },
+    ])
     .superRefine(checkEndpointRoutes),
   worker: z
     .strictObject({

@@ -32,12 +32,8 @@ export async function buildMeshRoutes(config: LoadedConfig, sandboxUrl: string |
     let baseUrl: string;
     let credentials;
     if (mesh.baseUrl === 'sandbox') {
-      if (sandboxUrl === undefined) {
-        throw new Error(
-          `endpoints[${String(index)}].mesh.baseUrl: "sandbox" needs the embedded MESH sandbox, which this process does not run (sandbox.enabled)`,
-        );
-      }
-      baseUrl = sandboxUrl;
+      // A worker-only process reaches the MESH sandbox another process runs, at its configured address.
+      baseUrl = sandboxUrl ?? `http://${config.sandbox.host}:${String(config.sandbox.meshPort)}`;
       credentials = meshSandboxCredentials(mesh.mailbox);
     } else {
       const secrets = config.meshSecrets.get(endpoint.id);

@@ -51,6 +51,7 @@ export async function startConfiguredMeshSandbox(
   config: Config,
   logger: Logger,
   port: number = DEFAULT_MESH_SANDBOX_PORT,
+  host: string = config.sandbox.host,
 ): Promise<RunningMeshSandbox> {
   const senders = config.endpoints.flatMap((e) =>
     e.mesh?.baseUrl === 'sandbox' && e.routes.includes('mesh-send-document') ? [e.mesh.mailbox.toUpperCase()] : [],
@@ -69,7 +70,7 @@ export async function startConfiguredMeshSandbox(
     })),
     ackProducer: itk3PracticeAcks,
     port,
-    host: config.sandbox.host,
+    host,
     logger,
   });
 }

@@ -5,6 +5,8 @@
  * practice accepts sends the same ITK3 message again; a silent practice is sent to again once, then the document
  * fails with the timeout as its reason.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { EpisodeDocumentRecord } from '../../../src/store/episode-documents';
 import { replayDocument } from '../../../src/app/replay-document';
 import type { TestAdapter } from '../../support/adapter';
@@ -141,6 +143,15 @@ describe('the Send Document route', () => {
         .received('SPFHIR001')
         .every((m) => m.acknowledged),
     ).toBe(true);
+  }, 30_000);
+
+  it("delivers the README's walk-through: examples/referral.json, then examples/referral-closure.json", async () => {
+    const example = (file: string): unknown =>
+      JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'examples', file), 'utf8')) as unknown;
+    await post('referrals', example('referral.json'));
+    await post('referrals', example('referral-closure.json'));
+    const document = await until('REF-1001', (d) => d.status === 'delivered');
+    expect(reportsOf(document.id)).toHaveLength(1);
   }, 30_000);
 
   it('fails a refused document with the reason, and a replay sends the same ITK3 message', async () => {
