@@ -170,6 +170,13 @@ function findDelivery(timeline: readonly LedgerEntry[], attempt: number): Attemp
       case 'replayed':
       case 'purged':
       case 'audit-access':
+      case 'document-requested':
+      case 'document-sent':
+      case 'document-attempt-failed':
+      case 'document-acknowledged':
+      case 'document-delivered':
+      case 'document-failed':
+      case 'document-replayed':
         break;
     }
   }

@@ -118,12 +118,20 @@ export function fateOf(timeline: readonly LedgerEntry[]): MessageFate | undefine
         replayed = true;
         state = 'pending';
         break;
+      // Episode documents have timelines of their own (documentFateOf below), never a message's.
       case 'received':
       case 'rejected':
       case 'purged':
       case 'audit-access':
       case 'audit-forwarded':
       case 'audit-forward-failed':
+      case 'document-requested':
+      case 'document-sent':
+      case 'document-attempt-failed':
+      case 'document-acknowledged':
+      case 'document-delivered':
+      case 'document-failed':
+      case 'document-replayed':
         break;
     }
   }

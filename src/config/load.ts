@@ -7,6 +7,8 @@ import { readFileSync } from 'node:fs';
 import type { CliErrorCode } from '../lib/error-catalogue';
 import { zodProblems } from '../lib/zod-outcome';
 import { PrivateKeyError, SigningKeys, loadPrivateKey } from './private-key';
+import type { MeshSecrets } from './mesh-secrets';
+import { loadMeshSecrets } from './mesh-secrets';
 import type { Config, EndpointAuth } from './schema';
 import { configSchema, endpointAuthSchema } from './schema';
 
@@ -16,6 +18,8 @@ import { configSchema, endpointAuthSchema } from './schema';
  */
 export interface LoadedConfig extends Config {
   readonly signingKeys: SigningKeys;
+  /** The MESH mailbox password and shared secret of each endpoint with a live MESH mailbox, by endpoint id. */
+  readonly meshSecrets: ReadonlyMap<string, MeshSecrets>;
 }
 
 /** Each problem is one line naming the setting; a single problem makes a one-line message. */
@@ -309,8 +313,13 @@ export function parseConfig(raw: unknown, env: Env = process.env): LoadedConfig 
     ]),
     env,
   );
+  // MESH passwords and shared secrets come from the environment or files only, read now so a missing one stops start-up.
+  const meshSecrets = loadMeshSecrets(config.endpoints, env);
+  if (!meshSecrets.ok) {
+    throw new ConfigError(meshSecrets.problems);
+  }
   // The settings stay frozen; the keys object is what the composition root hands to the delivery layer.
-  return Object.freeze({ ...config, signingKeys });
+  return Object.freeze({ ...config, signingKeys, meshSecrets: meshSecrets.secrets });
 }
 
 /** Auth settings for one FHIR server given outside the configuration (operator commands' options), loaded. */

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 
 import { ASSERTION_ALGORITHMS } from '../lib/client-assertion';
+import { ENDPOINT_ROUTES, meshSettingsSchema } from './mesh-schema';
 
 export const endpointAuthSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('none') }),
@@ -153,7 +154,35 @@ export const endpointSchema = z.strictObject({
       shared: z.boolean().default(true),
     })
     .prefault({}),
+  /** How this endpoint's practices are reached: FHIR R4 REST, GP Connect Send Document over MESH, or both. */
+  routes: z.array(z.enum(ENDPOINT_ROUTES)).min(1).default(['fhir']),
+  /** The MESH mailbox and its settings, for the mesh-send-document route. */
+  mesh: meshSettingsSchema.optional(),
 });
+
+/** Every route an endpoint names has what it needs, and nothing is configured for a route it does not use. */
+function checkEndpointRoutes(endpoints: readonly z.output<typeof endpointSchema>[], ctx: z.RefinementCtx): void {
+  endpoints.forEach((endpoint, index) => {
+    const usesMesh = endpoint.routes.includes('mesh-send-document');
+    if (usesMesh && endpoint.mesh === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [index, 'mesh'],
+        message: 'route "mesh-send-document" needs a mesh mailbox',
+      });
+    }
+    if (!usesMesh && endpoint.mesh !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [index, 'mesh'],
+        message: 'is only used with route "mesh-send-document": add that route or remove mesh',
+      });
+    }
+    if (new Set(endpoint.routes).size !== endpoint.routes.length) {
+      ctx.addIssue({ code: 'custom', path: [index, 'routes'], message: 'names a route twice' });
+    }
+  });
+}
 
 /** What a client may do: `ingest` (post messages), `admin` (failed work, replay), `auditor` (audit API), `metrics`. */
 export const CLIENT_ROLES = ['ingest', 'admin', 'auditor', 'metrics'] as const;
@@ -288,6 +317,8 @@ export const configSchema = z.strictObject({
       enabled: z.boolean().default(true),
       host: z.string().default('127.0.0.1'),
       port: z.int().min(0).max(65535).default(8090),
+      /** Port of the embedded MESH sandbox, run when an endpoint's mesh.baseUrl is "sandbox". */
+      meshPort: z.int().min(0).max(65535).default(8095),
       /**
        * Make the sandbox demand OAuth 2.0 bearer tokens from its own token endpoint (<sandbox>/auth/token), to
        * try the client-credentials endpoint auth: registered clients (client id → secret) and token lifetime.
@@ -330,7 +361,17 @@ export const configSchema = z.strictObject({
   endpoints: z
     .array(endpointSchema)
     .min(1)
-    .prefault([{ id: 'sandbox', baseUrl: 'sandbox', practices: ['*'] }]),
+    // The sandbox practice gets FHIR writes in the sandbox EHR and, on closure, the episode PDF in the MESH sandbox.
+    .prefault([
+      {
+        id: 'sandbox',
+        baseUrl: 'sandbox',
+        practices: ['*'],
+        routes: ['fhir', 'mesh-send-document'],
+        mesh: { baseUrl: 'sandbox', mailbox: 'SPFHIR001', pollIntervalMs: 2000 },
+      },
+    ])
+    .superRefine(checkEndpointRoutes),
   worker: z
     .strictObject({
       /** How often the outbox is swept for accepted messages whose enqueue was never confirmed. */

@@ -21,6 +21,10 @@ export interface Metrics {
   readonly allowedRequestRate: Gauge<'endpoint'>;
   /** The deliveries in flight back-pressure allows each endpoint now (its configured concurrency when not throttled). */
   readonly allowedConcurrency: Gauge<'endpoint'>;
+  /** Episode documents sent over MESH, by endpoint and outcome (sent, retry, failed, delivered, rejected, timeout). */
+  readonly documentsSent: Counter<'endpoint' | 'outcome'>;
+  /** Documents sent and waiting for the practice's business acknowledgement, per endpoint. */
+  readonly acknowledgementsOutstanding: Gauge<'endpoint'>;
   /**
    * Adds work to run before each scrape (e.g. sampling queue depths), so gauges of state kept elsewhere are read
    * when asked for rather than polled. A sampler that fails leaves the last values in place.
@@ -110,6 +114,18 @@ export function createMetrics(options: { readonly defaultMetrics?: boolean } = {
     allowedConcurrency: new Gauge({
       name: 'spfa_endpoint_allowed_concurrency',
       help: 'Deliveries in flight back-pressure allows each endpoint now (its concurrency when not throttled)',
+      labelNames: ['endpoint'],
+      registers: [registry],
+    }),
+    documentsSent: new Counter({
+      name: 'spfa_documents_sent_total',
+      help: 'Episode documents over MESH, by endpoint and outcome (sent, retry, failed, delivered, rejected, timeout)',
+      labelNames: ['endpoint', 'outcome'],
+      registers: [registry],
+    }),
+    acknowledgementsOutstanding: new Gauge({
+      name: 'spfa_document_acknowledgements_outstanding',
+      help: 'Episode documents sent over MESH and waiting for the business acknowledgement, per endpoint',
       labelNames: ['endpoint'],
       registers: [registry],
     }),

@@ -119,4 +119,17 @@ export function registerRoleCommands(program: Command, load: LoadConfig): void {
       );
       onSignals(logger, () => sandbox.close());
     });
+  program
+    .command('mesh-sandbox')
+    .description('the embedded MESH sandbox only (the sandbox practices answer with ITK3 acknowledgements)')
+    .option('-p, --port <port>', 'port to listen on', '8095')
+    .option('--host <host>', 'address to listen on (the sandbox host setting by default)')
+    .action(async (options: { port: string; host?: string }) => {
+      const config = loadOrExit(load);
+      const logger = createLogger({ level: config.log.level });
+      const { startConfiguredMeshSandbox } = await import('./mesh-sandbox.js');
+      const mesh = await startConfiguredMeshSandbox(config, logger, Number(options.port), options.host);
+      logger.info({ url: mesh.url }, 'MESH sandbox listening');
+      onSignals(logger, () => mesh.close());
+    });
 }

@@ -26,6 +26,11 @@ import type { Services } from './services';
 import { servicesOf } from './services';
 import { watchQueueMetrics } from '../queue/queue-metrics';
 import { packageVersion } from '../lib/version';
+import type { RunningMeshSandbox } from '../sandbox/mesh';
+import type { DocumentRoute } from '../queue/document-route';
+import { startConfiguredMeshSandbox, usesMeshSandbox } from './mesh-sandbox';
+import type { MeshRoutes } from './mesh-route';
+import { buildMeshRoutes, startMeshRoute } from './mesh-route';
 
 export interface Roles {
   readonly api: boolean;
@@ -37,6 +42,10 @@ export interface RunningAdapter {
   readonly services: Services;
   readonly apiUrl?: string;
   readonly sandbox?: RunningSandbox;
+  /** The embedded MESH sandbox, when an endpoint sends over MESH to "sandbox". */
+  readonly meshSandbox?: RunningMeshSandbox;
+  /** The Send Document route's rounds, when this process runs workers and an endpoint uses it. */
+  readonly documentRoute?: DocumentRoute;
   stop(): Promise<void>;
 }
 
@@ -61,6 +70,15 @@ export async function runAdapter(config: LoadedConfig, roles: Roles, logger: Log
   if (roles.sandbox && config.sandbox.enabled && usesSandbox(config)) {
     sandbox = await startConfiguredSandbox(config, logger.child({ role: 'sandbox' }));
     logger.info({ baseUrl: sandbox.baseUrl }, 'embedded sandbox EHR listening');
+  }
+  let meshSandbox: RunningMeshSandbox | undefined;
+  if (roles.sandbox && config.sandbox.enabled && usesMeshSandbox(config)) {
+    meshSandbox = await startConfiguredMeshSandbox(
+      config,
+      logger.child({ role: 'mesh-sandbox' }),
+      config.sandbox.meshPort,
+    );
+    logger.info({ url: meshSandbox.url }, 'embedded MESH sandbox listening');
   }
   const services = servicesOf(
     createRoot(config, logger, sandbox !== undefined ? { sandboxBaseUrl: sandbox.baseUrl } : {}),
@@ -118,6 +136,8 @@ export async function runAdapter(config: LoadedConfig, roles: Roles, logger: Log
   let sweeper: OutboxSweeper | undefined;
   let retention: RetentionSchedule | undefined;
   let auditForwarding: AuditForwarding | undefined;
+  let meshRoutes: MeshRoutes | undefined;
+  let documentRoute: DocumentRoute | undefined;
   if (roles.worker) {
     pool = startDeliveryWorkers({
       connection: services.workerRedis,
@@ -149,6 +169,18 @@ export async function runAdapter(config: LoadedConfig, roles: Roles, logger: Log
       logger,
       now: services.now,
     });
+    meshRoutes = await buildMeshRoutes(config, meshSandbox?.url);
+    if (meshRoutes.routes.length > 0) {
+      documentRoute = startMeshRoute({
+        config,
+        services,
+        routes: meshRoutes.routes,
+        connection: services.workerRedis,
+        logger,
+        metrics: services.metrics,
+      });
+      logger.info({ endpoints: meshRoutes.routes.map((r) => r.endpointId) }, 'send document route started');
+    }
     const { retentionDays, purgeFailed, purgeIntervalMs } = config.audit;
     if (retentionDays !== undefined) {
       retention = startRetentionPurge({
@@ -178,8 +210,11 @@ export async function runAdapter(config: LoadedConfig, roles: Roles, logger: Log
       // Waits for in-flight deliveries to finish; an unfinished job's lock lapses and another worker takes it.
       await pool?.close(config.worker.shutdownGraceMs);
       await auditForwarding?.close();
+      await documentRoute?.close();
+      meshRoutes?.close();
       await services.close();
       await sandbox?.close();
+      await meshSandbox?.close();
     })();
     return stopping;
   };
@@ -187,6 +222,8 @@ export async function runAdapter(config: LoadedConfig, roles: Roles, logger: Log
     services,
     ...(apiUrl !== undefined ? { apiUrl } : {}),
     ...(sandbox !== undefined ? { sandbox } : {}),
+    ...(meshSandbox !== undefined ? { meshSandbox } : {}),
+    ...(documentRoute !== undefined ? { documentRoute } : {}),
     stop,
   };
 }

@@ -12,6 +12,7 @@ import type { ApiKeyStore } from '../store/api-keys';
 import type { AuditLedger } from '../store/ledger';
 import type { PatientKeyer } from '../store/patient-key';
 import type { MessageStore } from '../store/message-store';
+import type { EpisodeDocumentStore } from '../store/episode-documents';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { DeliveryQueues } from '../queue/producer';
@@ -27,6 +28,8 @@ export interface Services {
   /** Waits and reconnects: used by BullMQ workers; opened on first use, so the API alone never opens it. */
   readonly workerRedis: RedisConnection;
   readonly store: MessageStore;
+  /** Episode documents of the mesh-send-document route. */
+  readonly documents: EpisodeDocumentStore;
   /** The hash-chained audit ledger, its indexes and the NHS number keyed hash that searches it. */
   readonly ledger: AuditLedger;
   readonly patientKey: PatientKeyer;
@@ -50,13 +53,14 @@ export interface Services {
  * for first use.
  */
 export function servicesOf(root: Root): Services {
-  const { messages, ledger, patientKey, apiKeys } = root.store();
+  const { messages, ledger, patientKey, apiKeys, documents } = root.store();
   const services: Omit<Services, 'workerRedis'> = {
     config: root.config,
     logger: root.logger,
     metrics: root.metrics(),
     redis: root.redis(),
     store: messages,
+    documents,
     ledger,
     patientKey,
     apiKeys,

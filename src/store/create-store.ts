@@ -4,6 +4,7 @@
  */
 import type { Redis } from 'ioredis';
 import { ApiKeyStore } from './api-keys';
+import { EpisodeDocumentStore } from './episode-documents';
 import { messageKeys } from './keys';
 import { AuditLedger } from './ledger';
 import type { MessageLifecycle } from './message-lifecycle';
@@ -38,6 +39,8 @@ export interface Store {
   readonly apiKeys: ApiKeyStore;
   /** EHR lookups (patient and referral ids) shared by the workers of a deployment. */
   readonly resolutions: SharedResolutions;
+  /** Episode documents sent by GP Connect Send Document over MESH, and their acknowledgements. */
+  readonly documents: EpisodeDocumentStore;
 }
 
 export function createStore(redis: Redis, prefix: string, options: StoreOptions = {}): Store {
@@ -55,5 +58,6 @@ export function createStore(redis: Redis, prefix: string, options: StoreOptions 
     lifecycle: createMessageLifecycle(messages),
     apiKeys: new ApiKeyStore(redis, prefix),
     resolutions: createSharedResolutions(redis, prefix, patientKey),
+    documents: new EpisodeDocumentStore(redis, keys),
   };
 }

@@ -66,6 +66,17 @@ const forwardFields = {
 };
 
 /**
+ * What every episode document entry carries, in this order after `type`. `messageId` is the document's own id
+ * (one per endpoint and referral), so each document has its own timeline; `version` is the document version.
+ */
+const documentFields = {
+  messageId: z.string(),
+  endpoint: z.string(),
+  practice: z.string(),
+  version: count,
+};
+
+/**
  * Each event type with its fields in stored order (zod keeps the order of a shape, and the encoder walks it).
  * Optional fields are left out of the entry when absent.
  */
@@ -177,6 +188,72 @@ const ledgerEventSchema = z.discriminatedUnion('type', [
     /** The events written before the failure, space separated. */
     written: z.string().optional(),
     reason: z.string(),
+    at: z.string(),
+  }),
+  z.object({
+    type: z.literal('document-requested'),
+    ...documentFields,
+    /** The referral milestone that asked for this version: acceptance, in-progress or closure. */
+    milestone: z.string(),
+    /** The stored referral message that reached the milestone. */
+    trigger: z.string(),
+    sourceSystem: z.string(),
+    /** The referral's record id in the source system. */
+    recordId: z.string(),
+    at: z.string(),
+  }),
+  z.object({
+    type: z.literal('document-sent'),
+    ...documentFields,
+    attempt: count,
+    /** The ITK3 MessageHeader id the acknowledgements answer. */
+    itkMessageId: z.string(),
+    meshMessageId: z.string(),
+    /** The MESH local id (`<document>.v<version>.s<send>`), by which a resend after a crash finds the first send. */
+    localId: z.string(),
+    /** True when a resend after a crash found the message already in MESH and took its id instead of sending again. */
+    adopted: z.enum(['true', 'false']),
+    at: z.string(),
+  }),
+  z.object({
+    type: z.literal('document-attempt-failed'),
+    ...documentFields,
+    attempt: count,
+    httpStatus: count.optional(),
+    reason: z.string(),
+    retryInMs: count,
+    at: z.string(),
+  }),
+  z.object({
+    type: z.literal('document-acknowledged'),
+    ...documentFields,
+    kind: z.enum(['infrastructure', 'business']),
+    /** The ITK3 response code(s), space separated, e.g. 20013 or 30001. */
+    code: z.string(),
+    positive: z.enum(['true', 'false']),
+    /** The MESH message id of the acknowledgement. */
+    meshMessageId: z.string(),
+    at: z.string(),
+  }),
+  z.object({
+    type: z.literal('document-delivered'),
+    ...documentFields,
+    code: z.string(),
+    at: z.string(),
+  }),
+  z.object({
+    type: z.literal('document-failed'),
+    ...documentFields,
+    /** The ITK3 response code of a negative acknowledgement; absent for a timeout or a refused send. */
+    code: z.string().optional(),
+    reason: z.string(),
+    at: z.string(),
+  }),
+  z.object({
+    type: z.literal('document-replayed'),
+    ...documentFields,
+    by: z.string(),
+    previousError: z.string(),
     at: z.string(),
   }),
 ]);

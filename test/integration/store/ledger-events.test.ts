@@ -30,6 +30,8 @@ const forward = {
   targetUrl: 'https://a.example',
 };
 const FORWARD_ORDER = ['type', 'messageId', 'endpoint', 'attempt', 'target', 'targetUrl'];
+const doc = { messageId: 'doc-1', endpoint: 'ep-1', practice: 'A81001', version: 2 };
+const DOC_ORDER = ['type', 'messageId', 'endpoint', 'practice', 'version'];
 
 /** Each case: an event, and the stored field names in order. */
 const cases: readonly { readonly event: LedgerEvent; readonly order: readonly string[] }[] = [
@@ -189,6 +191,67 @@ const cases: readonly { readonly event: LedgerEvent; readonly order: readonly st
   {
     event: { type: 'audit-forward-failed', ...forward, target: 'repository', reason: 'HTTP 401', at },
     order: [...FORWARD_ORDER, 'reason', 'at'],
+  },
+  {
+    event: {
+      type: 'document-requested',
+      ...doc,
+      milestone: 'closure',
+      trigger: 'm-1',
+      sourceSystem: 'https://lw.example',
+      recordId: 'ref-1',
+      at,
+    },
+    order: [...DOC_ORDER, 'milestone', 'trigger', 'sourceSystem', 'recordId', 'at'],
+  },
+  {
+    event: {
+      type: 'document-sent',
+      ...doc,
+      attempt: 1,
+      itkMessageId: 'itk-1',
+      meshMessageId: 'mesh-1',
+      localId: 'doc-1.v2.s1',
+      adopted: 'false',
+      at,
+    },
+    order: [...DOC_ORDER, 'attempt', 'itkMessageId', 'meshMessageId', 'localId', 'adopted', 'at'],
+  },
+  {
+    event: {
+      type: 'document-attempt-failed',
+      ...doc,
+      attempt: 1,
+      httpStatus: 503,
+      reason: 'MESH 503',
+      retryInMs: 2000,
+      at,
+    },
+    order: [...DOC_ORDER, 'attempt', 'httpStatus', 'reason', 'retryInMs', 'at'],
+  },
+  {
+    event: {
+      type: 'document-acknowledged',
+      ...doc,
+      kind: 'business',
+      code: '30001',
+      positive: 'true',
+      meshMessageId: 'mesh-2',
+      at,
+    },
+    order: [...DOC_ORDER, 'kind', 'code', 'positive', 'meshMessageId', 'at'],
+  },
+  {
+    event: { type: 'document-delivered', ...doc, code: '30001', at },
+    order: [...DOC_ORDER, 'code', 'at'],
+  },
+  {
+    event: { type: 'document-failed', ...doc, code: '30002', reason: 'refused', at },
+    order: [...DOC_ORDER, 'code', 'reason', 'at'],
+  },
+  {
+    event: { type: 'document-replayed', ...doc, by: 'admin', previousError: 'refused', at },
+    order: [...DOC_ORDER, 'by', 'previousError', 'at'],
   },
 ];
 
