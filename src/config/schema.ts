@@ -5,6 +5,7 @@
 import { z } from 'zod';
 
 import { ASSERTION_ALGORITHMS } from '../lib/client-assertion';
+import { tlsFilesSchema } from './tls-schema';
 
 export const endpointAuthSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('none') }),
@@ -95,6 +96,8 @@ export const auditForwardingSchema = z
     repositoryUrl: z.url().optional(),
     /** How the adapter authenticates to the audit repository; the same shapes as an endpoint's auth. */
     auth: endpointAuthSchema.optional(),
+    /** Client certificate, key and CA bundle for mutual TLS to the audit repository (send: repository). */
+    tls: tlsFilesSchema.optional(),
   })
   .superRefine((forwarding, ctx) => {
     if (forwarding.send === 'repository' && forwarding.repositoryUrl === undefined) {
@@ -105,7 +108,7 @@ export const auditForwardingSchema = z
       });
     }
     if (forwarding.send !== 'repository') {
-      for (const key of ['repositoryUrl', 'auth'] as const) {
+      for (const key of ['repositoryUrl', 'auth', 'tls'] as const) {
         if (forwarding[key] !== undefined) {
           ctx.addIssue({
             code: 'custom',
@@ -135,6 +138,8 @@ export const endpointSchema = z.strictObject({
    * exports only), the EHR itself, or a separate FHIR audit repository with its own URL and credentials.
    */
   auditEvents: auditForwardingSchema.prefault({}),
+  /** Client certificate, key and CA bundle for mutual TLS to the EHR (e.g. HSCN endpoints that demand one). */
+  tls: tlsFilesSchema.optional(),
 });
 
 /** What a client may do: `ingest` (post messages), `admin` (failed work, replay), `auditor` (audit API), `metrics`. */

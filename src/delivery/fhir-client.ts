@@ -7,6 +7,7 @@ import type { Bundle, Resource } from '@medplum/fhirtypes';
 import type { EndpointAuth } from '../config/schema';
 import type { AccessTokenSource } from './access-token';
 import { isTimeout } from './classify';
+import type { HttpFetch } from './http-dispatcher';
 
 export interface FhirResponse {
   readonly status: number;
@@ -37,6 +38,8 @@ export interface FhirClientOptions {
   readonly userAgent?: string;
   /** Sent as X-Request-Id on every request, so the EHR's logs and the audit ledger name the same exchange. */
   readonly requestId?: string;
+  /** The endpoint's pooled, keep-alive transport (with its client certificate); Node's fetch when absent. */
+  readonly fetch?: HttpFetch;
 }
 
 /**
@@ -109,7 +112,7 @@ export class FhirClient implements FhirRequests {
     let response: Response;
     let text: string;
     try {
-      response = await fetch(`${this.baseUrl}/${path.replace(/^\/+/, '')}`, {
+      response = await (this.options.fetch ?? fetch)(`${this.baseUrl}/${path.replace(/^\/+/, '')}`, {
         method,
         headers,
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
