@@ -15,6 +15,11 @@ export interface AccessTokenSource {
   token(): Promise<string>;
   /** Forgets `token` if it is still the cached one, so the next `token()` fetches a fresh one. */
   invalidate(token: string): void;
+  /**
+   * The scopes the token endpoint said it granted with the latest token, or undefined when it did not say (RFC
+   * 6749 §5.1 lets it omit `scope` when it granted exactly what was asked for).
+   */
+  grantedScope?(): string | undefined;
 }
 
 /**
@@ -56,6 +61,8 @@ export type ClientCredentials = SecretClientCredentials | KeyClientCredentials;
 export interface TokenSourceOptions {
   readonly timeoutMs: number;
   readonly now?: () => number;
+  /** The endpoint's transport (mutual TLS, pooled connections); Node's fetch when absent. */
+  readonly fetch?: (url: string, init: RequestInit) => Promise<Response>;
 }
 
 /** Lifetime assumed when the token endpoint omits expires_in (RFC 6749 makes it optional). */
@@ -90,6 +97,7 @@ export function clientCredentialsTokenSource(
   const now = options.now ?? Date.now;
   let cached: CachedToken | undefined;
   let pending: Promise<string> | undefined;
+  let granted: string | undefined;
   const whatToCheck =
     credentials.clientAuthentication === 'private_key_jwt'
       ? 'client id, key id, the public key registered with the EHR, and scope'
@@ -118,7 +126,7 @@ export function clientCredentialsTokenSource(
     let response: Response;
     let text: string;
     try {
-      response = await fetch(credentials.tokenUrl, {
+      response = await (options.fetch ?? fetch)(credentials.tokenUrl, {
         method: 'POST',
         headers,
         body: form.toString(),
@@ -152,14 +160,20 @@ export function clientCredentialsTokenSource(
         transient ? serverWaitMs(status, response.headers, new Date(now())) : undefined,
       );
     }
-    const { access_token: accessToken, expires_in: expiresIn } = (body ?? {}) as {
+    const {
+      access_token: accessToken,
+      expires_in: expiresIn,
+      scope: grantedScope,
+    } = (body ?? {}) as {
       access_token?: unknown;
       expires_in?: unknown;
+      scope?: unknown;
     };
     if (typeof accessToken !== 'string' || accessToken === '') {
       throw new AccessTokenError(`the token endpoint ${credentials.tokenUrl} answered without an access_token`, false);
     }
     const lifetimeMs = (typeof expiresIn === 'number' && expiresIn > 0 ? expiresIn : DEFAULT_LIFETIME_S) * 1000;
+    granted = typeof grantedScope === 'string' ? grantedScope : undefined;
     cached = { value: accessToken, renewAt: now() + lifetimeMs - Math.min(RENEW_BEFORE_MS, lifetimeMs / 10) };
     return accessToken;
   }
@@ -181,5 +195,6 @@ export function clientCredentialsTokenSource(
         cached = undefined;
       }
     },
+    grantedScope: () => granted,
   };
 }
