@@ -7,6 +7,7 @@
 import { Command } from 'commander';
 import { registerAuditCommands } from './cli/audit';
 import { registerCheckConnection } from './cli/check-connection';
+import { registerEndpointCommands } from './cli/endpoints';
 import { registerImportCommand } from './cli/import';
 import { registerInterop } from './cli/interop';
 import { registerKeysCommands } from './cli/keys';
@@ -36,6 +37,7 @@ registerSeedPatients(program);
 registerInterop(program, open);
 registerAuditCommands(program, open);
 registerKeysCommands(program, open);
+registerEndpointCommands(program, open);
 registerImportCommand(program, loadConfig, (config, logger) => servicesOf(createRoot(config, logger)));
 
 program

@@ -1,98 +1,63 @@
 /**
- * `check-connection`: asks each configured EHR endpoint for its CapabilityStatement and whether it can find a
- * patient by NHS number (after obtaining an access token when the endpoint uses OAuth 2.0), so practice IT can see
- * at once whether the adapter will be able to deliver.
+ * `check-connection`: for each configured EHR endpoint (or the one `--endpoint` names), checks line by line
+ * everything a delivery depends on, from DNS to a dry-run transaction the EHR validates without keeping, and says
+ * for each failure how to fix it. The exit status is 0 only when no check failed. The checks live in
+ * `connection-checks/`.
  */
-import type { CapabilityStatement } from '@medplum/fhirtypes';
 import type { Command } from 'commander';
-import type { Endpoint } from '../delivery/endpoints';
-import { AccessTokenError } from '../delivery/access-token';
-import { EhrUnreachableError } from '../delivery/fhir-client';
-import { SYSTEMS } from '../mapping/codes';
+import type { EndpointReport } from './connection-checks/check-result';
+import type { CheckOptions } from './connection-checks/run-checks';
+import { checkEndpoint } from './connection-checks/run-checks';
+import { renderJson, renderText } from './connection-checks/render';
 import type { OpenDeps } from './deps';
 import { runCommand } from './deps';
 
-export interface ConnectionReport {
-  readonly endpoint: string;
-  readonly baseUrl: string;
-  readonly ok: boolean;
-  readonly lines: readonly string[];
+export { checkEndpoint } from './connection-checks/run-checks';
+export type { CheckResult, EndpointReport } from './connection-checks/check-result';
+
+interface CheckConnectionFlags {
+  readonly endpoint?: string;
+  readonly testPatient?: string;
+  readonly dryRun: boolean;
+  readonly json?: boolean;
+  readonly timeoutMs?: string;
 }
 
-const NEEDED = ['ServiceRequest', 'Goal', 'Observation'] as const;
-
-export async function checkConnection(endpoint: Endpoint): Promise<ConnectionReport> {
-  const lines: string[] = [];
-  let ok = true;
-  try {
-    if (endpoint.tokens !== undefined) {
-      await endpoint.tokens.token();
-      lines.push(`access token: obtained from ${endpoint.tokens.tokenUrl}`);
-    }
-    const metadata = await endpoint.client.metadata();
-    if (metadata.status !== 200) {
-      return {
-        endpoint: endpoint.config.id,
-        baseUrl: endpoint.baseUrl,
-        ok: false,
-        lines: [`metadata: HTTP ${metadata.status}`],
-      };
-    }
-    const capability = metadata.body as Partial<CapabilityStatement>;
-    const fhirVersion: string = capability.fhirVersion ?? 'unknown';
-    lines.push(
-      `FHIR ${fhirVersion}; software ${capability.software?.name ?? 'unnamed'} ${capability.software?.version ?? ''}`.trim(),
-    );
-    if (!fhirVersion.startsWith('4.0')) {
-      ok = false;
-      lines.push(`not FHIR R4 (4.0.x): deliveries would be refused`);
-    }
-    const resources = new Set((capability.rest ?? []).flatMap((rest) => (rest.resource ?? []).map((r) => r.type)));
-    for (const type of NEEDED) {
-      if (resources.size > 0 && !resources.has(type)) {
-        ok = false;
-        lines.push(`${type}: not listed in the CapabilityStatement`);
-      }
-    }
-    const search = await endpoint.client.search('Patient', {
-      identifier: `${SYSTEMS.nhsNumber}|`,
-      _count: '1',
-      _elements: 'id',
-    });
-    if (search.status === 200) {
-      lines.push('patient search by NHS number: works');
-    } else {
-      ok = false;
-      lines.push(`patient search by NHS number: HTTP ${search.status}`);
-    }
-  } catch (error) {
-    ok = false;
-    if (error instanceof AccessTokenError) {
-      lines.push(`access token: could not be obtained: ${error.message}`);
-    } else {
-      lines.push(error instanceof EhrUnreachableError ? error.message : `error: ${(error as Error).message}`);
-    }
-  }
-  return { endpoint: endpoint.config.id, baseUrl: endpoint.baseUrl, ok, lines };
-}
-
-/** Adds `check-connection`: every configured endpoint, one report each; exit 1 when any fails. */
+/** Adds `check-connection`. */
 export function registerCheckConnection(program: Command, open: OpenDeps): void {
   program
     .command('check-connection')
-    .description('check that each configured EHR endpoint answers as a FHIR R4 server the adapter can deliver to')
-    .action(async () => {
+    .description('check each configured EHR endpoint, step by step, and say how to fix what is wrong')
+    .option('--endpoint <id>', 'check only this endpoint')
+    .option('--test-patient <nhsNumber>', 'NHS number of a test patient the EHR holds')
+    .option('--no-dry-run', 'skip the dry run ($validate of the transaction for a synthetic referral)')
+    .option('--timeout-ms <ms>', 'timeout of each network step (default: the endpoint request timeout)')
+    .option('--json', 'print the result as JSON')
+    .action(async (flags: CheckConnectionFlags) => {
       await runCommand(open, async (deps) => {
-        let allOk = true;
-        for (const endpoint of deps.endpoints().all) {
-          const report = await checkConnection(endpoint);
-          allOk &&= report.ok;
-          process.stdout.write(`${report.ok ? 'OK  ' : 'FAIL'} ${report.endpoint} ${report.baseUrl}\n`);
-          for (const line of report.lines) {
-            process.stdout.write(`     ${line}\n`);
-          }
+        const registry = deps.endpoints();
+        const indexed = registry.all.map((endpoint, index) => ({ endpoint, index }));
+        const chosen =
+          flags.endpoint === undefined ? indexed : indexed.filter((e) => e.endpoint.config.id === flags.endpoint);
+        if (chosen.length === 0) {
+          process.stderr.write(
+            `no endpoint "${flags.endpoint ?? ''}"; configured: ${registry.all.map((e) => e.config.id).join(', ')}\n`,
+          );
+          return 2;
         }
-        return allOk ? 0 : 1;
+        const options: CheckOptions = {
+          testPatient: flags.testPatient,
+          dryRun: flags.dryRun,
+          now: deps.now,
+          timeoutMs: flags.timeoutMs !== undefined ? Number(flags.timeoutMs) : undefined,
+        };
+        // One endpoint after another, so each endpoint's lines stay together and no EHR gets a burst of checks.
+        const reports: EndpointReport[] = [];
+        for (const { endpoint, index } of chosen) {
+          reports.push(await checkEndpoint(endpoint, index, options));
+        }
+        process.stdout.write(flags.json === true ? renderJson(reports) : renderText(reports));
+        return reports.every((report) => report.ok) ? 0 : 1;
       });
     });
 }

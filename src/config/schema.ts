@@ -6,6 +6,7 @@ import { z } from 'zod';
 
 import { ASSERTION_ALGORITHMS } from '../lib/client-assertion';
 import { ENDPOINT_ROUTES, meshSettingsSchema } from './mesh-schema';
+import { tlsFilesSchema } from './tls-schema';
 
 export const endpointAuthSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('none') }),
@@ -96,6 +97,8 @@ export const auditForwardingSchema = z
     repositoryUrl: z.url().optional(),
     /** How the adapter authenticates to the audit repository; the same shapes as an endpoint's auth. */
     auth: endpointAuthSchema.optional(),
+    /** Client certificate, key and CA bundle for mutual TLS to the audit repository (send: repository). */
+    tls: tlsFilesSchema.optional(),
   })
   .superRefine((forwarding, ctx) => {
     if (forwarding.send === 'repository' && forwarding.repositoryUrl === undefined) {
@@ -106,7 +109,7 @@ export const auditForwardingSchema = z
       });
     }
     if (forwarding.send !== 'repository') {
-      for (const key of ['repositoryUrl', 'auth'] as const) {
+      for (const key of ['repositoryUrl', 'auth', 'tls'] as const) {
         if (forwarding[key] !== undefined) {
           ctx.addIssue({
             code: 'custom',
@@ -158,6 +161,8 @@ export const endpointSchema = z.strictObject({
   routes: z.array(z.enum(ENDPOINT_ROUTES)).min(1).default(['fhir']),
   /** The MESH mailbox and its settings, for the mesh-send-document route. */
   mesh: meshSettingsSchema.optional(),
+  /** Client certificate, key and CA bundle for mutual TLS to the EHR (e.g. HSCN endpoints that demand one). */
+  tls: tlsFilesSchema.optional(),
 });
 
 /** Every route an endpoint names has what it needs, and nothing is configured for a route it does not use. */

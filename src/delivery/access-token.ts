@@ -16,6 +16,11 @@ export interface AccessTokenSource {
   token(): Promise<string>;
   /** Forgets `token` if it is still the cached one, so the next `token()` fetches a fresh one. */
   invalidate(token: string): void;
+  /**
+   * The scopes the token endpoint said it granted with the latest token, or undefined when it did not say (RFC
+   * 6749 §5.1 lets it omit `scope` when it granted exactly what was asked for).
+   */
+  grantedScope?(): string | undefined;
 }
 
 /**
@@ -59,6 +64,8 @@ export interface TokenSourceOptions {
   readonly now?: () => number;
   /** The endpoint's request budget and back-pressure: a token request counts as one of its requests. */
   readonly hook?: RequestHook;
+  /** The endpoint's transport (mutual TLS, pooled connections); Node's fetch when absent. */
+  readonly fetch?: (url: string, init: RequestInit) => Promise<Response>;
 }
 
 /** Lifetime assumed when the token endpoint omits expires_in (RFC 6749 makes it optional). */
@@ -93,6 +100,7 @@ export function clientCredentialsTokenSource(
   const now = options.now ?? Date.now;
   let cached: CachedToken | undefined;
   let pending: Promise<string> | undefined;
+  let granted: string | undefined;
   const whatToCheck =
     credentials.clientAuthentication === 'private_key_jwt'
       ? 'client id, key id, the public key registered with the EHR, and scope'
@@ -122,7 +130,7 @@ export function clientCredentialsTokenSource(
     let response: Response;
     let text: string;
     try {
-      response = await fetch(credentials.tokenUrl, {
+      response = await (options.fetch ?? fetch)(credentials.tokenUrl, {
         method: 'POST',
         headers,
         body: form.toString(),
@@ -157,14 +165,20 @@ export function clientCredentialsTokenSource(
         transient ? serverWaitMs(status, response.headers, new Date(now())) : undefined,
       );
     }
-    const { access_token: accessToken, expires_in: expiresIn } = (body ?? {}) as {
+    const {
+      access_token: accessToken,
+      expires_in: expiresIn,
+      scope: grantedScope,
+    } = (body ?? {}) as {
       access_token?: unknown;
       expires_in?: unknown;
+      scope?: unknown;
     };
     if (typeof accessToken !== 'string' || accessToken === '') {
       throw new AccessTokenError(`the token endpoint ${credentials.tokenUrl} answered without an access_token`, false);
     }
     const lifetimeMs = (typeof expiresIn === 'number' && expiresIn > 0 ? expiresIn : DEFAULT_LIFETIME_S) * 1000;
+    granted = typeof grantedScope === 'string' ? grantedScope : undefined;
     cached = { value: accessToken, renewAt: now() + lifetimeMs - Math.min(RENEW_BEFORE_MS, lifetimeMs / 10) };
     return accessToken;
   }
@@ -186,5 +200,6 @@ export function clientCredentialsTokenSource(
         cached = undefined;
       }
     },
+    grantedScope: () => granted,
   };
 }

@@ -4,16 +4,21 @@
  */
 import type { SigningKeys } from '../config/private-key';
 import type { EndpointAuth, EndpointConfig } from '../config/schema';
+import type { TlsFiles } from '../config/tls-schema';
 import type { AccessTokenSource, ClientCredentials } from './access-token';
 import { clientCredentialsTokenSource } from './access-token';
 import type { RequestHook } from './fhir-client';
 import { FhirClient } from './fhir-client';
 import type { EndpointPacing } from './request-pacing';
+import type { HttpTransport } from './http-dispatcher';
+import { createHttpTransport } from './http-dispatcher';
 
 export interface FhirConnection {
   readonly client: FhirClient;
   /** The OAuth 2.0 token source, when the server uses the client credentials grant. */
   readonly tokens?: AccessTokenSource;
+  /** The pooled keep-alive connections (with the client certificate) both of them send through. */
+  readonly transport?: HttpTransport;
 }
 
 export interface Endpoint extends FhirConnection {
@@ -30,6 +35,8 @@ export interface EndpointRegistry {
   /** The endpoint for a GP practice, or undefined when no endpoint serves it. */
   forPractice(odsCode: string): Endpoint | undefined;
   get(id: string): Endpoint | undefined;
+  /** Closes every endpoint's pooled connections. */
+  close(): Promise<void>;
 }
 
 export interface RegistryOptions {
@@ -75,22 +82,45 @@ export function fhirClientFor(
     readonly path: string;
     readonly signingKeys: SigningKeys;
     readonly hook?: RequestHook;
+    /** Sizes the connection pool; without it (and without tls) requests go through Node's own fetch. */
+    readonly concurrency?: number;
+    /** Client certificate, key and CA bundle for mutual TLS; `tlsPath` names them in errors. */
+    readonly tls?: TlsFiles | undefined;
+    readonly tlsPath?: string;
   },
 ): FhirConnection {
   const { timeoutMs, path, signingKeys, hook } = options;
   const paced = hook !== undefined ? { hook } : {};
+  const transport =
+    options.concurrency !== undefined || options.tls !== undefined
+      ? createHttpTransport({
+          concurrency: options.concurrency ?? 1,
+          tls: options.tls,
+          path: options.tlsPath ?? path,
+        })
+      : undefined;
+  const fetch = transport !== undefined ? { fetch: transport.fetch } : {};
   const tokens =
     auth.type === 'client-credentials'
-      ? clientCredentialsTokenSource(clientCredentials(auth, path, signingKeys), { timeoutMs, ...paced })
+      ? clientCredentialsTokenSource(clientCredentials(auth, path, signingKeys), { timeoutMs, ...paced, ...fetch })
       : undefined;
   return {
-    client: new FhirClient({ baseUrl, auth, timeoutMs, ...paced, ...(tokens !== undefined ? { tokens } : {}) }),
+    client: new FhirClient({
+      baseUrl,
+      auth,
+      timeoutMs,
+      ...paced,
+      ...(tokens !== undefined ? { tokens } : {}),
+      ...fetch,
+    }),
     ...(tokens !== undefined ? { tokens } : {}),
+    ...(transport !== undefined ? { transport } : {}),
   };
 }
 
 export function createEndpointRegistry(configs: readonly EndpointConfig[], options: RegistryOptions): EndpointRegistry {
   const { signingKeys } = options;
+  const transports: HttpTransport[] = [];
   const all = configs.map((config, index): Endpoint => {
     let baseUrl = config.baseUrl;
     if (baseUrl === 'sandbox') {
@@ -101,28 +131,41 @@ export function createEndpointRegistry(configs: readonly EndpointConfig[], optio
     }
     const timeoutMs = config.retry.requestTimeoutMs;
     const { auditEvents } = config;
-    const auditRepository =
+    const at = `endpoints[${String(index)}]`;
+    const audit =
       auditEvents.send === 'repository' && auditEvents.repositoryUrl !== undefined
-        ? {
-            baseUrl: auditEvents.repositoryUrl,
-            client: fhirClientFor(auditEvents.repositoryUrl, auditEvents.auth ?? { type: 'none' }, {
-              timeoutMs,
-              path: `endpoints[${String(index)}].auditEvents.auth`,
-              signingKeys,
-            }).client,
-          }
+        ? fhirClientFor(auditEvents.repositoryUrl, auditEvents.auth ?? { type: 'none' }, {
+            timeoutMs,
+            path: `${at}.auditEvents.auth`,
+            signingKeys,
+            concurrency: 1,
+            tls: auditEvents.tls,
+            tlsPath: `${at}.auditEvents.tls`,
+          })
         : undefined;
     const pacing = options.pacing?.(config);
+    if (audit?.transport !== undefined) {
+      transports.push(audit.transport);
+    }
+    const connection = fhirClientFor(baseUrl, config.auth, {
+      timeoutMs,
+      path: `${at}.auth`,
+      signingKeys,
+      concurrency: config.concurrency,
+      tls: config.tls,
+      tlsPath: `${at}.tls`,
+      ...(pacing !== undefined ? { hook: pacing } : {}),
+    });
+    if (connection.transport !== undefined) {
+      transports.push(connection.transport);
+    }
     return {
       config,
       baseUrl,
-      ...fhirClientFor(baseUrl, config.auth, {
-        timeoutMs,
-        path: `endpoints[${String(index)}].auth`,
-        signingKeys,
-        ...(pacing !== undefined ? { hook: pacing } : {}),
-      }),
-      ...(auditRepository !== undefined ? { auditRepository } : {}),
+      ...connection,
+      ...(audit !== undefined && auditEvents.repositoryUrl !== undefined
+        ? { auditRepository: { baseUrl: auditEvents.repositoryUrl, client: audit.client } }
+        : {}),
       ...(pacing !== undefined ? { pacing } : {}),
     };
   });
@@ -142,5 +185,8 @@ export function createEndpointRegistry(configs: readonly EndpointConfig[], optio
     all,
     forPractice: (odsCode) => byPractice.get(odsCode) ?? fallback,
     get: (id) => byId.get(id),
+    close: async () => {
+      await Promise.all(transports.map(async (transport) => transport.close()));
+    },
   };
 }

@@ -7,6 +7,7 @@ import type { Bundle, Resource } from '@medplum/fhirtypes';
 import type { EndpointAuth } from '../config/schema';
 import type { AccessTokenSource } from './access-token';
 import { isTimeout } from './classify';
+import type { HttpFetch } from './http-dispatcher';
 
 export interface FhirResponse {
   readonly status: number;
@@ -59,6 +60,8 @@ export interface FhirClientOptions {
   readonly requestId?: string;
   /** The endpoint's request budget and back-pressure, when requests to it are paced. */
   readonly hook?: RequestHook;
+  /** The endpoint's pooled, keep-alive transport (with its client certificate); Node's fetch when absent. */
+  readonly fetch?: HttpFetch;
 }
 
 /**
@@ -133,7 +136,7 @@ export class FhirClient implements FhirRequests {
     let response: Response;
     let text: string;
     try {
-      response = await fetch(`${this.baseUrl}/${path.replace(/^\/+/, '')}`, {
+      response = await (this.options.fetch ?? fetch)(`${this.baseUrl}/${path.replace(/^\/+/, '')}`, {
         method,
         headers,
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),

@@ -4,9 +4,9 @@
  */
 import type { Metrics } from '../observability/metrics';
 import type { DeliveryQueues } from './producer';
+import { WATCHED_STATES, queueStats } from './queue-stats';
 
-/** The BullMQ job states worth watching: waiting (incl. prioritised), delayed (retry backoff), active, failed. */
-export const WATCHED_STATES = ['waiting', 'prioritized', 'delayed', 'active', 'failed'] as const;
+export { WATCHED_STATES } from './queue-stats';
 
 export function watchQueueMetrics(
   metrics: Metrics,
@@ -16,17 +16,11 @@ export function watchQueueMetrics(
 ): void {
   metrics.onScrape(async () => {
     for (const endpoint of endpointIds) {
-      const queue = queues.queue(endpoint);
-      const counts = await queue.getJobCounts(...WATCHED_STATES);
+      const stats = await queueStats(queues, endpoint, now());
       for (const state of WATCHED_STATES) {
-        metrics.queueJobs.set({ endpoint, state }, counts[state] ?? 0);
+        metrics.queueJobs.set({ endpoint, state }, stats.counts[state]);
       }
-      // The oldest waiting job sits at one end of the wait list; which end depends on how BullMQ orders the
-      // listing, so both ends are read (two jobs at most) and the earlier taken.
-      const ends = [...(await queue.getWaiting(0, 0)), ...(await queue.getWaiting(-1, -1))];
-      const oldest = Math.min(...ends.map((job) => job.timestamp));
-      const age = ends.length === 0 ? 0 : Math.max(0, (now() - oldest) / 1000);
-      metrics.queueOldestWaitingSeconds.set({ endpoint }, age);
+      metrics.queueOldestWaitingSeconds.set({ endpoint }, stats.oldestWaitingSeconds);
     }
   });
 }

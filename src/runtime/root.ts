@@ -179,6 +179,7 @@ export function createRoot(config: LoadedConfig, logger: Logger, options: RootOp
       await queues.built()?.close();
       const connections = [redis.built(), workerRedis.built()].filter((c) => c !== undefined);
       await Promise.all(connections.map(closeRedis));
+      await endpoints.built()?.close();
     },
   };
 }

@@ -39,6 +39,7 @@ export function buildCapabilityStatement(date: Date): CapabilityStatement {
         mode: 'server',
         resource: [...getResourceTypes()].sort().map(describeType),
         interaction: [{ code: 'transaction' }, { code: 'batch' }, { code: 'search-system' }],
+        operation: [{ name: 'validate', definition: 'http://hl7.org/fhir/OperationDefinition/Resource-validate' }],
       },
     ],
   };

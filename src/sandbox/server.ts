@@ -40,6 +40,7 @@ import { seedSandbox } from './seed-patients';
 import { markCreated, resolveTransactionConditionals, updatesThatCreate } from './transaction-conditionals';
 import { ValidatingMemoryRepository } from './validating-repository';
 import { closeServer, urlHost } from './http-server';
+import { validateOperation } from './validate-operation';
 
 export const FHIR_BASE_PATH = '/fhir';
 const FHIR_CONTENT_TYPE = 'application/fhir+json';
@@ -181,6 +182,7 @@ function createFhirRouter(): FhirRouter {
   const capabilityStatement = buildCapabilityStatement(new Date());
   // FhirRouter has no route for the capabilities interaction; a more specific path wins over `:resourceType`.
   router.add('GET', 'metadata', () => Promise.resolve([allOk, capabilityStatement]));
+  router.add('POST', ':resourceType/$validate', validateOperation);
   return router;
 }
 

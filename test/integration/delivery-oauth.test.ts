@@ -4,7 +4,7 @@
  * with a fresh token fails at once with the EHR's OperationOutcome; bad credentials fail with a clear reason; a
  * token endpoint that is down is retried until it recovers. check-connection reports whether a token was obtained.
  */
-import { checkConnection } from '../../src/cli/check-connection';
+import { checkEndpoint } from '../../src/cli/check-connection';
 import { clientCredentialsTokenSource } from '../../src/delivery/access-token';
 import { createEndpointRegistry } from '../../src/delivery/endpoints';
 import { parseConfig } from '../../src/config/load';
@@ -187,12 +187,15 @@ test('check-connection reports whether an access token could be obtained', async
   if (good === undefined || bad === undefined) {
     throw new Error('two endpoints expected');
   }
-  const ok = await checkConnection(good);
+  const options = { dryRun: false, now: () => new Date() };
+  const ok = await checkEndpoint(good, 0, options);
   expect(ok.ok).toBe(true);
-  expect(ok.lines[0]).toContain('access token: obtained');
-  expect(ok.lines).toContain('patient search by NHS number: works');
-  const refused = await checkConnection(bad);
+  expect(ok.checks.find((result) => result.check === 'token')?.detail).toContain('token obtained from');
+  expect(ok.checks.find((result) => result.check === 'patient search')?.status).toBe('pass');
+  const refused = await checkEndpoint(bad, 1, options);
   expect(refused.ok).toBe(false);
-  expect(refused.lines.join('\n')).toMatch(/access token: could not be obtained: .*HTTP 401 \(invalid_client/);
-  expect(refused.lines.join('\n')).not.toContain(WRONG_SECRET);
+  const token = refused.checks.find((result) => result.check === 'token');
+  expect(token?.detail).toMatch(/HTTP 401 \(invalid_client/);
+  expect(token?.fix).toContain('endpoints[1].auth.clientId and clientSecret');
+  expect(JSON.stringify(refused)).not.toContain(WRONG_SECRET);
 });
