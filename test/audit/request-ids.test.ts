@@ -37,7 +37,17 @@ describe('X-Request-Id end to end', () => {
     adapter = await startTestAdapter({
       name: 'request-ids',
       config: {
-        endpoints: [{ id: 'ehr', baseUrl: ehr.baseUrl, practices: ['*'], retry: FAST_RETRY }],
+        // No lookup cache, so every attempt makes its full set of requests (patient lookup included) and each of
+        // them can be checked for the attempt's id.
+        endpoints: [
+          {
+            id: 'ehr',
+            baseUrl: ehr.baseUrl,
+            practices: ['*'],
+            retry: FAST_RETRY,
+            lookupCache: { maxEntries: 0, shared: false },
+          },
+        ],
         http: { port: 0, apiKeys: { casebook: INGEST_KEY } },
         audit: { apiKeys: { 'auditor-ann': AUDITOR_KEY } },
       },

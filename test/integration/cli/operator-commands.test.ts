@@ -101,7 +101,7 @@ test('endpoints list shows queue depth, failed messages and the latest outcome p
   expect(down?.lastDelivery).toBeUndefined();
   const text = renderEndpoints(rows);
   expect(text.split('\n')[0]).toMatch(/^ID +ROUTES +BASE URL/);
-  expect(text).toMatch(/\ndown +fhir +http:\/\/127\.0\.0\.1:9\/fhir +none +B82002 +10 +50 +[1-9]\d* +0 +-/);
+  expect(text).toMatch(/\ndown +fhir +http:\/\/127\.0\.0\.1:9\/fhir +none +B82002 +20 +400 +[1-9]\d* +0 +-/);
 });
 
 test('queues shows the jobs of the endpoint whose EHR is down, and nothing for the healthy one', async () => {

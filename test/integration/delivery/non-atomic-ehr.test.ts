@@ -13,6 +13,9 @@ import { FAST_RETRY } from '../../support/adapter';
 import { referralDoc, uniqueId, journeyBody } from '../../support/fixtures';
 import { ledgerOf, settled, startDeliveryAdapter, submit } from './support';
 
+/** The support plan fixture was agreed on 2026-10-17, so its referral is dated before then. */
+const PLAN_EPISODE = { referredAt: '2026-10-16T09:00:00Z' };
+
 let sandbox: RunningSandbox;
 let adapter: TestAdapter;
 
@@ -77,7 +80,7 @@ test('the sandbox in entry-by-entry mode writes the other entries of a transacti
 });
 
 test('a support plan with a failed Goal entry is completed before it is recorded delivered', async () => {
-  const referral = referralDoc();
+  const referral = referralDoc(PLAN_EPISODE);
   expect((await settled(adapter, await submit(adapter, '/v1/referrals', referral))).status).toBe('delivered');
 
   sandbox.entryFailures.failNext({ resourceType: 'Goal', status: 503 });
@@ -107,7 +110,7 @@ test('a support plan with a failed Goal entry is completed before it is recorded
 });
 
 test('Goal entries that fail in the first attempt and its repair is retried later and then delivered', async () => {
-  const referral = referralDoc();
+  const referral = referralDoc(PLAN_EPISODE);
   expect((await settled(adapter, await submit(adapter, '/v1/referrals', referral))).status).toBe('delivered');
 
   // The plan has two Goals: both fail in the first transaction and again when sent once more.

@@ -10,6 +10,9 @@ import type { TestAdapter } from '../../support/adapter';
 import { goalDoc, referralDoc, uniqueId, journeyBody } from '../../support/fixtures';
 import { settled, startDeliveryAdapter, submit } from './support';
 
+/** The support plan fixture was agreed on 2026-10-17, so its referral is dated before then. */
+const PLAN_EPISODE = { referredAt: '2026-10-16T09:00:00Z' };
+
 let adapter: TestAdapter;
 
 beforeAll(async () => {
@@ -36,7 +39,7 @@ function supportPlan(referralId: string, goalId: string, recordVersion: number):
 }
 
 test("a newer goal record is written over a Goal a support plan wrote at a higher version of the plan's own", async () => {
-  const referral = referralDoc();
+  const referral = referralDoc(PLAN_EPISODE);
   const referralId = referral.source.recordId;
   expect((await settled(adapter, await submit(adapter, '/v1/referrals', referral))).status).toBe('delivered');
   const goal = goalDoc(referralId, { status: 'active' });

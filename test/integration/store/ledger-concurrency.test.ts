@@ -1,13 +1,15 @@
 /**
  * The ledger stays one verifiable chain when many processes write at once: eight writers on their own Redis
  * connections interleave every kind of ledger event through the real store (message creates, lifecycle
- * transitions, replays, purges, plain and at-most-once appends), and the whole chain verifies afterwards with
- * sequence numbers 1..N and no gaps.
+ * transitions, replays, purges, plain and at-most-once appends, an episode document's send, acknowledgement,
+ * failure and replay), and the whole chain verifies afterwards with sequence numbers 1..N and no gaps.
  */
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { verifyLedger } from '../../../src/audit/verify';
 import { validateInbound } from '../../../src/messages/validate';
+import type { DocumentStep } from '../../../src/store/episode-documents';
+import { EpisodeDocumentStore } from '../../../src/store/episode-documents';
 import { messageKeys } from '../../../src/store/keys';
 import type { MessageKeys } from '../../../src/store/keys';
 import { AuditLedger } from '../../../src/store/ledger';
@@ -145,14 +147,105 @@ async function writeRound(redis: Redis, keys: MessageKeys, writer: number, round
   if (purged.kind !== 'purged') {
     throw new Error(`purge of ${id} gave ${purged.kind}`);
   }
+  await writeDocumentLife(redis, keys, client, round);
+}
+
+/**
+ * An episode document's life in the same round: asked for, a send that fails and is put back, a send that MESH
+ * takes, its infrastructure acknowledgement, then delivered (even rounds) or failed and replayed (odd rounds).
+ */
+async function writeDocumentLife(redis: Redis, keys: MessageKeys, client: string, round: number): Promise<void> {
+  const documents = new EpisodeDocumentStore(redis, keys);
+  const requested = await documents.request({
+    endpoint: 'sandbox',
+    practice: 'A81001',
+    sourceSystem: `https://${client}.example`,
+    referralId: `REF-${String(round)}`,
+    trigger: randomUUID(),
+    milestone: 'closure',
+    now,
+  });
+  if (requested.kind !== 'requested') {
+    throw new Error(`document request for ${client} round ${String(round)} was ${requested.kind}`);
+  }
+  const base = { messageId: requested.id, endpoint: 'sandbox', practice: 'A81001', version: requested.version };
+  const at = now.toISOString();
+  async function step(change: Omit<DocumentStep, 'version' | 'now'>): Promise<void> {
+    const outcome = await documents.step(requested.id, { ...change, version: requested.version, now });
+    if (!outcome.ok) {
+      throw new Error(`document step to ${change.status ?? 'same status'} gave ${outcome.reason}`);
+    }
+  }
+  await step({ from: ['pending'], status: 'sending', incrementAttempts: true });
+  await step({
+    from: ['sending'],
+    status: 'pending',
+    event: {
+      type: 'document-attempt-failed',
+      ...base,
+      attempt: 1,
+      httpStatus: 503,
+      reason: 'MESH 503',
+      retryInMs: 1,
+      at,
+    },
+  });
+  await step({ from: ['pending'], status: 'sending', incrementAttempts: true });
+  const itkMessageId = randomUUID();
+  await step({
+    from: ['sending'],
+    status: 'awaiting-ack',
+    itkMessageId,
+    event: {
+      type: 'document-sent',
+      ...base,
+      attempt: 2,
+      itkMessageId,
+      meshMessageId: `MESH-${itkMessageId}`,
+      localId: `${requested.id}.v1.s1`,
+      adopted: 'false',
+      at,
+    },
+  });
+  await step({
+    from: ['awaiting-ack'],
+    event: {
+      type: 'document-acknowledged',
+      ...base,
+      kind: 'infrastructure',
+      code: '20013',
+      positive: 'true',
+      meshMessageId: 'MESH-ACK',
+      at,
+    },
+  });
+  if (round % 2 === 0) {
+    await step({
+      from: ['awaiting-ack'],
+      status: 'delivered',
+      event: { type: 'document-delivered', ...base, code: '20013', at },
+    });
+    return;
+  }
+  await step({
+    from: ['awaiting-ack'],
+    status: 'failed',
+    event: { type: 'document-failed', ...base, code: '30001', reason: 'business acknowledgement 30001', at },
+  });
+  await step({
+    from: ['failed'],
+    status: 'pending',
+    event: { type: 'document-replayed', ...base, by: client, previousError: 'business acknowledgement 30001', at },
+  });
 }
 
 /**
  * Entries one round appends: received, access, attempt-failed, rejected, failed, forward-failed, replayed, its end
- * (delivered, then audit-forwarded once, or superseded) and purged.
+ * (delivered, then audit-forwarded once, or superseded) and purged; then the document's requested,
+ * attempt-failed, sent, acknowledged and its end (delivered, or failed and replayed).
  */
 function entriesOfRound(round: number): number {
-  return round % 2 === 0 ? 10 : 9;
+  return round % 2 === 0 ? 10 + 5 : 9 + 6;
 }
 
 describe('ledger under concurrent writers', () => {
