@@ -99,6 +99,8 @@ function plan(): Planned[] {
   for (let index = 0; index < REFERRALS; index += 1) {
     const patient = SANDBOX_PATIENTS[index % SANDBOX_PATIENTS.length];
     const referral = referralDoc({
+      // Before the journey's support plan (agreed 2026-10-17) and connection (2026-10-18) that some referrals get.
+      referredAt: '2026-10-16T09:00:00Z',
       gpPractice: { odsCode: patient?.practiceOdsCode ?? 'A81001' },
       // The NHS number alone: the example's name and birth date belong to the first sandbox patient only.
       patient: { nhsNumber: patient?.nhsNumber ?? '9990000018' },
