@@ -360,14 +360,23 @@ function closureSection(referral: ReferralMessage): DocumentSection {
   };
 }
 
-function gpActionsSection(referral: ReferralMessage): DocumentSection {
-  const followUp = referral.closure?.followUp;
+/**
+ * What the GP is asked to do: every request to the practice in the episode (each also a Task in the FHIR
+ * record), then the closing follow-up text senders of earlier API versions give.
+ */
+function gpActionsSection(episode: Episode): DocumentSection {
+  const requests = [episode.referral, ...episode.outcomeNotes].flatMap((record) => record.gpRequests ?? []);
+  const followUp = episode.referral.closure?.followUp;
+  const items = [
+    ...requests.map(
+      (request) => `${request.action.text ?? 'Request'} (${formatDay(request.requestedAt)}): ${request.reason}`,
+    ),
+    ...(followUp !== undefined ? [followUp] : []),
+  ];
   return {
     heading: 'Actions for the GP',
     blocks:
-      followUp === undefined
-        ? [{ kind: 'paragraph', text: 'No action is asked of the GP.' }]
-        : [{ kind: 'list', items: [followUp] }],
+      items.length === 0 ? [{ kind: 'paragraph', text: 'No action is asked of the GP.' }] : [{ kind: 'list', items }],
   };
 }
 
@@ -384,7 +393,7 @@ export function buildEpisodeDocument(episode: Episode): EpisodeDocument {
     subject: `Social prescribing episode summary from ${organisation}`,
     sections: [
       // The GP's actions come first: it is what the reader must not miss.
-      gpActionsSection(referral),
+      gpActionsSection(episode),
       referralSection(referral),
       whatMattersSection(goals),
       goalsSection(goals, episode.supportPlans),

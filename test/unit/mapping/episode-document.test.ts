@@ -123,7 +123,13 @@ describe('the document model', () => {
     const document = buildEpisodeDocument(closed);
     expect(sectionText(document, 'Closure')).toContain('{"label":"Re-referral offered","value":"No"}');
     expect(sectionText(document, 'Actions for the GP')).toContain('Review in 3 months');
-    expect(sectionText(buildEpisodeDocument(quick), 'Actions for the GP')).toContain('No action is asked of the GP.');
+    expect(sectionText(buildEpisodeDocument(quick), 'Actions for the GP')).toContain(
+      'Consider a referral to the exercise on referral scheme (20 October 2026): Enjoys the health walk',
+    );
+    const nothingAsked: Episode = { ...quick, referral: { ...quick.referral, gpRequests: undefined } };
+    expect(sectionText(buildEpisodeDocument(nothingAsked), 'Actions for the GP')).toContain(
+      'No action is asked of the GP.',
+    );
   });
 
   it('shows the SWEMWBS metric score and its change since the first measurement', () => {
