@@ -90,7 +90,7 @@ function checkConsent(issues: Issues, consent: ConsentToShare | undefined, now: 
       invalidIssue(
         ['consent', 'gpPractice'],
         'the person refused to share this record with their GP practice, so it cannot be sent to the GP record',
-        'business-rule',
+        'value',
       ),
     );
   }

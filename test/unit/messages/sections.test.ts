@@ -118,12 +118,12 @@ describe('consent to share', () => {
     );
   });
 
-  it('refuses a record whose person refused to share it with their GP practice, as a business rule', () => {
+  it('refuses a record whose person refused to share it with their GP practice', () => {
     const refused = problems('referral', referralDoc({ consent: { ...consent, gpPractice: 'refused' } } as never));
     expect(refused).toEqual([
       {
         expression: 'consent.gpPractice',
-        code: 'business-rule',
+        code: 'value',
         text: expect.stringMatching(/cannot be sent to the GP record/) as unknown,
       },
     ]);
