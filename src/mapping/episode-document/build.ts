@@ -1,10 +1,12 @@
 /**
- * Builds the episode document a GP files: who was referred, when and by whom, what matters to the person, goals
- * and how they went, contacts, outcome measures, connections, barriers, the closure and what the GP is asked to
- * do. Pure: the same episode always gives the same document.
+ * Builds the episode document a GP files: what the GP is asked to do, the risks, who was referred, when and by
+ * whom, what matters to the person, goals and how they went, contacts, outcome measures, connections, barriers
+ * (structural or personal) and the closure. Pure: the same episode always gives the same document.
  */
+import { barrierTypeOf } from '../../messages/sections/barriers';
 import type {
   Barrier,
+  BarrierType,
   ConnectionMessage,
   GoalMessage,
   OutcomeNoteMessage,
@@ -22,6 +24,7 @@ import {
 import type { Episode } from './episode';
 import { formatChange, formatDay, formatDayAndTime, formatNhsNumber, sentenceCase } from './format';
 import { measureRows } from './measure-rows';
+import { risksSection } from './risks-section';
 import type { DocumentBlock, DocumentSection, EpisodeDocument, LabelledValue } from './model';
 
 export const EPISODE_DOCUMENT_TITLE = 'Social prescribing summary';
@@ -314,11 +317,17 @@ function connectionsSection(connections: readonly ConnectionMessage[]): Document
 function barriersSection(episode: Episode): DocumentSection {
   const items: string[] = [];
   const add = (
-    barriers: readonly { readonly code: Barrier; readonly text?: string | undefined }[] | undefined,
+    barriers:
+      | readonly {
+          readonly code: Barrier;
+          readonly type?: BarrierType | undefined;
+          readonly text?: string | undefined;
+        }[]
+      | undefined,
     where: string,
   ): void => {
     for (const barrier of barriers ?? []) {
-      const name = BARRIER_DISPLAY[barrier.code];
+      const name = `${BARRIER_DISPLAY[barrier.code]}, ${barrierTypeOf(barrier)}`;
       items.push(`${name}${barrier.text === undefined ? '' : `: ${barrier.text}`} (${where})`);
     }
   };
@@ -394,6 +403,7 @@ export function buildEpisodeDocument(episode: Episode): EpisodeDocument {
     sections: [
       // The GP's actions come first: it is what the reader must not miss.
       gpActionsSection(episode),
+      risksSection(episode),
       referralSection(referral),
       whatMattersSection(goals),
       goalsSection(goals, episode.supportPlans),

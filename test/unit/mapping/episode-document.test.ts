@@ -132,6 +132,32 @@ describe('the document model', () => {
     );
   });
 
+  it('lists the active risks of the latest assessment with how to stay safe', () => {
+    const risky: Episode = {
+      ...quick,
+      referral: {
+        ...quick.referral,
+        risks: {
+          assessedAt: '2026-10-21T09:00:00Z',
+          items: [
+            {
+              key: 'dog',
+              to: 'link-worker',
+              risk: { text: 'Dog at the home' },
+              status: 'active',
+              precautions: 'Meet outside',
+            },
+            { key: 'old', to: 'person', risk: { text: 'Not eating' }, status: 'resolved' },
+          ],
+        },
+      },
+    };
+    const risks = sectionText(buildEpisodeDocument(risky), 'Risks');
+    expect(risks).toContain('Assessed 21 October 2026.');
+    expect(risks).toContain('Risk to the link worker: Dog at the home (Meet outside)');
+    expect(risks).not.toContain('Not eating');
+  });
+
   it('shows the SWEMWBS metric score and its change since the first measurement', () => {
     const [first] = quick.outcomeNotes;
     if (first === undefined) {
