@@ -10,6 +10,7 @@ import type {
   ConnectionMessage,
   GoalMessage,
   OutcomeNoteMessage,
+  Readiness,
   ReferralMessage,
   SupportPlanMessage,
 } from '../../messages/schemas';
@@ -23,9 +24,24 @@ import {
 } from '../display';
 import type { Episode } from './episode';
 import { formatChange, formatDay, formatDayAndTime, formatNhsNumber, sentenceCase } from './format';
+import { READINESS_LEVEL_DISPLAY } from '../section-codes';
 import { measureRows } from './measure-rows';
 import { risksSection } from './risks-section';
 import type { DocumentBlock, DocumentSection, EpisodeDocument, LabelledValue } from './model';
+
+/** The stage of change, with the motivation and capacity it is made of when the link worker recorded them. */
+function readinessText(readiness: Readiness): string {
+  const parts = [
+    ...(readiness.motivation !== undefined
+      ? [`motivation ${READINESS_LEVEL_DISPLAY[readiness.motivation].toLowerCase()}`]
+      : []),
+    ...(readiness.capacity !== undefined
+      ? [`capacity ${READINESS_LEVEL_DISPLAY[readiness.capacity].toLowerCase()}`]
+      : []),
+  ];
+  const stage = READINESS_DISPLAY[readiness.stage];
+  return parts.length === 0 ? stage : `${stage} (${parts.join(', ')})`;
+}
 
 export const EPISODE_DOCUMENT_TITLE = 'Social prescribing summary';
 
@@ -185,7 +201,7 @@ function goalsSection(goals: readonly GoalView[], plans: readonly SupportPlanMes
         String(goal.importance),
         sentenceCase(goal.status),
         goal.targetDate === undefined ? 'None set' : formatDay(goal.targetDate),
-        goal.readiness === undefined ? 'Not recorded' : READINESS_DISPLAY[goal.readiness.stage],
+        goal.readiness === undefined ? 'Not recorded' : readinessText(goal.readiness),
       ]),
     });
   } else {
@@ -251,7 +267,7 @@ function contactsSection(notes: readonly OutcomeNoteMessage[], linkWorker: strin
       },
       { kind: 'subheading', text: 'Notes from each contact' },
       ...sorted.map((note): DocumentBlock => {
-        const readiness = note.readiness === undefined ? '' : ` Readiness: ${READINESS_DISPLAY[note.readiness.stage]}.`;
+        const readiness = note.readiness === undefined ? '' : ` Readiness: ${readinessText(note.readiness)}.`;
         return { kind: 'paragraph', text: `${formatDay(note.contact.date)}: ${note.note}${readiness}` };
       }),
     ],
