@@ -28,6 +28,8 @@ const IDENTIFIER_SEARCH_TYPES: readonly ResourceType[] = [
   'Encounter',
   'CarePlan',
   'Task',
+  'Flag',
+  'Consent',
   'Provenance',
   'Patient',
   'AuditEvent',

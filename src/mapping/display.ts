@@ -24,9 +24,11 @@ export const BARRIER_DISPLAY: Readonly<Record<Barrier, string>> = {
   'caring-responsibilities': 'Caring responsibilities',
   housing: 'Housing',
   finances: 'Finances',
+  employment: 'Employment',
   language: 'Language',
   'physical-health': 'Physical health',
   'mental-health': 'Mental health',
+  confidence: 'Confidence',
   'digital-access': 'Digital access',
   'service-unavailable': 'Service unavailable',
   other: 'Other barrier',
@@ -67,6 +69,7 @@ export const CLOSURE_REASON_DISPLAY: Readonly<Record<ClosureReason, string>> = {
   'patient-request': 'Person asked to end support',
   'barriers-prevented-connection': 'Barriers prevented a connection',
   transferred: 'Transferred to another service',
+  'supported-by-link-worker': 'Supported by the link worker (connecting with)',
   other: 'Other reason',
 };
 

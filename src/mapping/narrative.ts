@@ -5,9 +5,13 @@
  */
 import type {
   CarePlan,
+  CarePlanActivityDetail,
   CodeableConcept,
   Coding,
+  Consent,
+  ConsentProvision,
   Encounter,
+  Flag,
   Goal,
   Narrative,
   Observation,
@@ -16,9 +20,11 @@ import type {
   ServiceRequest,
   Task,
 } from '@medplum/fhirtypes';
+import { SECTION_CODES, SECTION_SYSTEMS } from './section-codes';
 
 /** Every resource type a mapper writes. */
-export type NarratedResource = ServiceRequest | Task | Observation | Goal | Encounter | CarePlan | Provenance;
+export type NarratedResource =
+  ServiceRequest | Task | Observation | Goal | Encounter | CarePlan | Provenance | Flag | Consent;
 
 type Line = readonly [label: string, value: string | undefined];
 
@@ -52,7 +58,7 @@ function joined(values: readonly (string | undefined)[]): string | undefined {
 
 type Valued = Pick<
   Observation,
-  'valueString' | 'valueQuantity' | 'valueCodeableConcept' | 'valueInteger' | 'valueBoolean'
+  'valueString' | 'valueQuantity' | 'valueCodeableConcept' | 'valueInteger' | 'valueBoolean' | 'valueDateTime'
 >;
 
 function valueLabel(value: Valued): string | undefined {
@@ -71,11 +77,51 @@ function valueLabel(value: Valued): string | undefined {
   if (value.valueBoolean !== undefined) {
     return value.valueBoolean ? 'Yes' : 'No';
   }
+  if (value.valueDateTime !== undefined) {
+    return value.valueDateTime;
+  }
   return conceptLabel(value.valueCodeableConcept);
 }
 
 function componentLines(components: readonly ObservationComponent[] | undefined): Line[] {
   return (components ?? []).map((component) => [conceptLabel(component.code) ?? 'Component', valueLabel(component)]);
+}
+
+function provisionLines(provision: ConsentProvision | undefined): Line[] {
+  if (provision === undefined) {
+    return [];
+  }
+  const who = joined((provision.actor ?? []).map((actor) => actor.reference.display));
+  return [
+    [provision.type === 'deny' ? 'Not shared with' : 'Shared with', who],
+    ...(provision.provision ?? []).flatMap(provisionLines),
+  ];
+}
+
+/**
+ * Who may see the resource, from its security labels, so a reader of the narrative alone is told too: the
+ * confidentiality and any label that keeps it out of online record access.
+ */
+function securityLines(resource: NarratedResource): Line[] {
+  const labels = resource.meta?.security ?? [];
+  const words = labels.map((label) => {
+    if (label.system === SECTION_SYSTEMS.confidentiality) {
+      return `Confidentiality: ${label.display ?? label.code ?? ''}`;
+    }
+    if (
+      label.system === SECTION_CODES.noPatientDisclosure.system &&
+      label.code === SECTION_CODES.noPatientDisclosure.code
+    ) {
+      return 'Withheld from online record access';
+    }
+    return label.display ?? label.code;
+  });
+  return labels.length === 0 ? [] : [['Visibility', joined(words)]];
+}
+
+function activityLabel(detail: CarePlanActivityDetail | undefined): string | undefined {
+  const kind = conceptLabel(detail?.code);
+  return kind === undefined ? detail?.description : `${detail?.description ?? ''} (${kind})`;
 }
 
 /** The lines that say what a resource records, in the order a reader needs them. */
@@ -97,8 +143,28 @@ function linesOf(resource: NarratedResource): Line[] {
         ['Referral stage', conceptLabel(resource.businessStatus)],
         ['Status', resource.status],
         ['Reason', conceptLabel(resource.statusReason)],
+        ['Request', resource.description],
+        ['Reason for request', conceptLabel(resource.reasonCode)],
+        ['Date', resource.authoredOn],
         ['Owner', resource.owner?.display],
         ['Requested by', resource.requester?.display],
+      ];
+    case 'Flag':
+      return [
+        ['Alert', conceptLabel(resource.code)],
+        ['Category', joined((resource.category ?? []).map(conceptLabel))],
+        ['Status', resource.status],
+        ['Since', resource.period?.start],
+        ['Until', resource.period?.end],
+        ['Recorded by', resource.author?.display],
+      ];
+    case 'Consent':
+      return [
+        ['Consent', joined(resource.category.map(conceptLabel))],
+        ['Status', resource.status],
+        ['Date', resource.dateTime],
+        ...provisionLines(resource.provision),
+        ['In their words', resource.sourceAttachment?.title],
       ];
     case 'Observation':
       return [
@@ -128,7 +194,7 @@ function linesOf(resource: NarratedResource): Line[] {
         ['Plan', joined((resource.category ?? []).map(conceptLabel))],
         ['Status', resource.status],
         ['Agreed', resource.created],
-        ['Actions', joined((resource.activity ?? []).map((activity) => activity.detail?.description))],
+        ['Actions', joined((resource.activity ?? []).map((activity) => activityLabel(activity.detail)))],
       ];
     case 'Provenance':
       return [
@@ -141,7 +207,7 @@ function linesOf(resource: NarratedResource): Line[] {
 
 /** The narrative of a resource: one paragraph per element present, every value escaped. */
 export function narrativeOf(resource: NarratedResource): Narrative {
-  const paragraphs = linesOf(resource)
+  const paragraphs = [...linesOf(resource), ...securityLines(resource)]
     .filter(([, value]) => value !== undefined && value !== '')
     .map(([label, value]) => `<p><b>${escapeXhtml(label)}</b>: ${escapeXhtml(value ?? '')}</p>`);
   const body = paragraphs.length > 0 ? paragraphs.join('') : `<p>${escapeXhtml(resource.resourceType)}</p>`;

@@ -3,13 +3,15 @@
  * referral and the contact), and the small Observations that more than one message kind produces: readiness to
  * act and barriers to a connection.
  */
-import type { Encounter, Observation, Reference, ServiceRequest } from '@medplum/fhirtypes';
-import type { InboundMessage, Readiness } from '../messages/schemas';
+import type { Encounter, Observation, ObservationComponent, Reference, ServiceRequest } from '@medplum/fhirtypes';
+import type { BarrierType, InboundMessage, Readiness, ReadinessLevel } from '../messages/schemas';
+import { barrierTypeOf } from '../messages/sections/barriers';
 import { CODES, PROFILES, SYSTEMS } from './codes';
 import type { MapContext } from './context';
 import { BARRIER_DISPLAY, READINESS_DISPLAY } from './display';
 import { recordIdentifier } from './identifiers';
 import { linkWorkerReference, sourceVersionExtension } from './people';
+import { BARRIER_TYPE_DISPLAY, READINESS_LEVEL_DISPLAY, SECTION_CODES, SECTION_SYSTEMS } from './section-codes';
 
 type Body = InboundMessage['body'];
 
@@ -49,6 +51,25 @@ export function readinessPart(prefix: string, readiness: Readiness): string {
   return `${prefix}readiness/${readiness.assessedAt}`;
 }
 
+function levelComponent(code: typeof SECTION_CODES.readinessMotivation, level: ReadinessLevel): ObservationComponent {
+  return {
+    code: { coding: [code] },
+    valueCodeableConcept: {
+      coding: [{ system: SECTION_SYSTEMS.readinessLevel, code: level, display: READINESS_LEVEL_DISPLAY[level] }],
+    },
+  };
+}
+
+/** Motivation and capacity, the two parts of readiness, as components beside the stage of change. */
+function readinessComponents(readiness: Readiness): ObservationComponent[] {
+  return [
+    ...(readiness.motivation !== undefined
+      ? [levelComponent(SECTION_CODES.readinessMotivation, readiness.motivation)]
+      : []),
+    ...(readiness.capacity !== undefined ? [levelComponent(SECTION_CODES.readinessCapacity, readiness.capacity)] : []),
+  ];
+}
+
 export function mapReadiness(
   kind: InboundMessage['kind'],
   body: Body,
@@ -56,6 +77,7 @@ export function mapReadiness(
   readiness: Readiness,
   about: { readonly prefix: string; readonly focus?: Reference; readonly encounter?: Reference<Encounter> },
 ): Observation {
+  const components = readinessComponents(readiness);
   return {
     ...observationBase(kind, body, ctx, {
       profile: PROFILES.readiness,
@@ -70,11 +92,13 @@ export function mapReadiness(
       coding: [{ system: SYSTEMS.spReadiness, code: readiness.stage, display: READINESS_DISPLAY[readiness.stage] }],
     },
     ...(readiness.note !== undefined ? { note: [{ text: readiness.note }] } : {}),
+    ...(components.length > 0 ? { component: components } : {}),
   };
 }
 
 export interface BarrierInput {
   readonly code: keyof typeof BARRIER_DISPLAY;
+  readonly type?: BarrierType | undefined;
   readonly text?: string | undefined;
 }
 
@@ -99,5 +123,19 @@ export function mapBarriers(
       coding: [{ system: SYSTEMS.spBarrier, code: barrier.code, display: BARRIER_DISPLAY[barrier.code] }],
       ...(barrier.text !== undefined ? { text: barrier.text } : {}),
     },
+    component: [
+      {
+        code: { coding: [SECTION_CODES.barrierType] },
+        valueCodeableConcept: {
+          coding: [
+            {
+              system: SECTION_SYSTEMS.barrierType,
+              code: barrierTypeOf(barrier),
+              display: BARRIER_TYPE_DISPLAY[barrierTypeOf(barrier)],
+            },
+          ],
+        },
+      },
+    ],
   }));
 }

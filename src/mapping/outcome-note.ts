@@ -1,9 +1,10 @@
 /**
  * Maps an outcome note (one contact between the link worker and the person) to an Encounter for the contact and
  * Observations linked to it: the link worker's narrative note, each outcome measure taken, the person's readiness
- * to act, and any barriers that stand in the way.
+ * to act, any barriers that stand in the way, and the record's sections it carries (risks, safeguarding concerns,
+ * requests to the GP), every one labelled with the note's visibility.
  */
-import type { Encounter, Observation, Reference } from '@medplum/fhirtypes';
+import type { Encounter, Flag, Observation, Reference, Task } from '@medplum/fhirtypes';
 import type { OutcomeNoteMessage } from '../messages/schemas';
 import { CODES, PROFILES, SYSTEMS } from './codes';
 import type { MapContext } from './context';
@@ -11,6 +12,8 @@ import { bundleReference, recordIdentifier } from './identifiers';
 import { mapMeasures } from './measures';
 import { mapBarriers, mapReadiness, observationBase } from './observation-parts';
 import { linkWorkerReference, organisationReference, sourceVersionExtension } from './people';
+import { mapRecordSections } from './sections';
+import { visibilityLabels, withLabels } from './visibility';
 
 const CONTACT_MODE_DISPLAY = { 'face-to-face': 'Face to face', telephone: 'Telephone', video: 'Video' } as const;
 
@@ -90,13 +93,18 @@ export function mapContactNote(
   };
 }
 
-export function mapOutcomeNote(message: OutcomeNoteMessage, ctx: MapContext): (Encounter | Observation)[] {
+/** Every resource of the note carries its visibility labels, so no part of it is shown where the note may not be. */
+export function mapOutcomeNote(
+  message: OutcomeNoteMessage,
+  ctx: MapContext,
+): (Encounter | Observation | Flag | Task)[] {
   const encounter = mapContact(message, ctx);
   const encounterRef = bundleReference<Encounter>(
     'Encounter',
     recordIdentifier(message.source, 'outcome-note', 'contact'),
   );
-  return [
+  const labels = visibilityLabels(message.visibility);
+  const resources: (Encounter | Observation | Flag | Task)[] = [
     encounter,
     mapContactNote(message, ctx, encounterRef),
     ...mapMeasures(message, ctx, encounterRef, message.measures ?? {}),
@@ -107,5 +115,10 @@ export function mapOutcomeNote(message: OutcomeNoteMessage, ctx: MapContext): (E
       effective: message.contact.date,
       encounter: encounterRef,
     }),
+    ...mapRecordSections({ kind: 'outcome-note', body: message }, ctx, {
+      referral: ctx.referral,
+      encounter: encounterRef,
+    }),
   ];
+  return resources.map((resource) => withLabels(resource, labels));
 }

@@ -3,7 +3,7 @@
  * are logical references: a national identifier where one exists (SDS user id, ODS code) and a display a GP can read.
  */
 import type { Extension, Organization, Practitioner, Reference } from '@medplum/fhirtypes';
-import type { ReferralMessage } from '../messages/schemas';
+import type { InboundMessage, ReferralMessage } from '../messages/schemas';
 import { EXTENSIONS, SYSTEMS } from './codes';
 
 type Envelope = Pick<ReferralMessage, 'linkWorker' | 'source'>;
@@ -29,6 +29,15 @@ export function organisationReference(organisation: Organisation): Reference<Org
     type: 'Organization',
     identifier: { system: SYSTEMS.odsOrganisation, value: organisation.odsCode },
     display: organisationLabel(organisation),
+  };
+}
+
+/** The person's GP practice, by ODS code: the owner of what the practice is asked to do. */
+export function practiceReference(body: Pick<InboundMessage['body'], 'gpPractice'>): Reference<Organization> {
+  return {
+    type: 'Organization',
+    identifier: { system: SYSTEMS.odsOrganisation, value: body.gpPractice.odsCode },
+    display: `GP practice ${body.gpPractice.odsCode}`,
   };
 }
 

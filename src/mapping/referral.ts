@@ -1,9 +1,19 @@
 /**
  * Maps a referral message to what a GP record holds of it: the requester's ServiceRequest (who referred, to whom
  * and why), the link-worker service's Task (how far it has got), the national coded entry a practice counts
- * (accepted or declined) and, when the episode ends, a closing summary Observation the GP can read.
+ * (accepted or declined), when the episode ends, a closing summary Observation the GP can read, and the
+ * record's sections it carries: consent to share, risks, safeguarding concerns and requests to the GP.
  */
-import type { CodeableConcept, Extension, Observation, Reference, ServiceRequest, Task } from '@medplum/fhirtypes';
+import type {
+  CodeableConcept,
+  Consent,
+  Extension,
+  Flag,
+  Observation,
+  Reference,
+  ServiceRequest,
+  Task,
+} from '@medplum/fhirtypes';
 import type { ReferralMessage, ReferralStatus } from '../messages/schemas';
 import { CODES, EXTENSIONS, PRESENTING_NEED_TERMS, PROFILES, SYSTEMS } from './codes';
 import type { MapContext } from './context';
@@ -13,6 +23,8 @@ import { mapNationalCodingEntry } from './national-coding';
 import { observationBase } from './observation-parts';
 import { linkWorkerReference, organisationReference, sourceVersionExtension } from './people';
 import { mapReferralTask } from './referral-task';
+import { mapConsent } from './consent';
+import { mapRecordSections } from './sections';
 
 /**
  * The ServiceRequest status as its requester sees it: open until the service completes it, revoked once it will
@@ -139,7 +151,10 @@ function referenceTo(observation: Observation | undefined): Reference<Observatio
 }
 
 /** The ServiceRequest first: the worker's older-version guard reads the main resource of a delivery. */
-export function mapReferral(message: ReferralMessage, ctx: MapContext): (ServiceRequest | Task | Observation)[] {
+export function mapReferral(
+  message: ReferralMessage,
+  ctx: MapContext,
+): (ServiceRequest | Task | Observation | Flag | Consent)[] {
   const coded = mapNationalCodingEntry(message, ctx);
   const summary = message.closure !== undefined ? mapEpisodeSummary(message, ctx, message.closure) : undefined;
   const nationalCoding = referenceTo(coded);
@@ -153,5 +168,9 @@ export function mapReferral(message: ReferralMessage, ctx: MapContext): (Service
     task,
     ...(coded !== undefined ? [coded] : []),
     ...(summary !== undefined ? [summary] : []),
+    ...(message.consent !== undefined ? [mapConsent(message, ctx, message.consent)] : []),
+    ...mapRecordSections({ kind: 'referral', body: message }, ctx, {
+      referral: bundleReference<ServiceRequest>('ServiceRequest', recordIdentifier(message.source, 'referral')),
+    }),
   ];
 }

@@ -12,6 +12,7 @@ import { buildGoal } from './goal';
 import { bundleReference, recordIdentifier, sourceIdentifier } from './identifiers';
 import { mapReadiness, observationBase } from './observation-parts';
 import { linkWorkerReference, sourceVersionExtension } from './people';
+import { SECTION_SYSTEMS, SUPPORT_ACTIVITY_DISPLAY } from './section-codes';
 import { needConcept } from './referral';
 
 function needReference(message: SupportPlanMessage, key: string): Reference<Observation> {
@@ -44,6 +45,19 @@ function activity(message: SupportPlanMessage, action: SupportPlanMessage['actio
     detail: {
       ...(action.confidence !== undefined
         ? { extension: [{ url: EXTENSIONS.actionConfidence, valueInteger: action.confidence }] }
+        : {}),
+      ...(action.activity !== undefined
+        ? {
+            code: {
+              coding: [
+                {
+                  system: SECTION_SYSTEMS.supportActivity,
+                  code: action.activity,
+                  display: SUPPORT_ACTIVITY_DISPLAY[action.activity],
+                },
+              ],
+            },
+          }
         : {}),
       status: ACTION_STATUS_TO_FHIR[action.status],
       description: action.description,

@@ -16,17 +16,11 @@ import type {
 } from './schemas';
 import { CONNECTION_STATUSES, GOAL_STATUSES, REFERRAL_STATUSES } from './schemas';
 import { invalidIssue } from './issues';
+import type { Path } from './rule-helpers';
+import { duplicates, notInFuture } from './rule-helpers';
+import { checkBarriers, checkOutcomeNoteSections, checkReferralSections } from './sections/rules';
 
-/** How far ahead of our clock a sender's timestamp may be before it counts as "in the future". */
-export const CLOCK_SKEW_MS = 5 * 60 * 1000;
-
-type Path = PropertyKey[];
-
-function notInFuture(issues: OperationOutcomeIssue[], path: Path, value: string, now: Date): void {
-  if (Date.parse(value) > now.getTime() + CLOCK_SKEW_MS) {
-    issues.push(invalidIssue(path, 'must not be in the future', 'value'));
-  }
-}
+export { CLOCK_SKEW_MS } from './rule-helpers';
 
 /** `later` (a date or date-time) must not fall on a day before `earlier`. */
 function notBeforeDay(issues: OperationOutcomeIssue[], path: Path, later: string, earlier: string, what: string): void {
@@ -194,18 +188,6 @@ function checkReferral(issues: OperationOutcomeIssue[], referral: ReferralMessag
   }
 }
 
-function duplicates(values: readonly string[]): Set<string> {
-  const seen = new Set<string>();
-  const repeated = new Set<string>();
-  for (const value of values) {
-    if (seen.has(value)) {
-      repeated.add(value);
-    }
-    seen.add(value);
-  }
-  return repeated;
-}
-
 function checkSupportPlan(issues: OperationOutcomeIssue[], plan: SupportPlanMessage, now: Date): void {
   notInFuture(issues, ['agreedAt'], plan.agreedAt, now);
   if (plan.reviewDate !== undefined) {
@@ -252,6 +234,7 @@ function checkSupportPlan(issues: OperationOutcomeIssue[], plan: SupportPlanMess
 
 function checkConnection(issues: OperationOutcomeIssue[], connection: ConnectionMessage, now: Date): void {
   notInFuture(issues, ['statusAt'], connection.statusAt, now);
+  checkBarriers(issues, ['barriers'], connection.barriers ?? []);
   if (connection.status === 'not-possible' && (connection.barriers ?? []).length === 0) {
     issues.push(
       invalidIssue(['barriers'], 'at least one barrier is required when the status is not-possible', 'required'),
@@ -310,6 +293,7 @@ export function checkDomainRules(message: InboundMessage, now: Date): OperationO
   switch (message.kind) {
     case 'referral':
       checkReferral(issues, message.body, now);
+      checkReferralSections(issues, message.body, now);
       break;
     case 'goal': {
       const goal = message.body;
@@ -323,6 +307,7 @@ export function checkDomainRules(message: InboundMessage, now: Date): OperationO
     case 'outcome-note':
       notInFuture(issues, ['contact', 'date'], message.body.contact.date, now);
       checkReadiness(issues, ['readiness'], message.body.readiness, now);
+      checkOutcomeNoteSections(issues, message.body, now);
       break;
     case 'support-plan':
       checkSupportPlan(issues, message.body, now);

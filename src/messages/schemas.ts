@@ -4,50 +4,24 @@
  * error rather than silently dropped data.
  */
 import { z } from 'zod';
+import {
+  CONTROL_CHARACTERS,
+  GP_PRACTICE_ODS,
+  ORGANISATION_ODS,
+  codedConceptSchema,
+  date,
+  dateTime,
+  partKey,
+  text,
+} from './fields';
 import { isIssuableNhsNumber, isValidNhsNumber, normaliseNhsNumber } from './nhs-number';
+import { consentSchema } from './sections/consent';
+import { gpRequestsSchema } from './sections/gp-requests';
+import { risksSchema } from './sections/risks';
+import { safeguardingSchema } from './sections/safeguarding';
+import { visibilitySchema } from './sections/visibility';
 
-/** ODS code of a GP practice: one letter and five digits (e.g. A81001). */
-export const GP_PRACTICE_ODS = /^[A-Z]\d{5}$/;
-/** ODS code of any organisation: three to ten upper-case letters and digits. */
-export const ORGANISATION_ODS = /^[A-Z0-9]{3,10}$/;
-
-/**
- * Control characters other than tab, line feed and carriage return (C0, DEL and C1). They have no meaning in a
- * clinical note, and a GP system or a FHIR server may refuse them (XML cannot carry most of them at all), so they
- * are refused here rather than stripped: the sender learns at once which field holds one.
- */
-// eslint-disable-next-line no-control-regex
-export const CONTROL_CHARACTERS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
-
-/**
- * The earliest year any date in a message may fall in. Social prescribing records are recent, and the oldest
- * person alive was born after 1900; a year such as 0000 or 0099 is a sender's defect that a FHIR server would
- * refuse or misread after the API had already accepted the message.
- */
-export const EARLIEST_YEAR = 1900;
-
-const text = (max: number): z.ZodType<string> =>
-  z
-    .string()
-    .trim()
-    .min(1, 'must not be empty')
-    .max(max)
-    .refine((value) => !CONTROL_CHARACTERS.test(value), 'must not contain control characters');
-
-/** True unless a well-formed date starts before EARLIEST_YEAR (a malformed one is the format check's to report). */
-function plausibleYear(value: string): boolean {
-  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(Date.parse(value))) {
-    return true;
-  }
-  return Number(value.slice(0, 4)) >= EARLIEST_YEAR;
-}
-
-const dateTime = z.iso
-  .datetime({ offset: true, message: 'must be an ISO 8601 date-time with a time zone' })
-  .refine(plausibleYear, `must not be before the year ${EARLIEST_YEAR}`);
-const date = z.iso
-  .date({ message: 'must be an ISO 8601 date (YYYY-MM-DD)' })
-  .refine(plausibleYear, `must not be before the year ${EARLIEST_YEAR}`);
+export { CONTROL_CHARACTERS, EARLIEST_YEAR, GP_PRACTICE_ODS, ORGANISATION_ODS } from './fields';
 
 /**
  * An https URL: no other scheme (`javascript:`, `data:` or plain `http:` have no place in a GP record), a host,
@@ -128,16 +102,7 @@ export const REFERRAL_METHODS = [
 ] as const;
 export const URGENCIES = ['routine', 'urgent'] as const;
 
-export const codedNeedSchema = z
-  .strictObject({
-    /** SNOMED CT concept id of the presenting need, where the sender coded it. */
-    snomed: z
-      .string()
-      .regex(/^\d{6,18}$/, 'must be a SNOMED CT concept id')
-      .optional(),
-    text: text(500).optional(),
-  })
-  .refine((need) => need.snomed !== undefined || need.text !== undefined, 'needs a SNOMED CT code, a text, or both');
+export const codedNeedSchema = codedConceptSchema;
 
 /** Why a referral was declined or withdrawn (PRSB "reason referral declined / withdrawn"). */
 export const STATUS_REASONS = [
@@ -159,6 +124,8 @@ export const CLOSURE_REASONS = [
   'patient-request',
   'barriers-prevented-connection',
   'transferred',
+  /** "Connecting with": the link worker's own support, as the person's anchor point, was what they needed. */
+  'supported-by-link-worker',
   'other',
 ] as const;
 
@@ -169,7 +136,10 @@ export const closureSchema = z.strictObject({
   summary: text(10000),
   /** Whether the person was told they can be referred again. */
   reReferralOffered: z.boolean(),
-  /** Any follow-up planned after closure, in words; absent when none is planned. */
+  /**
+   * Any follow-up planned after closure, in words. Kept for senders of earlier versions of the API; a request
+   * the GP should act on belongs in the referral's `gpRequests`, which the practice receives as a Task.
+   */
   followUp: text(1000).optional(),
 });
 
@@ -235,6 +205,13 @@ export const referralSchema = z
       .optional(),
     /** The end of the episode; allowed only with status completed or withdrawn. */
     closure: closureSchema.optional(),
+    /** Risks to the person, the link worker or others, or "no known risks" (PRSB §17). */
+    risks: risksSchema.optional(),
+    safeguarding: safeguardingSchema.optional(),
+    /** Consent to share information with the GP practice and others (PRSB §6). */
+    consent: consentSchema.optional(),
+    /** What the GP practice is asked to do. */
+    gpRequests: gpRequestsSchema.optional(),
   })
   .superRefine(checkReferrer, {
     when: (payload) => typeof payload.value === 'object' && payload.value !== null && !Array.isArray(payload.value),
@@ -244,9 +221,18 @@ export const GOAL_STATUSES = ['proposed', 'active', 'achieved', 'not-achieved', 
 
 export const READINESS_STAGES = ['not-ready', 'considering', 'ready', 'acting'] as const;
 
-/** How ready the person is to act on a goal or a connection, at one moment (recorded again as it changes). */
+/** How strong the person's motivation, or their capacity, to act is, as the link worker judged it. */
+export const READINESS_LEVELS = ['low', 'medium', 'high'] as const;
+
+/**
+ * How ready the person is to act on a goal or a connection, at one moment (recorded again as it changes): the
+ * stage of change, and the two things readiness is made of, motivation (wanting to) and capacity (being able to:
+ * time, energy, money, skills, health).
+ */
 export const readinessSchema = z.strictObject({
   stage: z.enum(READINESS_STAGES),
+  motivation: z.enum(READINESS_LEVELS).optional(),
+  capacity: z.enum(READINESS_LEVELS).optional(),
   assessedAt: dateTime,
   note: text(1000).optional(),
 });
@@ -273,6 +259,18 @@ export const ACTION_STATUSES = [
   'cancelled',
 ] as const;
 
+/**
+ * The kinds of support an action in the plan gives. `connecting-with` is the link worker's own support, the
+ * person's anchor point, which for some people is the main support and not a step towards another service.
+ */
+export const SUPPORT_ACTIVITIES = [
+  'connecting-with',
+  'community-connection',
+  'signposting',
+  'self-management',
+  'other',
+] as const;
+
 /** The personalised care and support plan: needs → goals → actions, as agreed at one point in time. */
 export const supportPlanSchema = z.strictObject({
   ...envelope,
@@ -283,7 +281,7 @@ export const supportPlanSchema = z.strictObject({
     .array(
       z.strictObject({
         /** Key of the need within this plan, used by goals to say which needs they address. */
-        key: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, 'may contain only letters, digits, _ and -'),
+        key: partKey,
         need: codedNeedSchema,
       }),
     )
@@ -310,6 +308,8 @@ export const supportPlanSchema = z.strictObject({
         goalId: sourceSchema.shape.recordId,
         description: text(1000),
         status: z.enum(ACTION_STATUSES),
+        /** What kind of support the action is; `connecting-with` is the link worker's own support. */
+        activity: z.enum(SUPPORT_ACTIVITIES).optional(),
         /** How confident the person is that they can do it, 1 (not at all) to 10 (completely). */
         confidence: z.int().min(1).max(10).optional(),
         reviewDate: date.optional(),
@@ -330,17 +330,26 @@ export const BARRIERS = [
   'caring-responsibilities',
   'housing',
   'finances',
+  'employment',
   'language',
   'physical-health',
   'mental-health',
+  'confidence',
   'digital-access',
   'service-unavailable',
   'other',
 ] as const;
 
-/** Something outside the person's control that stops a connection happening. */
+/** Structural barriers are in the person's circumstances (housing, transport, caring, work, cost); personal ones in themselves. */
+export const BARRIER_TYPES = ['structural', 'personal'] as const;
+
+/**
+ * Something that stops a connection happening. Its type follows from the code (see barrierTypeOf in
+ * messages/sections/rules.ts); for `other` the sender must say which it is.
+ */
 export const barrierSchema = z.strictObject({
   code: z.enum(BARRIERS),
+  type: z.enum(BARRIER_TYPES).optional(),
   text: text(1000).optional(),
 });
 
@@ -389,6 +398,11 @@ export const outcomeNoteSchema = z.strictObject({
   measures: measuresSchema.optional(),
   readiness: readinessSchema.optional(),
   barriers: z.array(barrierSchema).max(10).optional(),
+  risks: risksSchema.optional(),
+  safeguarding: safeguardingSchema.optional(),
+  gpRequests: gpRequestsSchema.optional(),
+  /** Who may see this note; absent means the practice's usual rules apply. */
+  visibility: visibilitySchema.optional(),
 });
 
 export const CONNECTION_STATUSES = ['suggested', 'referred', 'attended', 'declined', 'not-possible'] as const;
@@ -429,6 +443,9 @@ export type GoalStatus = (typeof GOAL_STATUSES)[number];
 export type ContactMode = (typeof CONTACT_MODES)[number];
 export type ReadinessStage = (typeof READINESS_STAGES)[number];
 export type Barrier = (typeof BARRIERS)[number];
+export type BarrierType = (typeof BARRIER_TYPES)[number];
+export type ReadinessLevel = (typeof READINESS_LEVELS)[number];
+export type SupportActivity = (typeof SUPPORT_ACTIVITIES)[number];
 export type ConnectionStatus = (typeof CONNECTION_STATUSES)[number];
 export type ActionStatus = (typeof ACTION_STATUSES)[number];
 export type StatusReason = (typeof STATUS_REASONS)[number];

@@ -38,13 +38,16 @@ describe('compiled profiles', () => {
   it('has the project profiles', () => {
     expect(checker.profileUrls).toEqual(
       [
+        'sp-alert',
         'sp-barrier',
         'sp-connection',
+        'sp-consent',
         'sp-contact',
         'sp-contact-note',
         'sp-episode-summary',
         'sp-eq5d-vas',
         'sp-goal',
+        'sp-gp-request',
         'sp-national-coding',
         'sp-need',
         'sp-ons4',
@@ -52,6 +55,8 @@ describe('compiled profiles', () => {
         'sp-readiness',
         'sp-referral',
         'sp-referral-task',
+        'sp-risk-assessment',
+        'sp-safeguarding-concern',
         'sp-support-plan',
         'sp-swemwbs',
         'sp-ucla3',

@@ -209,6 +209,34 @@ test('every kind of refusal carries its catalogue code and the status the catalo
   }
 });
 
+test('record sections that cannot be delivered are refused with their paths and nothing is stored', async () => {
+  const refusedConsent = referralDoc({
+    consent: { recordedAt: '2026-11-10T10:00:00Z', gpPractice: 'refused', others: [] },
+    risks: { assessedAt: '2026-11-10T10:00:00Z', items: [] },
+  } as never);
+  await expect400('/v1/referrals', refusedConsent, ['consent.gpPractice', 'risks']);
+  const note = outcomeNoteDoc('REF-1', {
+    visibility: { confidentiality: 'restricted', withholdFromOnlineAccess: true },
+    barriers: [{ code: 'other', text: 'No bank account' }],
+    safeguarding: [
+      {
+        key: 'card',
+        raisedAt: '2026-11-10T10:00:00Z',
+        concern: { text: 'Possible financial exploitation' },
+        referredTo: { name: 'Adult Safeguarding Team' },
+        referredAt: '2026-11-09T10:00:00Z',
+        status: 'closed',
+      },
+    ],
+  } as never);
+  await expect400('/v1/outcome-notes', note, [
+    'visibility.withholdReason',
+    'barriers[0].type',
+    'safeguarding[0].referredAt',
+    'safeguarding[0].closedAt',
+  ]);
+});
+
 test('nothing was queued by any rejected request', async () => {
   const queue = new Queue(deliveryQueueName('sandbox'), {
     connection: { host: new URL(TEST_REDIS_URL).hostname, port: Number(new URL(TEST_REDIS_URL).port || 6379) },

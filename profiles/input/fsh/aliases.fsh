@@ -16,9 +16,11 @@ RuleSet: SPMetadata
 * ^experimental = false
 
 // Applied to every profile: each resource carries a generated narrative (text.div) a GP can read without a FHIR
-// viewer, so a receiver that supports the profile must keep and show it.
+// viewer, so a receiver that supports the profile must keep and show it; and it may carry security labels saying
+// who may see it (docs/mapping.md, "Visibility"), which a receiver must keep and honour.
 RuleSet: SPNarrative
 * text MS
+* meta.security MS
 
 // Spelling out the url of an extension slice makes SUSHI unfold the extension's elements (url, value[x]) into
 // the profile's snapshot, so validators that match slices by the url's fixed value can recognise the slice.

@@ -51,6 +51,10 @@ Usage: #example
 * focus.reference = "Goal?identifier=https://sp-fhir-adapter.org/fhir/Id/source-record/example-system|goal-2001"
 * focus.type = "Goal"
 * valueCodeableConcept = https://sp-fhir-adapter.org/fhir/CodeSystem/sp-readiness#considering "Considering"
+* component[motivation].code = https://sp-fhir-adapter.org/fhir/CodeSystem/sp-record-sections#readiness-motivation "Motivation to act"
+* component[motivation].valueCodeableConcept = https://sp-fhir-adapter.org/fhir/CodeSystem/sp-readiness-level#high "High"
+* component[capacity].code = https://sp-fhir-adapter.org/fhir/CodeSystem/sp-record-sections#readiness-capacity "Capacity to act"
+* component[capacity].valueCodeableConcept = https://sp-fhir-adapter.org/fhir/CodeSystem/sp-readiness-level#low "Low"
 
 Instance: sp-barrier-example
 InstanceOf: SPBarrierObservation
@@ -61,6 +65,8 @@ Usage: #example
 * category[socialHistory] = $obs-category#social-history "Social History"
 * code = $sp#barrier-to-connection "Barrier to connection"
 * valueCodeableConcept = https://sp-fhir-adapter.org/fhir/CodeSystem/sp-barrier#caring-responsibilities "Caring responsibilities"
+* component[barrierType].code = https://sp-fhir-adapter.org/fhir/CodeSystem/sp-record-sections#barrier-type "Type of barrier"
+* component[barrierType].valueCodeableConcept = https://sp-fhir-adapter.org/fhir/CodeSystem/sp-barrier-type#structural "Structural barrier"
 * note.text = "Cares for her husband during the day."
 
 Instance: sp-need-example

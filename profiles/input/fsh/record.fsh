@@ -76,7 +76,7 @@ Profile: SPReadinessObservation
 Parent: Observation
 Id: sp-readiness
 Title: "Readiness to act"
-Description: "How ready the person is to act on a goal or a connection, at one moment. Each assessment is its own Observation, so readiness is recorded over time."
+Description: "How ready the person is to act on a goal or a connection, at one moment: the stage of change as the value, and the two parts of readiness, motivation (wanting to) and capacity (being able to), as components. Each assessment is its own Observation, so readiness is recorded over time."
 * insert SPMetadata
 * insert SPNarrative
 * insert SPObservationCommon
@@ -85,6 +85,10 @@ Description: "How ready the person is to act on a goal or a connection, at one m
 * category[socialHistory] = $obs-category#social-history
 * code = $sp#readiness-to-act "Readiness to act"
 * component ^slicing.rules = #open
+* component contains motivation 0..1 and capacity 0..1
+* insert SPReadinessLevelSlice(motivation, readiness-motivation)
+* insert SPReadinessLevelSlice(capacity, readiness-capacity)
+* component MS
 * value[x] 1..1
 * value[x] only CodeableConcept
 * valueCodeableConcept from SPReadinessVS (required)
@@ -106,7 +110,7 @@ Profile: SPBarrierObservation
 Parent: Observation
 Id: sp-barrier
 Title: "Barrier to connection"
-Description: "Something outside the person's control that stops a connection to community support."
+Description: "Something that stops a connection to community support, with its type as a component: structural (in the person's circumstances) or personal (in themselves)."
 * insert SPMetadata
 * insert SPNarrative
 * insert SPObservationCommon
@@ -115,6 +119,12 @@ Description: "Something outside the person's control that stops a connection to 
 * category[socialHistory] = $obs-category#social-history
 * code = $sp#barrier-to-connection "Barrier to connection"
 * component ^slicing.rules = #open
+* component contains barrierType 1..1
+* component[barrierType].code = https://sp-fhir-adapter.org/fhir/CodeSystem/sp-record-sections#barrier-type
+* component[barrierType].value[x] 1..1
+* component[barrierType].value[x] only CodeableConcept
+* component[barrierType].valueCodeableConcept from SPBarrierTypeVS (required)
+* component MS
 * value[x] 1..1
 * value[x] only CodeableConcept
 * valueCodeableConcept from SPBarrierVS (required)
@@ -388,6 +398,7 @@ Description: "The plan agreed between the person and their link worker: the need
 * activity.detail.extension contains ActionConfidence named confidence 0..1
 * activity.detail.goal 1..*
 * activity.detail.description 1..1
+* activity.detail.code from SPSupportActivityVS (required)
 // Elements the adapter fills: receivers must be able to store and show them.
 * activity MS
 * author MS

@@ -22,7 +22,7 @@ Description: "All readiness stages."
 CodeSystem: SPBarrier
 Id: sp-barrier
 Title: "Barrier to connection"
-Description: "Things outside the person's control that stop a connection to community support."
+Description: "Things that stop a connection to community support, structural (in the person's circumstances) or personal (in themselves); sp-barrier-type says which each is."
 * insert SPMetadata
 * ^caseSensitive = true
 * ^content = #complete
@@ -30,9 +30,11 @@ Description: "Things outside the person's control that stop a connection to comm
 * #caring-responsibilities "Caring responsibilities"
 * #housing "Housing"
 * #finances "Finances"
+* #employment "Employment"
 * #language "Language"
 * #physical-health "Physical health"
 * #mental-health "Mental health"
+* #confidence "Confidence"
 * #digital-access "Digital access"
 * #service-unavailable "Service unavailable"
 * #other "Other barrier"
@@ -102,6 +104,7 @@ Description: "Why a social prescribing episode ended."
 * #patient-request "Person asked to end support"
 * #barriers-prevented-connection "Barriers prevented a connection"
 * #transferred "Transferred to another service"
+* #supported-by-link-worker "Supported by the link worker (connecting with)" "Connecting with: the link worker's own support, as the person's anchor point, was the support they needed."
 * #other "Other reason"
 
 ValueSet: SPClosureReasonVS

@@ -1,13 +1,16 @@
 /**
- * Builds the episode document a GP files: who was referred, when and by whom, what matters to the person, goals
- * and how they went, contacts, outcome measures, connections, barriers, the closure and what the GP is asked to
- * do. Pure: the same episode always gives the same document.
+ * Builds the episode document a GP files: what the GP is asked to do, the risks, who was referred, when and by
+ * whom, what matters to the person, goals and how they went, contacts, outcome measures, connections, barriers
+ * (structural or personal) and the closure. Pure: the same episode always gives the same document.
  */
+import { barrierTypeOf } from '../../messages/sections/barriers';
 import type {
   Barrier,
+  BarrierType,
   ConnectionMessage,
   GoalMessage,
   OutcomeNoteMessage,
+  Readiness,
   ReferralMessage,
   SupportPlanMessage,
 } from '../../messages/schemas';
@@ -21,8 +24,24 @@ import {
 } from '../display';
 import type { Episode } from './episode';
 import { formatChange, formatDay, formatDayAndTime, formatNhsNumber, sentenceCase } from './format';
+import { READINESS_LEVEL_DISPLAY } from '../section-codes';
 import { measureRows } from './measure-rows';
+import { risksSection } from './risks-section';
 import type { DocumentBlock, DocumentSection, EpisodeDocument, LabelledValue } from './model';
+
+/** The stage of change, with the motivation and capacity it is made of when the link worker recorded them. */
+function readinessText(readiness: Readiness): string {
+  const parts = [
+    ...(readiness.motivation !== undefined
+      ? [`motivation ${READINESS_LEVEL_DISPLAY[readiness.motivation].toLowerCase()}`]
+      : []),
+    ...(readiness.capacity !== undefined
+      ? [`capacity ${READINESS_LEVEL_DISPLAY[readiness.capacity].toLowerCase()}`]
+      : []),
+  ];
+  const stage = READINESS_DISPLAY[readiness.stage];
+  return parts.length === 0 ? stage : `${stage} (${parts.join(', ')})`;
+}
 
 export const EPISODE_DOCUMENT_TITLE = 'Social prescribing summary';
 
@@ -182,7 +201,7 @@ function goalsSection(goals: readonly GoalView[], plans: readonly SupportPlanMes
         String(goal.importance),
         sentenceCase(goal.status),
         goal.targetDate === undefined ? 'None set' : formatDay(goal.targetDate),
-        goal.readiness === undefined ? 'Not recorded' : READINESS_DISPLAY[goal.readiness.stage],
+        goal.readiness === undefined ? 'Not recorded' : readinessText(goal.readiness),
       ]),
     });
   } else {
@@ -248,7 +267,7 @@ function contactsSection(notes: readonly OutcomeNoteMessage[], linkWorker: strin
       },
       { kind: 'subheading', text: 'Notes from each contact' },
       ...sorted.map((note): DocumentBlock => {
-        const readiness = note.readiness === undefined ? '' : ` Readiness: ${READINESS_DISPLAY[note.readiness.stage]}.`;
+        const readiness = note.readiness === undefined ? '' : ` Readiness: ${readinessText(note.readiness)}.`;
         return { kind: 'paragraph', text: `${formatDay(note.contact.date)}: ${note.note}${readiness}` };
       }),
     ],
@@ -314,11 +333,17 @@ function connectionsSection(connections: readonly ConnectionMessage[]): Document
 function barriersSection(episode: Episode): DocumentSection {
   const items: string[] = [];
   const add = (
-    barriers: readonly { readonly code: Barrier; readonly text?: string | undefined }[] | undefined,
+    barriers:
+      | readonly {
+          readonly code: Barrier;
+          readonly type?: BarrierType | undefined;
+          readonly text?: string | undefined;
+        }[]
+      | undefined,
     where: string,
   ): void => {
     for (const barrier of barriers ?? []) {
-      const name = BARRIER_DISPLAY[barrier.code];
+      const name = `${BARRIER_DISPLAY[barrier.code]}, ${barrierTypeOf(barrier)}`;
       items.push(`${name}${barrier.text === undefined ? '' : `: ${barrier.text}`} (${where})`);
     }
   };
@@ -360,14 +385,23 @@ function closureSection(referral: ReferralMessage): DocumentSection {
   };
 }
 
-function gpActionsSection(referral: ReferralMessage): DocumentSection {
-  const followUp = referral.closure?.followUp;
+/**
+ * What the GP is asked to do: every request to the practice in the episode (each also a Task in the FHIR
+ * record), then the closing follow-up text senders of earlier API versions give.
+ */
+function gpActionsSection(episode: Episode): DocumentSection {
+  const requests = [episode.referral, ...episode.outcomeNotes].flatMap((record) => record.gpRequests ?? []);
+  const followUp = episode.referral.closure?.followUp;
+  const items = [
+    ...requests.map(
+      (request) => `${request.action.text ?? 'Request'} (${formatDay(request.requestedAt)}): ${request.reason}`,
+    ),
+    ...(followUp !== undefined ? [followUp] : []),
+  ];
   return {
     heading: 'Actions for the GP',
     blocks:
-      followUp === undefined
-        ? [{ kind: 'paragraph', text: 'No action is asked of the GP.' }]
-        : [{ kind: 'list', items: [followUp] }],
+      items.length === 0 ? [{ kind: 'paragraph', text: 'No action is asked of the GP.' }] : [{ kind: 'list', items }],
   };
 }
 
@@ -384,7 +418,8 @@ export function buildEpisodeDocument(episode: Episode): EpisodeDocument {
     subject: `Social prescribing episode summary from ${organisation}`,
     sections: [
       // The GP's actions come first: it is what the reader must not miss.
-      gpActionsSection(referral),
+      gpActionsSection(episode),
+      risksSection(episode),
       referralSection(referral),
       whatMattersSection(goals),
       goalsSection(goals, episode.supportPlans),

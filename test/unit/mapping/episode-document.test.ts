@@ -123,7 +123,39 @@ describe('the document model', () => {
     const document = buildEpisodeDocument(closed);
     expect(sectionText(document, 'Closure')).toContain('{"label":"Re-referral offered","value":"No"}');
     expect(sectionText(document, 'Actions for the GP')).toContain('Review in 3 months');
-    expect(sectionText(buildEpisodeDocument(quick), 'Actions for the GP')).toContain('No action is asked of the GP.');
+    expect(sectionText(buildEpisodeDocument(quick), 'Actions for the GP')).toContain(
+      'Consider a referral to the exercise on referral scheme (20 October 2026): Enjoys the health walk',
+    );
+    const nothingAsked: Episode = { ...quick, referral: { ...quick.referral, gpRequests: undefined } };
+    expect(sectionText(buildEpisodeDocument(nothingAsked), 'Actions for the GP')).toContain(
+      'No action is asked of the GP.',
+    );
+  });
+
+  it('lists the active risks of the latest assessment with how to stay safe', () => {
+    const risky: Episode = {
+      ...quick,
+      referral: {
+        ...quick.referral,
+        risks: {
+          assessedAt: '2026-10-21T09:00:00Z',
+          items: [
+            {
+              key: 'dog',
+              to: 'link-worker',
+              risk: { text: 'Dog at the home' },
+              status: 'active',
+              precautions: 'Meet outside',
+            },
+            { key: 'old', to: 'person', risk: { text: 'Not eating' }, status: 'resolved' },
+          ],
+        },
+      },
+    };
+    const risks = sectionText(buildEpisodeDocument(risky), 'Risks');
+    expect(risks).toContain('Assessed 21 October 2026.');
+    expect(risks).toContain('Risk to the link worker: Dog at the home (Meet outside)');
+    expect(risks).not.toContain('Not eating');
   });
 
   it('shows the SWEMWBS metric score and its change since the first measurement', () => {

@@ -31,7 +31,14 @@ test('every resource of a referral carries a generated narrative in which markup
     throw new Error(JSON.stringify(validated.issues));
   }
   const resources = mapMessage(validated.message, CTX);
-  expect(resources.map((r) => r.resourceType)).toEqual(['ServiceRequest', 'Task', 'Observation', 'Provenance']);
+  expect(resources.map((r) => r.resourceType)).toEqual([
+    'ServiceRequest',
+    'Task',
+    'Observation',
+    'Consent',
+    'Observation',
+    'Provenance',
+  ]);
   for (const resource of resources) {
     const text = (resource as { text?: { status?: string; div?: string } }).text;
     expect(text?.status).toBe('generated');
@@ -55,4 +62,27 @@ test('the narrative says only what the resource records', () => {
     status: 'generated',
     div: `${DIV_START}<p><b>Observation</b>: Readiness to act</p><p><b>Date</b>: 2026-10-02T10:00:00Z</p><p><b>Value</b>: Ready</p></div>`,
   });
+});
+
+test('a labelled resource says in its narrative who may see it, and an alert says what, since when and until when', () => {
+  const narrative = narrativeOf({
+    resourceType: 'Flag',
+    meta: {
+      security: [
+        { system: 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality', code: 'R', display: 'restricted' },
+        { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'NOPAT' },
+      ],
+    },
+    status: 'inactive',
+    code: { text: 'Large dog at the home' },
+    subject: { reference: 'Patient/p-1' },
+    period: { start: '2026-10-01T09:00:00Z', end: '2026-11-07T10:00:00Z' },
+  });
+  expect(textOf(narrative.div)).toBe(
+    'Alert: Large dog at the home' +
+      'Status: inactive' +
+      'Since: 2026-10-01T09:00:00Z' +
+      'Until: 2026-11-07T10:00:00Z' +
+      'Visibility: Confidentiality: restricted; Withheld from online record access',
+  );
 });

@@ -2,20 +2,14 @@
 // dates, non-https URIs, control characters, NHS numbers that are never issued, and referrals with no referrer.
 import { isIssuableNhsNumber, isValidNhsNumber } from '../../../src/messages/nhs-number';
 import type { MessageKind, ReferralMessage } from '../../../src/messages/schemas';
-import { validateInbound } from '../../../src/messages/validate';
 import { goalDoc, outcomeNoteDoc, referralDoc } from '../../support/fixtures';
+import type { IntakeProblem } from '../../support/intake';
+import { intakeProblems } from '../../support/intake';
 
 const NOW = new Date('2026-12-01T12:00:00Z');
 
-function problems(kind: MessageKind, body: unknown): { expression: string; text: string }[] {
-  const result = validateInbound(kind, body, NOW);
-  if (result.ok) {
-    return [];
-  }
-  return result.issues.map((issue) => ({
-    expression: issue.expression?.[0] ?? '',
-    text: issue.details?.text ?? '',
-  }));
+function problems(kind: MessageKind, body: unknown): IntakeProblem[] {
+  return intakeProblems(kind, body, NOW);
 }
 
 function expressions(kind: MessageKind, body: unknown): string[] {
