@@ -8,6 +8,7 @@ import type {
   CodeableConcept,
   Coding,
   Encounter,
+  EpisodeOfCare,
   Goal,
   Narrative,
   Observation,
@@ -18,7 +19,8 @@ import type {
 } from '@medplum/fhirtypes';
 
 /** Every resource type a mapper writes. */
-export type NarratedResource = ServiceRequest | Task | Observation | Goal | Encounter | CarePlan | Provenance;
+export type NarratedResource =
+  ServiceRequest | Task | EpisodeOfCare | Observation | Goal | Encounter | CarePlan | Provenance;
 
 type Line = readonly [label: string, value: string | undefined];
 
@@ -99,6 +101,15 @@ function linesOf(resource: NarratedResource): Line[] {
         ['Reason', conceptLabel(resource.statusReason)],
         ['Owner', resource.owner?.display],
         ['Requested by', resource.requester?.display],
+      ];
+    case 'EpisodeOfCare':
+      return [
+        ['Episode', joined((resource.type ?? []).map(conceptLabel))],
+        ['Status', resource.status],
+        ['From', resource.period?.start],
+        ['To', resource.period?.end],
+        ['Managed by', resource.managingOrganization?.display],
+        ['Care manager', resource.careManager?.display],
       ];
     case 'Observation':
       return [

@@ -42,6 +42,7 @@ describe('compiled profiles', () => {
         'sp-connection',
         'sp-contact',
         'sp-contact-note',
+        'sp-episode-of-care',
         'sp-episode-summary',
         'sp-eq5d-vas',
         'sp-goal',

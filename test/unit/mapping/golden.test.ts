@@ -1,5 +1,6 @@
 // Golden files: every journey document under test/fixtures/journeys maps to exactly the FHIR JSON committed
-// beside it (*.fhir.json), and every mapped resource conforms to its published profile.
+// beside it (*.fhir.json), and every mapped resource conforms to its published profile. A later version of a record
+// is mapped as the worker maps it: told the version it follows, so the parts it drops are retracted.
 // Regenerate after an intended mapping change with: UPDATE_GOLDEN=1 npx jest test/unit/mapping/golden.test.ts
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -8,7 +9,8 @@ import type { ConformanceChecker } from '../../../src/conformance';
 import type { MapContext } from '../../../src/mapping';
 import { mapMessage, transactionBundle } from '../../../src/mapping';
 import { validateInbound } from '../../../src/messages/validate';
-import type { MessageKind } from '../../../src/messages/schemas';
+import type { InboundMessage, MessageKind } from '../../../src/messages/schemas';
+import { episodeOfCareId } from '../../../src/mapping/episode-of-care';
 
 const JOURNEYS = path.join(__dirname, '..', '..', 'fixtures', 'journeys');
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
@@ -35,11 +37,11 @@ beforeAll(() => {
   checker = createConformanceChecker();
 });
 
-test('there are three journeys with documents', () => {
-  expect(new Set(cases.map(([journey]) => journey)).size).toBe(3);
+test('there are four journeys with documents', () => {
+  expect(new Set(cases.map(([journey]) => journey)).size).toBe(4);
 });
 
-describe.each(cases)('%s/%s', (journey, file) => {
+function load(journey: string, file: string): InboundMessage {
   const input = JSON.parse(readFileSync(path.join(JOURNEYS, journey, file), 'utf8')) as {
     kind: MessageKind;
     body: unknown;
@@ -48,8 +50,37 @@ describe.each(cases)('%s/%s', (journey, file) => {
   if (!validated.ok) {
     throw new Error(`${journey}/${file} is not valid input: ${JSON.stringify(validated.issues)}`);
   }
-  const ctx = validated.message.kind === 'referral' ? { patient: CTX.patient, recordedAt: CTX.recordedAt } : CTX;
-  const bundle = transactionBundle(mapMessage(validated.message, ctx));
+  return validated.message;
+}
+
+/** The latest earlier document of the same record in the journey: the version the worker would be told it follows. */
+function previousOf(journey: string, file: string, message: InboundMessage): InboundMessage | undefined {
+  return cases
+    .filter(([j, f]) => j === journey && f < file)
+    .map(([j, f]) => load(j, f))
+    .filter((m) => m.kind === message.kind && m.body.source.recordId === message.body.source.recordId)
+    .at(-1);
+}
+
+/** The episodes a message may name by their stable ids: its own and, for a re-referral, the earlier one. */
+function episodeIds(message: InboundMessage): string[] {
+  const { system } = message.body.source;
+  if (message.kind !== 'referral') {
+    return [episodeOfCareId(system, message.body.referralId)];
+  }
+  const previous = message.body.previousReferralId;
+  return [
+    episodeOfCareId(system, message.body.source.recordId),
+    ...(previous !== undefined ? [episodeOfCareId(system, previous)] : []),
+  ];
+}
+
+describe.each(cases)('%s/%s', (journey, file) => {
+  const message = load(journey, file);
+  const previous = previousOf(journey, file, message);
+  const base = message.kind === 'referral' ? { patient: CTX.patient, recordedAt: CTX.recordedAt } : CTX;
+  const ctx: MapContext = previous !== undefined ? { ...base, previous } : base;
+  const bundle = transactionBundle(mapMessage(message, ctx));
   const goldenFile = path.join(JOURNEYS, journey, file.replace(/\.json$/, '.fhir.json'));
 
   it('maps to the golden FHIR transaction', () => {
@@ -75,15 +106,27 @@ describe.each(cases)('%s/%s', (journey, file) => {
     }
   });
 
-  it('references only entries of the same transaction or resources the worker resolved', () => {
+  it('references only entries of the same transaction, its episodes or resources the worker resolved', () => {
     const fullUrls = new Set((bundle.entry ?? []).map((e) => e.fullUrl).filter((u) => u !== undefined));
-    const references = JSON.stringify(bundle).match(/"reference":"[^"]+"/g) ?? [];
-    for (const ref of references) {
-      const value = ref.slice('"reference":"'.length, -1);
-      if (value.startsWith('urn:uuid:')) {
-        expect(fullUrls).toContain(value);
-      } else {
-        expect([CTX.patient.reference, CTX.referral?.reference]).toContain(value);
+    const episodes = episodeIds(message).map((id) => `EpisodeOfCare/${id}`);
+    for (const entry of bundle.entry ?? []) {
+      const contained = new Set(
+        ((entry.resource as { contained?: { id?: string }[] } | undefined)?.contained ?? []).map(
+          (c) => `#${c.id ?? ''}`,
+        ),
+      );
+      const references = JSON.stringify(entry.resource).match(/"reference":"[^"]+"/g) ?? [];
+      for (const ref of references) {
+        const value = ref.slice('"reference":"'.length, -1);
+        if (value.startsWith('urn:uuid:')) {
+          expect(fullUrls).toContain(value);
+        } else if (value.startsWith('#')) {
+          expect(contained).toContain(value);
+        } else if (value.startsWith('EpisodeOfCare/')) {
+          expect(episodes).toContain(value);
+        } else {
+          expect([CTX.patient.reference, CTX.referral?.reference]).toContain(value);
+        }
       }
     }
   });

@@ -31,7 +31,13 @@ test('every resource of a referral carries a generated narrative in which markup
     throw new Error(JSON.stringify(validated.issues));
   }
   const resources = mapMessage(validated.message, CTX);
-  expect(resources.map((r) => r.resourceType)).toEqual(['ServiceRequest', 'Task', 'Observation', 'Provenance']);
+  expect(resources.map((r) => r.resourceType)).toEqual([
+    'ServiceRequest',
+    'Task',
+    'EpisodeOfCare',
+    'Observation',
+    'Provenance',
+  ]);
   for (const resource of resources) {
     const text = (resource as { text?: { status?: string; div?: string } }).text;
     expect(text?.status).toBe('generated');
