@@ -1,11 +1,13 @@
 // Golden files: every journey document under test/fixtures/journeys maps to exactly the FHIR JSON committed
 // beside it (*.fhir.json), and every mapped resource conforms to its published profile. A later version of a record
-// is mapped as the worker maps it: told the version it follows, so the parts it drops are retracted.
+// is mapped as the worker maps it: told the version it follows, so the parts it drops are retracted, and a referral
+// is told what the EHR holds from the journey's earlier documents, so an ending one closes its episode's open parts.
 // Regenerate after an intended mapping change with: UPDATE_GOLDEN=1 npx jest test/unit/mapping/golden.test.ts
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createConformanceChecker } from '../../../src/conformance';
 import type { ConformanceChecker } from '../../../src/conformance';
+import type { BundleEntry, Resource } from '@medplum/fhirtypes';
 import type { MapContext } from '../../../src/mapping';
 import { mapMessage, transactionBundle } from '../../../src/mapping';
 import { validateInbound } from '../../../src/messages/validate';
@@ -75,12 +77,51 @@ function episodeIds(message: InboundMessage): string[] {
   ];
 }
 
-describe.each(cases)('%s/%s', (journey, file) => {
-  const message = load(journey, file);
+/** The context the worker would map `file` in: the version it follows, and for a referral what the EHR holds. */
+function contextOf(journey: string, file: string, message: InboundMessage, held: readonly Resource[]): MapContext {
   const previous = previousOf(journey, file, message);
   const base = message.kind === 'referral' ? { patient: CTX.patient, recordedAt: CTX.recordedAt } : CTX;
-  const ctx: MapContext = previous !== undefined ? { ...base, previous } : base;
-  const bundle = transactionBundle(mapMessage(message, ctx));
+  return {
+    ...base,
+    ...(previous !== undefined ? { previous } : {}),
+    ...(message.kind === 'referral' && held.length > 0 ? { episodeParts: held } : {}),
+  };
+}
+
+/**
+ * What the EHR holds when `file` is delivered, as a worker's search would find it: the latest write of every
+ * resource the journey's earlier documents wrote, each given an id (`held-<n>`) and its bundle references made
+ * literal, as a server stores them.
+ */
+function heldBefore(journey: string, file: string): Resource[] {
+  const latest = new Map<string, BundleEntry>();
+  for (const [j, f] of cases.filter(([j, f]) => j === journey && f < file)) {
+    const earlier = load(j, f);
+    for (const entry of transactionBundle(mapMessage(earlier, contextOf(j, f, earlier, []))).entry ?? []) {
+      if (entry.fullUrl !== undefined) {
+        latest.set(entry.fullUrl, entry);
+      }
+    }
+  }
+  const literal = new Map(
+    [...latest].map(([fullUrl, entry], index) => [
+      fullUrl,
+      `${entry.resource?.resourceType ?? ''}/held-${String(index)}`,
+    ]),
+  );
+  return [...latest.values()].map((entry, index) => {
+    const resource = JSON.parse(JSON.stringify(entry.resource), (_key, value: unknown) =>
+      typeof value === 'string' ? (literal.get(value) ?? value) : value,
+    ) as Resource;
+    return { ...resource, id: `held-${String(index)}` };
+  });
+}
+
+describe.each(cases)('%s/%s', (journey, file) => {
+  const message = load(journey, file);
+  const held = message.kind === 'referral' ? heldBefore(journey, file) : [];
+  const bundle = transactionBundle(mapMessage(message, contextOf(journey, file, message, held)));
+  const heldReferences = new Set(held.map((r) => `${r.resourceType}/${r.id ?? ''}`));
   const goldenFile = path.join(JOURNEYS, journey, file.replace(/\.json$/, '.fhir.json'));
 
   it('maps to the golden FHIR transaction', () => {
@@ -124,6 +165,9 @@ describe.each(cases)('%s/%s', (journey, file) => {
           expect(contained).toContain(value);
         } else if (value.startsWith('EpisodeOfCare/')) {
           expect(episodes).toContain(value);
+        } else if (value.includes('/held-')) {
+          // A part of the episode the EHR already held, closed by this referral.
+          expect(heldReferences).toContain(value);
         } else {
           expect([CTX.patient.reference, CTX.referral?.reference]).toContain(value);
         }
