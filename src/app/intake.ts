@@ -14,7 +14,7 @@ import type { Principal } from '../config/client-scope';
 import { permits } from '../config/client-scope';
 import { errorIssue } from '../lib/outcome';
 import { contentHash, identityKeys } from '../messages/identity';
-import { statusTransitionIssue } from '../messages/domain-rules';
+import { retractionIssue, statusTransitionIssue } from '../messages/domain-rules';
 import type { InboundMessage, MessageKind } from '../messages/schemas';
 import type { LatestOfRecord, MessageStore } from '../store/message-store';
 import { validateInbound } from '../messages/validate';
@@ -144,8 +144,13 @@ export async function acceptMessage(
       referralOrderProblems(message, deps.store),
     ]);
     const transitionIssue = statusChangeProblem(message, latest);
+    const retraction = retractionIssue(message, latest !== undefined);
     previousMessageId = previousMessageOf(message, latest);
-    orderIssues = [...(transitionIssue !== undefined ? [transitionIssue] : []), ...beforeReferral];
+    orderIssues = [
+      ...(transitionIssue !== undefined ? [transitionIssue] : []),
+      ...(retraction !== undefined ? [retraction] : []),
+      ...beforeReferral,
+    ];
   } catch (error) {
     throw new StoreUnavailableError(error);
   }

@@ -184,6 +184,20 @@ export function statusTransitionIssue(
   return problem === undefined ? undefined : invalidIssue(['status'], problem, 'business-rule');
 }
 
+/**
+ * A retraction withdraws what earlier versions wrote; with no earlier version accepted there is nothing to withdraw,
+ * and it would only write records marked as errors into the GP record.
+ */
+export function retractionIssue(message: InboundMessage, earlierAccepted: boolean): OperationOutcomeIssue | undefined {
+  return message.body.enteredInError === true && !earlierAccepted
+    ? invalidIssue(
+        ['enteredInError'],
+        'retracts a record of which no earlier version was accepted; there is nothing to retract',
+        'business-rule',
+      )
+    : undefined;
+}
+
 function checkReferral(issues: OperationOutcomeIssue[], referral: ReferralMessage, now: Date): void {
   notInFuture(issues, ['referredAt'], referral.referredAt, now);
   if (referral.previousReferralId === referral.source.recordId) {

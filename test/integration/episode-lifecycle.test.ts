@@ -118,3 +118,12 @@ test('the retracted contact and everything it wrote are entered-in-error, and it
   expect(response.status).toBe(400);
   expect(JSON.stringify(response.body)).toContain('retracted');
 });
+
+test('a retraction of a record no version of which was accepted is refused, naming enteredInError', async () => {
+  const retraction = document('08-contact.json').body as { source: Record<string, unknown> };
+  const unknown = { ...retraction, source: { ...retraction.source, recordId: 'JD-NOTE-NEVER-SENT' } };
+  const response = await postJson(`${adapter.apiUrl}${INGEST_PATHS['outcome-note']}`, unknown);
+  expect(response.status).toBe(400);
+  const issues = (response.body.issue ?? []) as { expression?: string[] }[];
+  expect(issues.map((issue) => issue.expression)).toEqual([['enteredInError']]);
+});
