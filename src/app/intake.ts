@@ -14,9 +14,9 @@ import type { Principal } from '../config/client-scope';
 import { permits } from '../config/client-scope';
 import { errorIssue } from '../lib/outcome';
 import { contentHash, identityKeys } from '../messages/identity';
-import { statusTransitionIssue } from '../messages/domain-rules';
+import { retractionIssue, statusTransitionIssue } from '../messages/domain-rules';
 import type { InboundMessage, MessageKind } from '../messages/schemas';
-import type { MessageStore } from '../store/message-store';
+import type { LatestOfRecord, MessageStore } from '../store/message-store';
 import { validateInbound } from '../messages/validate';
 import { datesBeforeReferral } from '../messages/referral-order';
 
@@ -64,15 +64,21 @@ export class StoreUnavailableError extends Error {
  * judged against the state before both; the window is one Redis round trip, and the worker still never lets an
  * older version overwrite a newer one in the EHR.
  */
-async function statusChangeProblem(
+function statusChangeProblem(
   message: InboundMessage,
-  store: MessageStore,
-): Promise<OperationOutcomeIssue | undefined> {
-  const latest = await store.latestOfRecord(message.kind, message.body.source);
+  latest: LatestOfRecord | undefined,
+): OperationOutcomeIssue | undefined {
   if (latest?.status === undefined || message.body.source.recordVersion <= latest.version) {
     return undefined;
   }
   return statusTransitionIssue(message, latest.status);
+}
+
+/** The message of the version a newer one follows: what it wrote and the newer one drops is retracted. */
+function previousMessageOf(message: InboundMessage, latest: LatestOfRecord | undefined): string | undefined {
+  return latest !== undefined && latest.messageId !== '' && latest.version < message.body.source.recordVersion
+    ? latest.messageId
+    : undefined;
 }
 
 /** Dates of a goal, contact, plan or connection that fall before its referral, once that referral is accepted. */
@@ -131,12 +137,20 @@ export async function acceptMessage(
     return { kind: 'no-endpoint', practice };
   }
   let orderIssues: OperationOutcomeIssue[];
+  let previousMessageId: string | undefined;
   try {
-    const [transitionIssue, beforeReferral] = await Promise.all([
-      statusChangeProblem(message, deps.store),
+    const [latest, beforeReferral] = await Promise.all([
+      deps.store.latestOfRecord(message.kind, message.body.source),
       referralOrderProblems(message, deps.store),
     ]);
-    orderIssues = [...(transitionIssue !== undefined ? [transitionIssue] : []), ...beforeReferral];
+    const transitionIssue = statusChangeProblem(message, latest);
+    const retraction = retractionIssue(message, latest !== undefined);
+    previousMessageId = previousMessageOf(message, latest);
+    orderIssues = [
+      ...(transitionIssue !== undefined ? [transitionIssue] : []),
+      ...(retraction !== undefined ? [retraction] : []),
+      ...beforeReferral,
+    ];
   } catch (error) {
     throw new StoreUnavailableError(error);
   }
@@ -156,6 +170,7 @@ export async function acceptMessage(
       clientId: meta.clientId,
       ...(meta.requestId !== undefined ? { requestId: meta.requestId } : {}),
       endpointId: endpoint.config.id,
+      ...(previousMessageId !== undefined ? { previousMessageId } : {}),
       now,
     });
   } catch (error) {

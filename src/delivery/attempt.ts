@@ -22,6 +22,7 @@ import { outcomeOf, summariseOutcome } from './outcome';
 import { patientMismatches } from './patient-match';
 import type { FailedReferralLookup } from './failed-referral';
 import { failedReferralReason } from './failed-referral';
+import { findEpisodeParts, needsEpisodeParts } from './episode-parts';
 import { completeTransaction } from './transaction-entries';
 import type { CacheUse, CachedUse, Lookup } from './cached-lookup';
 import { cachedLookup } from './cached-lookup';
@@ -41,6 +42,8 @@ export interface AttemptDeps {
   readonly failedReferral?: FailedReferralLookup;
   /** The endpoint's cache of patient and referral lookups; without it every attempt searches. */
   readonly resolutions?: ResolutionCache;
+  /** The version of the record this message follows, whose dropped parts the delivery retracts. */
+  readonly previous?: InboundMessage;
 }
 
 /** Cached resolutions an attempt found dead or no longer matching: forgotten, then the attempt runs afresh. */
@@ -346,7 +349,20 @@ async function deliverInContext(
   { context: ctx, cached }: ResolvedContext,
   deps: AttemptDeps,
 ): Promise<AttemptResult | Stale> {
-  const resources = mapMessage(message, { ...ctx, recordedAt: deps.now().toISOString() });
+  let episodeParts: readonly Resource[] = [];
+  if (needsEpisodeParts(message)) {
+    const found = await findEpisodeParts(deps.client, ctx.patient);
+    if ('failed' in found) {
+      return failedResponse(found.failed, found.what, deps.now());
+    }
+    episodeParts = found.parts;
+  }
+  const resources = mapMessage(message, {
+    ...ctx,
+    recordedAt: deps.now().toISOString(),
+    ...(deps.previous !== undefined ? { previous: deps.previous } : {}),
+    ...(episodeParts.length > 0 ? { episodeParts } : {}),
+  });
   const errors = conformanceErrors(resources, deps.conformance);
   if (errors.length > 0) {
     const outcome: OperationOutcome = { resourceType: 'OperationOutcome', issue: errors };

@@ -4,6 +4,7 @@
  */
 import type { EndpointConfig } from '../config/schema';
 import type { MessageRecord } from '../messages/record';
+import type { InboundMessage } from '../messages/schemas';
 import type { Logger } from '../observability/logger';
 import type { AttemptFacts, MessageLifecycle } from '../store/message-lifecycle';
 import type { MessageStore } from '../store/message-store';
@@ -177,7 +178,9 @@ async function runAttempt(
     return { kind: 'rejected', reason: text, outcome: outcomeOf('not-found', text) };
   }
   try {
+    const previous = await previousVersion(record, deps);
     return await attemptDelivery(record.message, {
+      ...(previous !== undefined ? { previous } : {}),
       client: endpoint.client.withRequestId(requestId),
       conformance: deps.conformance,
       now: deps.now,
@@ -191,6 +194,18 @@ async function runAttempt(
     deps.logger.error({ messageId: record.id, err: error }, 'delivery attempt crashed');
     return { kind: 'rejected', reason: text, outcome: outcomeOf('exception', text) };
   }
+}
+
+/**
+ * The version this message followed when it was accepted, so the mapping can retract what it wrote and this one
+ * drops; none when it has expired or its body was purged (then nothing earlier is retracted).
+ */
+async function previousVersion(record: MessageRecord, deps: DeliveryDeps): Promise<InboundMessage | undefined> {
+  if (record.previousMessageId === undefined) {
+    return undefined;
+  }
+  const previous = await deps.messages.get(record.previousMessageId);
+  return previous === undefined || previous.purgedAt !== undefined ? undefined : previous.message;
 }
 
 /** The wait before the next attempt, or undefined when waiting would take the message past its maximum age. */

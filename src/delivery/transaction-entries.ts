@@ -73,8 +73,15 @@ function readEntry(resource: Sent, entry: BundleEntry | undefined): EntryAnswer 
       ...(versionId !== undefined ? { versionId } : {}),
       status: entry.response?.status ?? String(code),
       ...(identifier !== undefined ? { identifier } : {}),
+      ...(isRetracted(resource) ? { enteredInError: true } : {}),
     },
   };
+}
+
+/** Whether the sent resource is a retraction: its status (a Goal's lifecycle status) is entered-in-error. */
+function isRetracted(resource: Sent): boolean {
+  const { status, lifecycleStatus } = resource as { status?: unknown; lifecycleStatus?: unknown };
+  return status === 'entered-in-error' || lifecycleStatus === 'entered-in-error';
 }
 
 /** The entries at `indexes`, their references to already written entries made literal (`Goal/123`). */

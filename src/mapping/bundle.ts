@@ -1,8 +1,9 @@
 /**
  * Assembles mapped resources into one FHIR transaction Bundle. Every entry with a business identifier is a
  * conditional update keyed on it: it creates the resource the first time and updates the same resource on any
- * redelivery, so a repeated transaction never duplicates anything. A resource without one but with a stable id
- * (the Provenance, which R4 gives no identifier) is written to that id (update-as-create), for the same reason.
+ * redelivery, so a repeated transaction never duplicates anything. A resource with a stable id (the Provenance,
+ * which R4 gives no identifier, and the EpisodeOfCare, which other records name by its id) is written to that id
+ * (update-as-create), for the same reason.
  */
 import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
 import { identifierUrn } from './identifiers';
@@ -21,11 +22,12 @@ export function conditionalUrl(resource: IdentifiedResource): string {
 export function transactionBundle(resources: readonly IdentifiedResource[]): Bundle {
   const entry: BundleEntry[] = resources.map((resource) => {
     const identifier = resource.identifier?.[0];
-    if (identifier === undefined) {
-      if (resource.id === undefined) {
-        throw new Error(`${resource.resourceType} has neither a business identifier nor a stable id`);
-      }
+    // A stable id wins over the identifier: other records name such a resource by it (the episode of care).
+    if (resource.id !== undefined) {
       return { resource, request: { method: 'PUT', url: `${resource.resourceType}/${resource.id}` } };
+    }
+    if (identifier === undefined) {
+      throw new Error(`${resource.resourceType} has neither a business identifier nor a stable id`);
     }
     return {
       fullUrl: identifierUrn(resource.resourceType, identifier),

@@ -50,6 +50,7 @@ export const PROFILES = {
   provenance: `${CANONICAL}/StructureDefinition/sp-provenance`,
   nationalCoding: `${CANONICAL}/StructureDefinition/sp-national-coding`,
   referralTask: `${CANONICAL}/StructureDefinition/sp-referral-task`,
+  episodeOfCare: `${CANONICAL}/StructureDefinition/sp-episode-of-care`,
 } as const;
 
 export const EXTENSIONS = {
@@ -61,6 +62,16 @@ export const EXTENSIONS = {
   requestStatusReason: 'http://hl7.org/fhir/StructureDefinition/request-statusReason',
   connectionStatus: `${CANONICAL}/StructureDefinition/connection-status`,
   actionConfidence: `${CANONICAL}/StructureDefinition/action-confidence`,
+  /** Core R4 extension: the episode of care a request or event belongs to (Observation, ServiceRequest...). */
+  workflowEpisodeOfCare: 'http://hl7.org/fhir/StructureDefinition/workflow-episodeOfCare',
+  /** Core R4 extension: the goal a resource is working towards (any resource). */
+  pertainsToGoal: 'http://hl7.org/fhir/StructureDefinition/resource-pertainsToGoal',
+  /** The episode a Goal belongs to: R4 Goal has no element for it and the core extension does not allow Goal. */
+  goalEpisodeOfCare: `${CANONICAL}/StructureDefinition/goal-episode-of-care`,
+  /** The earlier episode a re-referral's episode follows: R4 EpisodeOfCare has no element for it. */
+  previousEpisode: `${CANONICAL}/StructureDefinition/previous-episode`,
+  /** When the care and support plan is to be reviewed: R4 CarePlan has no element for it. */
+  planReviewDate: `${CANONICAL}/StructureDefinition/plan-review-date`,
 } as const;
 
 const snomed = (code: string, display: string): Coding => ({ system: SYSTEMS.snomed, code, display });
@@ -93,6 +104,7 @@ export const CODES = {
   communityReferral: concept('community-referral', 'Referral to a community organisation'),
   communitySignposting: concept('community-signposting', 'Signposting to a community organisation'),
   supportPlan: concept('personalised-care-support-plan', 'Personalised care and support plan'),
+  socialPrescribingEpisode: concept('social-prescribing-episode', 'Social prescribing episode of care'),
   episodeSummary: concept('episode-summary', 'Social prescribing episode summary'),
   closureReason: concept('closure-reason', 'Reason the episode ended'),
   reReferralOffered: concept('re-referral-offered', 'Re-referral offered'),

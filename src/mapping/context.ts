@@ -3,7 +3,8 @@
  * moment of sending. Keeping them here (rather than letting a mapper look them up or read a clock) is what keeps
  * mappers pure and golden-testable.
  */
-import type { Patient, Reference, ServiceRequest } from '@medplum/fhirtypes';
+import type { Patient, Reference, Resource, ServiceRequest } from '@medplum/fhirtypes';
+import type { InboundMessage } from '../messages/schemas';
 
 export interface MapContext {
   /** The patient as the EHR knows them, found by NHS number. */
@@ -12,4 +13,14 @@ export interface MapContext {
   readonly referral?: Reference<ServiceRequest>;
   /** When this delivery is made (ISO 8601 instant): the Provenance's `recorded`. */
   readonly recordedAt: string;
+  /**
+   * The version of the same record this one follows, when the store still holds it: what it wrote and this version
+   * no longer does is retracted (see retraction.ts).
+   */
+  readonly previous?: InboundMessage;
+  /**
+   * For a referral that ends its episode: the goals, plans and connections the EHR holds for the patient, found by
+   * the worker, so the ones of this episode that are still open are closed with it (see episode-closure.ts).
+   */
+  readonly episodeParts?: readonly Resource[];
 }

@@ -3,10 +3,11 @@
  * it to an Observation about that Goal. The support-plan mapper writes its goals with the same function, so a
  * goal sent on its own and the same goal inside a plan become the same Goal in the EHR.
  */
-import type { CodeableConcept, Goal, Identifier, Observation } from '@medplum/fhirtypes';
+import type { CodeableConcept, EpisodeOfCare, Goal, Identifier, Observation, Reference } from '@medplum/fhirtypes';
 import type { GoalMessage, GoalStatus } from '../messages/schemas';
 import { EXTENSIONS, PROFILES, SYSTEMS } from './codes';
 import type { MapContext } from './context';
+import { episodeOf } from './episode-of-care';
 import { bundleReference, recordIdentifier } from './identifiers';
 import { mapReadiness } from './observation-parts';
 
@@ -49,6 +50,8 @@ export interface GoalContent {
   readonly targetDate?: string | undefined;
   /** The needs (or, failing those, the referral) the goal addresses. */
   readonly addresses: readonly NonNullable<Goal['addresses']>[number][];
+  /** The social prescribing episode the goal was agreed in. */
+  readonly episode: Reference<EpisodeOfCare>;
 }
 
 export function buildGoal(content: GoalContent, ctx: MapContext): Goal {
@@ -61,6 +64,7 @@ export function buildGoal(content: GoalContent, ctx: MapContext): Goal {
       { url: EXTENSIONS.sourceRecordVersion, valueInteger: content.recordVersion },
       // Two records write the same Goal, each counting its own versions: the EHR must know whose version it holds.
       { url: EXTENSIONS.sourceRecordWriter, valueIdentifier: content.writer },
+      { url: EXTENSIONS.goalEpisodeOfCare, valueReference: content.episode },
     ],
     identifier: [content.identifier],
     lifecycleStatus: state.lifecycleStatus,
@@ -100,6 +104,7 @@ export function mapGoal(message: GoalMessage, ctx: MapContext): (Goal | Observat
       startDate: message.agreedAt.slice(0, 10),
       targetDate: message.targetDate,
       addresses: ctx.referral !== undefined ? [ctx.referral] : [],
+      episode: episodeOf(message),
     },
     ctx,
   );

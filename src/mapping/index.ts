@@ -1,7 +1,8 @@
 /**
  * The mapping layer's entry point: one pure function from a validated inbound message (plus the references the
  * worker resolved and the moment of sending) to the FHIR resources that represent it in the GP record, ending
- * with the Provenance of the delivery; every resource carries a generated narrative.
+ * with the Provenance of the delivery; every resource carries a generated narrative. Retractions (a record sent in
+ * error, parts dropped from a newer version) are written here too, so they travel in the same transaction.
  */
 import type { InboundMessage } from '../messages/schemas';
 import type { IdentifiedResource } from './bundle';
@@ -13,6 +14,8 @@ import { withNarrative } from './narrative';
 import { mapOutcomeNote } from './outcome-note';
 import { mapProvenance } from './provenance';
 import { mapReferral } from './referral';
+import type { RetractableResource } from './retraction';
+import { droppedParts, enteredInError } from './retraction';
 import { mapSupportPlan } from './support-plan';
 
 export type { MapContext } from './context';
@@ -20,7 +23,7 @@ export { transactionBundle, conditionalUrl } from './bundle';
 export type { IdentifiedResource } from './bundle';
 export { recordIdentifier, sourceIdentifier, identifierToken } from './identifiers';
 
-function mapRecord(message: InboundMessage, ctx: MapContext): NarratedResource[] {
+function mapRecord(message: InboundMessage, ctx: MapContext): RetractableResource[] {
   switch (message.kind) {
     case 'referral':
       return mapReferral(message.body, ctx);
@@ -35,7 +38,27 @@ function mapRecord(message: InboundMessage, ctx: MapContext): NarratedResource[]
   }
 }
 
+/**
+ * A retraction writes everything as entered in error; any version also retracts what the version it follows wrote
+ * and it no longer does (the previous version mapped in the same context, so its identifiers are comparable).
+ */
+function withRetractions(message: InboundMessage, ctx: MapContext): RetractableResource[] {
+  const wholeRecord = message.body.enteredInError === true;
+  const current = mapRecord(message, ctx);
+  const written = wholeRecord ? current.map(enteredInError) : current;
+  const { previous } = ctx;
+  if (previous?.kind !== message.kind || previous.body.source.recordId !== message.body.source.recordId) {
+    return written;
+  }
+  // Only the record's own resources are compared: parts of the episode it closes are not the previous version's.
+  const dropped = droppedParts(mapRecord(previous, { ...ctx, episodeParts: [] }), current, {
+    wholeRecord,
+    version: message.body.source.recordVersion,
+  });
+  return [...written, ...dropped];
+}
+
 export function mapMessage(message: InboundMessage, ctx: MapContext): IdentifiedResource[] {
-  const resources = mapRecord(message, ctx).map(withNarrative);
+  const resources: NarratedResource[] = withRetractions(message, ctx).map(withNarrative);
   return [...resources, withNarrative(mapProvenance(message, ctx, resources))];
 }

@@ -40,6 +40,8 @@ function measure(
       part: spec.part,
       effective: message.contact.date,
       encounter,
+      // The scores are the person's own answers about themselves: the link worker only records them.
+      performer: ctx.patient,
     }),
     category: [{ coding: [CODES.survey] }],
     code: { coding: [spec.code], text: spec.code.display },

@@ -12,6 +12,7 @@ import type {
   ConsentProvision,
   Encounter,
   Flag,
+  EpisodeOfCare,
   Goal,
   Narrative,
   Observation,
@@ -24,7 +25,7 @@ import { SECTION_CODES, SECTION_SYSTEMS } from './section-codes';
 
 /** Every resource type a mapper writes. */
 export type NarratedResource =
-  ServiceRequest | Task | Observation | Goal | Encounter | CarePlan | Provenance | Flag | Consent;
+  ServiceRequest | Task | EpisodeOfCare | Observation | Goal | Encounter | CarePlan | Provenance | Flag | Consent;
 
 type Line = readonly [label: string, value: string | undefined];
 
@@ -165,6 +166,15 @@ function linesOf(resource: NarratedResource): Line[] {
         ['Date', resource.dateTime],
         ...provisionLines(resource.provision),
         ['In their words', resource.sourceAttachment?.title],
+      ];
+    case 'EpisodeOfCare':
+      return [
+        ['Episode', joined((resource.type ?? []).map(conceptLabel))],
+        ['Status', resource.status],
+        ['From', resource.period?.start],
+        ['To', resource.period?.end],
+        ['Managed by', resource.managingOrganization?.display],
+        ['Care manager', resource.careManager?.display],
       ];
     case 'Observation':
       return [

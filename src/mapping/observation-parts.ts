@@ -1,14 +1,22 @@
 /**
  * The parts shared by every Observation the mappers write (profile, identifier, subject, performer, links to the
- * referral and the contact), and the small Observations that more than one message kind produces: readiness to
+ * referral, its episode and the contact), and the small Observations that more than one message kind produces: readiness to
  * act and barriers to a connection.
  */
-import type { Encounter, Observation, ObservationComponent, Reference, ServiceRequest } from '@medplum/fhirtypes';
+import type {
+  Encounter,
+  Observation,
+  ObservationComponent,
+  Patient,
+  Reference,
+  ServiceRequest,
+} from '@medplum/fhirtypes';
 import type { BarrierType, InboundMessage, Readiness, ReadinessLevel } from '../messages/schemas';
 import { barrierTypeOf } from '../messages/sections/barriers';
 import { CODES, PROFILES, SYSTEMS } from './codes';
 import type { MapContext } from './context';
 import { BARRIER_DISPLAY, READINESS_DISPLAY } from './display';
+import { episodeExtension } from './episode-of-care';
 import { recordIdentifier } from './identifiers';
 import { linkWorkerReference, sourceVersionExtension } from './people';
 import { BARRIER_TYPE_DISPLAY, READINESS_LEVEL_DISPLAY, SECTION_CODES, SECTION_SYSTEMS } from './section-codes';
@@ -22,6 +30,8 @@ export interface ObservationBaseOptions {
   readonly encounter?: Reference<Encounter>;
   readonly focus?: Reference;
   readonly basedOn?: Reference<ServiceRequest>;
+  /** Who made the observation when it is not the link worker: the person themselves, for their own scores. */
+  readonly performer?: Reference<Patient>;
 }
 
 export function observationBase(
@@ -34,7 +44,7 @@ export function observationBase(
   return {
     resourceType: 'Observation',
     meta: { profile: [options.profile] },
-    extension: [sourceVersionExtension(body)],
+    extension: [sourceVersionExtension(body), episodeExtension(body)],
     identifier: [recordIdentifier(body.source, kind, options.part)],
     ...(basedOn !== undefined ? { basedOn: [basedOn] } : {}),
     status: 'final',
@@ -42,7 +52,7 @@ export function observationBase(
     ...(options.focus !== undefined ? { focus: [options.focus] } : {}),
     ...(options.encounter !== undefined ? { encounter: options.encounter } : {}),
     effectiveDateTime: options.effective,
-    performer: [linkWorkerReference(body)],
+    performer: [options.performer ?? linkWorkerReference(body)],
   };
 }
 

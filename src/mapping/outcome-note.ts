@@ -8,6 +8,7 @@ import type { Encounter, Flag, Observation, Reference, Task } from '@medplum/fhi
 import type { OutcomeNoteMessage } from '../messages/schemas';
 import { CODES, PROFILES, SYSTEMS } from './codes';
 import type { MapContext } from './context';
+import { episodeOf } from './episode-of-care';
 import { bundleReference, recordIdentifier } from './identifiers';
 import { mapMeasures } from './measures';
 import { mapBarriers, mapReadiness, observationBase } from './observation-parts';
@@ -35,7 +36,8 @@ const PARTICIPANT_DISPLAY = {
 export function mapContact(message: OutcomeNoteMessage, ctx: MapContext): Encounter {
   const { contact } = message;
   const end = new Date(Date.parse(contact.date) + contact.durationMinutes * 60_000).toISOString();
-  const others = contact.with ?? ['patient'];
+  // The person is the Encounter's subject, not one of its participants; only those who came with them are listed.
+  const others = (contact.with ?? []).filter((who) => who !== 'patient');
   return {
     resourceType: 'Encounter',
     meta: { profile: [PROFILES.contact] },
@@ -49,6 +51,7 @@ export function mapContact(message: OutcomeNoteMessage, ctx: MapContext): Encoun
       },
     ],
     subject: ctx.patient,
+    episodeOfCare: [episodeOf(message)],
     ...(ctx.referral !== undefined ? { basedOn: [ctx.referral] } : {}),
     participant: [
       { individual: linkWorkerReference(message) },

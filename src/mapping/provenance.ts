@@ -17,6 +17,9 @@ import { linkWorkerReference, organisationReference } from './people';
 export const ADAPTER_DEVICE: Reference<Device> = { type: 'Device', display: 'sp-fhir-adapter' };
 
 function target(resource: IdentifiedResource): Reference {
+  if (resource.id !== undefined) {
+    return { reference: `${resource.resourceType}/${resource.id}`, type: resource.resourceType };
+  }
   const identifier = resource.identifier?.[0];
   if (identifier === undefined) {
     throw new Error(`${resource.resourceType} has no business identifier to be a Provenance target`);

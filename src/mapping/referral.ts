@@ -1,12 +1,14 @@
 /**
  * Maps a referral message to what a GP record holds of it: the requester's ServiceRequest (who referred, to whom
  * and why), the link-worker service's Task (how far it has got), the national coded entry a practice counts
- * (accepted or declined), when the episode ends, a closing summary Observation the GP can read, and the
- * record's sections it carries: consent to share, risks, safeguarding concerns and requests to the GP.
+ * (accepted or declined), the episode of care the service's records belong to and, when the episode ends, a
+ * closing summary Observation the GP can read and the episode's still-open plan, goals and connections, closed;
+ * and the record's sections it carries: consent to share, risks, safeguarding concerns and requests to the GP.
  */
 import type {
   CodeableConcept,
   Consent,
+  EpisodeOfCare,
   Extension,
   Flag,
   Observation,
@@ -18,6 +20,9 @@ import type { ReferralMessage, ReferralStatus } from '../messages/schemas';
 import { CODES, EXTENSIONS, PRESENTING_NEED_TERMS, PROFILES, SYSTEMS } from './codes';
 import type { MapContext } from './context';
 import { CLOSURE_REASON_DISPLAY, STATUS_REASON_DISPLAY } from './display';
+import type { EpisodePart } from './episode-closure';
+import { closedParts } from './episode-closure';
+import { mapEpisodeOfCare, previousEpisode } from './episode-of-care';
 import { bundleReference, recordIdentifier } from './identifiers';
 import { mapNationalCodingEntry } from './national-coding';
 import { observationBase } from './observation-parts';
@@ -69,8 +74,9 @@ export function requestStatusReasonExtension(message: ReferralMessage): Extensio
 }
 
 /**
- * Who asked for the referral: the referring professional by name, role and organisation, or the person themselves
- * when they referred themselves (R4 allows a Patient as requester), so a self-referral is never shown as anonymous.
+ * Who asked for the referral: the referring organisation by its ODS code (so a GP system can tell which practice
+ * or service referred), with the professional's name and role in its display; or the person themselves when they
+ * referred themselves (R4 allows a Patient as requester), so a self-referral is never shown as anonymous.
  */
 function requesterOf(message: ReferralMessage, ctx: MapContext): NonNullable<ServiceRequest['requester']> {
   const referrer = message.referrer;
@@ -78,6 +84,7 @@ function requesterOf(message: ReferralMessage, ctx: MapContext): NonNullable<Ser
     return { ...ctx.patient, display: 'Self-referral' };
   }
   return {
+    ...organisationReference(referrer.organisation),
     display: [referrer.name, referrer.role, referrer.organisation.name ?? referrer.organisation.odsCode]
       .filter((part) => part !== undefined)
       .join(', '),
@@ -86,6 +93,9 @@ function requesterOf(message: ReferralMessage, ctx: MapContext): NonNullable<Ser
 
 export function mapReferralRequest(message: ReferralMessage, ctx: MapContext): ServiceRequest {
   const statusReason = requestStatusReasonExtension(message);
+  // A re-referral is a new request, not a replacement of the ended one (that would be `replaces`): the earlier
+  // episode is what the new referral is made in the light of, so it is supporting information.
+  const previous = previousEpisode(message);
   return {
     resourceType: 'ServiceRequest',
     meta: { profile: [PROFILES.referral] },
@@ -107,6 +117,9 @@ export function mapReferralRequest(message: ReferralMessage, ctx: MapContext): S
     requester: requesterOf(message, ctx),
     performer: [organisationReference(message.linkWorker.organisation), linkWorkerReference(message)],
     reasonCode: message.reasons.map(needConcept),
+    ...(previous !== undefined
+      ? { supportingInfo: [{ ...previous, display: 'Earlier social prescribing episode' }] }
+      : {}),
     ...(message.note !== undefined ? { note: [{ text: message.note, time: message.referredAt }] } : {}),
   };
 }
@@ -154,7 +167,7 @@ function referenceTo(observation: Observation | undefined): Reference<Observatio
 export function mapReferral(
   message: ReferralMessage,
   ctx: MapContext,
-): (ServiceRequest | Task | Observation | Flag | Consent)[] {
+): (ServiceRequest | Task | EpisodeOfCare | Observation | Flag | Consent | EpisodePart)[] {
   const coded = mapNationalCodingEntry(message, ctx);
   const summary = message.closure !== undefined ? mapEpisodeSummary(message, ctx, message.closure) : undefined;
   const nationalCoding = referenceTo(coded);
@@ -166,11 +179,13 @@ export function mapReferral(
   return [
     mapReferralRequest(message, ctx),
     task,
+    mapEpisodeOfCare(message, ctx),
     ...(coded !== undefined ? [coded] : []),
     ...(summary !== undefined ? [summary] : []),
     ...(message.consent !== undefined ? [mapConsent(message, ctx, message.consent)] : []),
     ...mapRecordSections({ kind: 'referral', body: message }, ctx, {
       referral: bundleReference<ServiceRequest>('ServiceRequest', recordIdentifier(message.source, 'referral')),
     }),
+    ...closedParts(message, ctx.episodeParts ?? []),
   ];
 }

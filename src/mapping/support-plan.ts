@@ -8,6 +8,7 @@ import type { SupportPlanMessage } from '../messages/schemas';
 import { CODES, EXTENSIONS, PROFILES } from './codes';
 import type { MapContext } from './context';
 import { ACTION_STATUS_TO_FHIR } from './display';
+import { episodeOf } from './episode-of-care';
 import { buildGoal } from './goal';
 import { bundleReference, recordIdentifier, sourceIdentifier } from './identifiers';
 import { mapReadiness, observationBase } from './observation-parts';
@@ -71,19 +72,25 @@ export function mapCarePlan(message: SupportPlanMessage, ctx: MapContext): CareP
   return {
     resourceType: 'CarePlan',
     meta: { profile: [PROFILES.supportPlan] },
-    extension: [sourceVersionExtension(message)],
+    extension: [
+      sourceVersionExtension(message),
+      // R4 CarePlan has no review date; period.end is when the plan stops applying, which a review does not decide.
+      ...(message.reviewDate !== undefined ? [{ url: EXTENSIONS.planReviewDate, valueDate: message.reviewDate }] : []),
+    ],
     identifier: [recordIdentifier(message.source, 'support-plan')],
     status: 'active',
     intent: 'plan',
     category: [{ coding: [CODES.supportPlan] }],
     title: 'Personalised care and support plan',
     subject: ctx.patient,
-    period: { start: message.agreedAt, ...(message.reviewDate !== undefined ? { end: message.reviewDate } : {}) },
+    period: { start: message.agreedAt },
     created: message.agreedAt,
     author: linkWorkerReference(message),
-    // R4 CarePlan.basedOn names other CarePlans only, so the referral the plan belongs to is supporting information.
+    // R4 CarePlan.basedOn names other CarePlans only and CarePlan has no episode element, so the referral and the
+    // episode the plan belongs to are supporting information.
     supportingInfo: [
       ...(ctx.referral !== undefined ? [ctx.referral] : []),
+      episodeOf(message),
       ...message.needs.map((n) => needReference(message, n.key)),
     ],
     goal: message.goals.map((g) => bundleReference<Goal>('Goal', goalIdentifier(message, g.goalId))),
@@ -106,6 +113,7 @@ export function mapSupportPlan(message: SupportPlanMessage, ctx: MapContext): (C
         startDate: message.agreedAt.slice(0, 10),
         targetDate: g.targetDate,
         addresses: g.addresses.map((key) => needReference(message, key)),
+        episode: episodeOf(message),
       },
       ctx,
     );

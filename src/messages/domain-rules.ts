@@ -9,6 +9,7 @@ import type {
   ConnectionStatus,
   GoalStatus,
   InboundMessage,
+  OutcomeNoteMessage,
   Readiness,
   ReferralMessage,
   ReferralStatus,
@@ -68,8 +69,17 @@ export function referralTransitionProblem(from: ReferralStatus, to: ReferralStat
   return undefined;
 }
 
-/** The status a message reports for its source record, for the kinds whose records have a lifecycle. */
+/** The record status kept after a version that retracts its record (see `enteredInError`). */
+export const RETRACTED_STATUS = 'entered-in-error';
+
+/**
+ * The status a message reports for its source record, for the kinds whose records have a lifecycle; a retraction
+ * reports the retracted status whatever its kind, so later versions can be judged against it.
+ */
 export function recordStatusOf(message: InboundMessage): string | undefined {
+  if (message.body.enteredInError === true) {
+    return RETRACTED_STATUS;
+  }
   switch (message.kind) {
     case 'referral':
     case 'goal':
@@ -125,8 +135,18 @@ function isOneOf<T extends string>(values: readonly T[], value: string): value i
   return (values as readonly string[]).includes(value);
 }
 
-/** The reason a kind's status cannot follow the previous one, or undefined (also for an unknown previous status). */
+/**
+ * The reason a kind's status cannot follow the previous one, or undefined (also for an unknown previous status).
+ * A retracted record stays retracted: what was sent in error is corrected by a new record, not a new version. A
+ * retraction itself is not judged by its status: it withdraws the record as it stood, whatever that was.
+ */
 function transitionProblem(message: InboundMessage, previousStatus: string): string | undefined {
+  if (previousStatus === RETRACTED_STATUS) {
+    return 'the record was retracted as entered in error; a retracted record takes no newer version (send a new record instead)';
+  }
+  if (message.body.enteredInError === true) {
+    return undefined;
+  }
   switch (message.kind) {
     case 'referral':
       return isOneOf(REFERRAL_STATUSES, previousStatus)
@@ -158,8 +178,27 @@ export function statusTransitionIssue(
   return problem === undefined ? undefined : invalidIssue(['status'], problem, 'business-rule');
 }
 
+/**
+ * A retraction withdraws what earlier versions wrote; with no earlier version accepted there is nothing to withdraw,
+ * and it would only write records marked as errors into the GP record.
+ */
+export function retractionIssue(message: InboundMessage, earlierAccepted: boolean): OperationOutcomeIssue | undefined {
+  return message.body.enteredInError === true && !earlierAccepted
+    ? invalidIssue(
+        ['enteredInError'],
+        'retracts a record of which no earlier version was accepted; there is nothing to retract',
+        'business-rule',
+      )
+    : undefined;
+}
+
 function checkReferral(issues: OperationOutcomeIssue[], referral: ReferralMessage, now: Date): void {
   notInFuture(issues, ['referredAt'], referral.referredAt, now);
+  if (referral.previousReferralId === referral.source.recordId) {
+    issues.push(
+      invalidIssue(['previousReferralId'], 'names this referral itself; it must name the earlier referral', 'value'),
+    );
+  }
   const ended = referral.status === 'declined' || referral.status === 'withdrawn';
   if (ended && referral.statusReason === undefined) {
     issues.push(invalidIssue(['statusReason'], `is required when the status is ${referral.status}`, 'required'));
@@ -243,6 +282,29 @@ function checkConnection(issues: OperationOutcomeIssue[], connection: Connection
   checkReadiness(issues, ['readiness'], connection.readiness, now);
 }
 
+/**
+ * A total the sender scored must be the sum of the items sent with it: a mismatch means one of them is wrong, and
+ * the GP would otherwise read a total the items do not support.
+ */
+function checkScoreTotals(issues: OperationOutcomeIssue[], measures: OutcomeNoteMessage['measures']): void {
+  for (const name of ['wemwbs', 'swemwbs'] as const) {
+    const scale = measures?.[name];
+    if (scale?.total === undefined) {
+      continue;
+    }
+    const itemSum = scale.items.reduce((total, value) => total + value, 0);
+    if (scale.total !== itemSum) {
+      issues.push(
+        invalidIssue(
+          ['measures', name, 'total'],
+          `is ${String(scale.total)} but the items add up to ${String(itemSum)}`,
+          'value',
+        ),
+      );
+    }
+  }
+}
+
 /** The oldest age a living person is taken to have: a birth date before it is a typing error. */
 export const OLDEST_PLAUSIBLE_AGE_YEARS = 120;
 
@@ -308,6 +370,7 @@ export function checkDomainRules(message: InboundMessage, now: Date): OperationO
       notInFuture(issues, ['contact', 'date'], message.body.contact.date, now);
       checkReadiness(issues, ['readiness'], message.body.readiness, now);
       checkOutcomeNoteSections(issues, message.body, now);
+      checkScoreTotals(issues, message.body.measures);
       break;
     case 'support-plan':
       checkSupportPlan(issues, message.body, now);

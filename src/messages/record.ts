@@ -17,6 +17,8 @@ export interface WrittenResource {
   readonly status: string;
   /** Business identifier token (`system|value`); absent for resources that have none, such as the Provenance. */
   readonly identifier?: string;
+  /** True when the resource was written as entered-in-error (retracted). */
+  readonly enteredInError?: boolean;
 }
 
 export interface MessageRecord {
@@ -48,4 +50,9 @@ export interface MessageRecord {
    * ids and practice, and the message can never be sent again.
    */
   readonly purgedAt?: string;
+  /**
+   * The message of the version of the same record this one followed when it was accepted: delivery retracts what
+   * that version wrote and this one no longer does.
+   */
+  readonly previousMessageId?: string;
 }

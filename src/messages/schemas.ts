@@ -89,6 +89,11 @@ const envelope = {
   patient: patientSchema,
   gpPractice: gpPracticeSchema,
   linkWorker: linkWorkerSchema,
+  /**
+   * True on a newer version that retracts the record because it was sent in error: everything the record wrote in
+   * the GP record becomes entered-in-error. The rest of the document is the record as it stood.
+   */
+  enteredInError: z.boolean().optional(),
 };
 
 export const REFERRAL_STATUSES = ['received', 'accepted', 'declined', 'in-progress', 'completed', 'withdrawn'] as const;
@@ -212,6 +217,8 @@ export const referralSchema = z
     consent: consentSchema.optional(),
     /** What the GP practice is asked to do. */
     gpRequests: gpRequestsSchema.optional(),
+    /** The record id of the earlier referral (same source system) whose episode this re-referral follows. */
+    previousReferralId: sourceSchema.shape.recordId.optional(),
   })
   .superRefine(checkReferrer, {
     when: (payload) => typeof payload.value === 'object' && payload.value !== null && !Array.isArray(payload.value),
@@ -365,11 +372,15 @@ export const measuresSchema = z.strictObject({
   swemwbs: z
     .strictObject({
       items: z.array(fivePointItem).length(7, 'SWEMWBS has exactly 7 items'),
+      /** The raw total as the sender's system scored it; when sent, it must be the sum of the items. */
+      total: z.int().optional(),
     })
     .optional(),
   wemwbs: z
     .strictObject({
       items: z.array(fivePointItem).length(14, 'WEMWBS has exactly 14 items'),
+      /** The total as the sender's system scored it; when sent, it must be the sum of the items. */
+      total: z.int().optional(),
     })
     .optional(),
   ucla3: z

@@ -126,6 +126,8 @@ const ledgerEventSchema = z.discriminatedUnion('type', [
     patient: z.string(),
     /** The written references with their versions, space separated. */
     resources: z.string(),
+    /** Those of them written as entered-in-error (a retraction, or parts a newer version dropped), likewise. */
+    retracted: z.string().optional(),
   }),
   z.object({
     type: z.literal('failed'),

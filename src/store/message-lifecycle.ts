@@ -119,6 +119,7 @@ export function createMessageLifecycle(store: MessageStore): MessageLifecycle {
     },
 
     async delivered(facts, result) {
+      const retracted = result.resources.filter((resource) => resource.enteredInError === true);
       return recordResult(facts, {
         status: 'delivered',
         // The entry joins the AuditEvent forwarding hand-off set in the same atomic step, so no crash loses a forward.
@@ -137,6 +138,7 @@ export function createMessageLifecycle(store: MessageStore): MessageLifecycle {
           httpStatus: result.httpStatus,
           patient: result.patientRef,
           resources: resourceList(result.resources),
+          ...(retracted.length > 0 ? { retracted: resourceList(retracted) } : {}),
         },
       });
     },

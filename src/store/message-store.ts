@@ -29,6 +29,8 @@ export interface NewMessage {
   /** X-Request-Id of the accepting request, for the `received` ledger entry. */
   readonly requestId?: string;
   readonly endpointId: string;
+  /** The message of the version this one follows (the latest accepted when it arrived), if any. */
+  readonly previousMessageId?: string;
   readonly now: Date;
 }
 
@@ -134,6 +136,7 @@ export class MessageStore {
       recordId: source.recordId,
       recordVersion: String(source.recordVersion),
       ...(recordStatus !== undefined ? { recordStatus } : {}),
+      ...(input.previousMessageId !== undefined ? { previousMessageId: input.previousMessageId } : {}),
       receivedAt,
       updatedAt: receivedAt,
       attempts: '0',
@@ -332,6 +335,7 @@ function parseRecord(hash: Record<string, string>): MessageRecord {
     ...(hash.replayedAt ? { replayedAt: hash.replayedAt } : {}),
     ...(hash.patientRef ? { patientRef: hash.patientRef } : {}),
     ...(hash.purgedAt ? { purgedAt: hash.purgedAt } : {}),
+    ...(hash.previousMessageId ? { previousMessageId: hash.previousMessageId } : {}),
     ...(hash.lastError ? { lastError: hash.lastError } : {}),
     ...(outcome ? { outcome } : {}),
   };

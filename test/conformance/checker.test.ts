@@ -44,6 +44,7 @@ describe('compiled profiles', () => {
         'sp-consent',
         'sp-contact',
         'sp-contact-note',
+        'sp-episode-of-care',
         'sp-episode-summary',
         'sp-eq5d-vas',
         'sp-goal',

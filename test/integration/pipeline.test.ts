@@ -7,6 +7,7 @@ import { SANDBOX_PATIENTS } from '../../src/sandbox';
 import type { TestAdapter } from '../support/adapter';
 import { getJson, postJson, startTestAdapter, waitForStatus } from '../support/adapter';
 import { goalDoc, outcomeNoteDoc, referralDoc } from '../support/fixtures';
+import { episodeOfCareId } from '../../src/mapping/episode-of-care';
 
 let adapter: TestAdapter;
 
@@ -75,6 +76,11 @@ test('a referral, a goal and an outcome note reach the EHR linked to the right p
   expect(referralStatus.resources).toEqual([
     expect.objectContaining({ resourceType: 'ServiceRequest', reference: `ServiceRequest/${serviceRequest?.id}` }),
     expect.objectContaining({ resourceType: 'Task', reference: `Task/${task?.id}` }),
+    // The episode of care, written under the id derived from the referral's source identity.
+    expect.objectContaining({
+      resourceType: 'EpisodeOfCare',
+      reference: `EpisodeOfCare/${episodeOfCareId(system, referralId)}`,
+    }),
     expect.objectContaining({ resourceType: 'Observation', reference: `Observation/${coded[0]?.id}` }),
     // Every delivery also records its Provenance (link worker as author, the adapter as assembler).
     expect.objectContaining({ resourceType: 'Provenance' }),

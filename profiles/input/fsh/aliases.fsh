@@ -7,6 +7,8 @@ Alias: $nhs-number = https://fhir.nhs.uk/Id/nhs-number
 Alias: $provenance-participant = http://terminology.hl7.org/CodeSystem/provenance-participant-type
 Alias: $request-statusReason = http://hl7.org/fhir/StructureDefinition/request-statusReason
 Alias: $task-code = http://hl7.org/fhir/CodeSystem/task-code
+Alias: $workflow-episodeOfCare = http://hl7.org/fhir/StructureDefinition/workflow-episodeOfCare
+Alias: $pertainsToGoal = http://hl7.org/fhir/StructureDefinition/resource-pertainsToGoal
 
 // Applied to every definitional resource. The date is fixed (not the build day) so that compiling the same
 // FSH twice gives byte-identical JSON; change it when the profiles are released.

@@ -30,7 +30,6 @@ Usage: #example
 * insert SPExamplePatient(subject)
 * basedOn.reference = "ServiceRequest?identifier=https://sp-fhir-adapter.org/fhir/Id/source-record/example-system|referral-1001"
 * insert SPExampleLinkWorker(participant[0].individual)
-* participant[1].type = https://sp-fhir-adapter.org/fhir/CodeSystem/sp-contact-participant#patient "The person"
 * period.start = "2026-01-12T14:00:00Z"
 * period.end = "2026-01-12T14:50:00Z"
 * length = $ucum#min "min"

@@ -36,7 +36,7 @@ Extension: SourceRecordVersion
 Id: source-record-version
 Title: "Source record version"
 Description: "The source system's version of the record this resource was written from. Lets a receiver tell which of two deliveries is newer."
-Context: ServiceRequest, Goal, Observation, Encounter, CarePlan
+Context: ServiceRequest, Goal, Observation, Encounter, CarePlan, EpisodeOfCare
 * insert SPMetadata
 * value[x] 1..1
 * value[x] only integer
@@ -74,3 +74,30 @@ Context: CarePlan.activity.detail
 * value[x] 1..1
 * value[x] only integer
 * valueInteger obeys sp-importance-range
+
+Extension: GoalEpisodeOfCare
+Id: goal-episode-of-care
+Title: "Episode of care of a goal"
+Description: "The social prescribing episode in which the goal was agreed. R4 Goal has no element for it, and the core workflow-episodeOfCare extension does not list Goal among its contexts."
+Context: Goal
+* insert SPMetadata
+* value[x] 1..1
+* value[x] only Reference(EpisodeOfCare)
+
+Extension: PreviousEpisode
+Id: previous-episode
+Title: "Previous episode of care"
+Description: "The earlier social prescribing episode that a re-referral's episode follows. R4 EpisodeOfCare has no element linking one episode to another."
+Context: EpisodeOfCare
+* insert SPMetadata
+* value[x] 1..1
+* value[x] only Reference(EpisodeOfCare)
+
+Extension: PlanReviewDate
+Id: plan-review-date
+Title: "Care and support plan review date"
+Description: "When the person and their link worker plan to review the care and support plan. R4 CarePlan has no review date; period.end is when the plan stops applying, which a review does not decide."
+Context: CarePlan
+* insert SPMetadata
+* value[x] 1..1
+* value[x] only date

@@ -10,8 +10,10 @@ Description: "A goal agreed between the person and their link worker."
 * extension contains
     GoalImportance named importance 0..1 and
     SourceRecordVersion named sourceRecordVersion 1..1 and
-    SourceRecordWriter named sourceRecordWriter 0..1
+    SourceRecordWriter named sourceRecordWriter 0..1 and
+    GoalEpisodeOfCare named episodeOfCare 0..1
 * insert SPExtensionSlice(importance, goal-importance)
+* insert SPExtensionSlice(episodeOfCare, goal-episode-of-care)
 * insert SPExtensionSlice(sourceRecordVersion, source-record-version)
 * insert SPExtensionSlice(sourceRecordWriter, source-record-writer)
 * identifier 1..*

@@ -1,8 +1,12 @@
 // Observations written from link worker records: contact notes and wellbeing measures (ONS4, SWEMWBS).
 
 RuleSet: SPObservationCommon
-* extension contains SourceRecordVersion named sourceRecordVersion 1..1
+* extension contains
+    SourceRecordVersion named sourceRecordVersion 1..1 and
+    $workflow-episodeOfCare named episodeOfCare 0..1
 * insert SPExtensionSlice(sourceRecordVersion, source-record-version)
+* extension[episodeOfCare].url = "http://hl7.org/fhir/StructureDefinition/workflow-episodeOfCare" (exactly)
+* extension[episodeOfCare].value[x] only Reference(EpisodeOfCare)
 * identifier 1..*
 * status 1..1
 * category ^slicing.discriminator.type = #pattern
@@ -15,7 +19,8 @@ RuleSet: SPObservationCommon
 * effective[x] 1..1
 * effective[x] only dateTime
 * performer 1..*
-* performer only Reference(Practitioner or PractitionerRole or Organization)
+// The person is the performer of their own questionnaire scores; the link worker of everything else.
+* performer only Reference(Practitioner or PractitionerRole or Organization or Patient)
 * basedOn 0..*
 * basedOn only Reference(ServiceRequest)
 * encounter only Reference(Encounter)

@@ -45,12 +45,13 @@ Description: "One contact between a link worker and the person (face to face, te
 * extension contains SourceRecordVersion named sourceRecordVersion 1..1
 * insert SPExtensionSlice(sourceRecordVersion, source-record-version)
 * identifier 1..*
-* status = #finished
+* status from SPContactStatusVS (required)
 * type 1..*
 * type from SPContactModeVS (required)
 * subject 1..1
 * subject only Reference(Patient)
 * basedOn only Reference(ServiceRequest)
+* episodeOfCare only Reference(EpisodeOfCare)
 * participant 1..*
 * participant.type from SPContactParticipantVS (extensible)
 * period 1..1
@@ -62,6 +63,7 @@ Description: "One contact between a link worker and the person (face to face, te
 // Elements the adapter fills: receivers must be able to store and show them.
 * basedOn MS
 * class MS
+* episodeOfCare MS
 * extension MS
 * identifier MS
 * length MS
@@ -71,6 +73,14 @@ Description: "One contact between a link worker and the person (face to face, te
 * status MS
 * subject MS
 * type MS
+
+ValueSet: SPContactStatusVS
+Id: sp-contact-status
+Title: "Contact status"
+Description: "A contact is recorded once it has happened (finished), or retracted when it was recorded in error."
+* insert SPMetadata
+* http://hl7.org/fhir/encounter-status#finished "Finished"
+* http://hl7.org/fhir/encounter-status#entered-in-error "Entered in Error"
 
 Profile: SPReadinessObservation
 Parent: Observation
@@ -321,10 +331,18 @@ Description: "An onward referral or signposting from the link worker to a volunt
 * extension contains
     ConnectionStatus named connectionStatus 1..1 and
     SourceRecordVersion named sourceRecordVersion 1..1 and
-    $request-statusReason named statusReason 0..1
+    $request-statusReason named statusReason 0..1 and
+    $workflow-episodeOfCare named episodeOfCare 0..1 and
+    $pertainsToGoal named pertainsToGoal 0..*
 * insert SPExtensionSlice(connectionStatus, connection-status)
 * insert SPExtensionSlice(sourceRecordVersion, source-record-version)
 * extension[statusReason].url = "http://hl7.org/fhir/StructureDefinition/request-statusReason" (exactly)
+* extension[episodeOfCare].url = "http://hl7.org/fhir/StructureDefinition/workflow-episodeOfCare" (exactly)
+* extension[episodeOfCare].value[x] only Reference(EpisodeOfCare)
+* extension[pertainsToGoal].url = "http://hl7.org/fhir/StructureDefinition/resource-pertainsToGoal" (exactly)
+* extension[pertainsToGoal].value[x] only Reference(Goal)
+// The organisation's web page travels on a contained Organization (telecom url) when the sender gave one.
+* contained only Organization
 * identifier 1..*
 * basedOn 1..*
 * basedOn only Reference(ServiceRequest)
@@ -343,6 +361,7 @@ Description: "An onward referral or signposting from the link worker to a volunt
 * authoredOn MS
 * basedOn MS
 * code MS
+* contained MS
 * extension MS
 * identifier MS
 * intent MS
@@ -377,8 +396,11 @@ Title: "Personalised care and support plan"
 Description: "The plan agreed between the person and their link worker: the needs it addresses, the goals, and the actions towards each goal."
 * insert SPMetadata
 * insert SPNarrative
-* extension contains SourceRecordVersion named sourceRecordVersion 1..1
+* extension contains
+    SourceRecordVersion named sourceRecordVersion 1..1 and
+    PlanReviewDate named reviewDate 0..1
 * insert SPExtensionSlice(sourceRecordVersion, source-record-version)
+* insert SPExtensionSlice(reviewDate, plan-review-date)
 * identifier 1..*
 * intent = #plan
 * category 1..*
@@ -392,7 +414,8 @@ Description: "The plan agreed between the person and their link worker: the need
 * created 1..1
 * author 1..1
 * author only Reference(Practitioner or PractitionerRole)
-* supportingInfo only Reference(ServiceRequest or Observation)
+// The referral, the episode of care and the needs the plan addresses (R4 CarePlan has no episode element).
+* supportingInfo only Reference(ServiceRequest or Observation or EpisodeOfCare)
 * goal 1..*
 * activity.detail 1..1
 * activity.detail.extension contains ActionConfidence named confidence 0..1

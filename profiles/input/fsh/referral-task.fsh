@@ -17,6 +17,7 @@ Description: "The Task statuses the link-worker service sets as a referral moves
 * http://hl7.org/fhir/task-status#in-progress "In Progress"
 * http://hl7.org/fhir/task-status#completed "Completed"
 * http://hl7.org/fhir/task-status#cancelled "Cancelled"
+* http://hl7.org/fhir/task-status#entered-in-error "Entered in Error"
 
 ValueSet: SPReferralTaskOutputVS
 Id: sp-referral-task-output

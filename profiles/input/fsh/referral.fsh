@@ -29,6 +29,8 @@ Description: "A referral to a social prescribing link worker, carried into the G
 * reasonCode 0..*
 * reasonCode from SPPresentingNeeds (extensible)
 * priority 0..1
+// A re-referral names the earlier episode it follows (a new request, so not `replaces`).
+* supportingInfo only Reference(EpisodeOfCare)
 * note 0..*
 // Elements the adapter fills: receivers must be able to store and show them.
 * authoredOn MS
@@ -44,6 +46,7 @@ Description: "A referral to a social prescribing link worker, carried into the G
 * requester MS
 * status MS
 * subject MS
+* supportingInfo MS
 
 Instance: sp-referral-example
 InstanceOf: SPReferral
@@ -73,8 +76,9 @@ Usage: #example
 ValueSet: SPReferralRequestStatusVS
 Id: sp-referral-request-status
 Title: "Referral request status"
-Description: "The statuses the requester's ServiceRequest takes: open, fulfilled, or no longer to be fulfilled. The link-worker service's own stage is the referral Task's status and businessStatus."
+Description: "The statuses the requester's ServiceRequest takes: open, fulfilled, no longer to be fulfilled, or retracted as sent in error. The link-worker service's own stage is the referral Task's status and businessStatus."
 * insert SPMetadata
 * http://hl7.org/fhir/request-status#active "Active"
 * http://hl7.org/fhir/request-status#completed "Completed"
 * http://hl7.org/fhir/request-status#revoked "Revoked"
+* http://hl7.org/fhir/request-status#entered-in-error "Entered in Error"

@@ -48,6 +48,7 @@ Description: "Concepts defined by the sp-fhir-adapter project where no verified 
 * #community-referral "Referral to a community organisation"
 * #community-signposting "Signposting to a community organisation"
 * #personalised-care-support-plan "Personalised care and support plan"
+* #social-prescribing-episode "Social prescribing episode of care"
 * #episode-summary "Social prescribing episode summary"
 * #closure-reason "Reason the episode ended"
 * #re-referral-offered "Re-referral offered"

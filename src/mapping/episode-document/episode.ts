@@ -1,6 +1,6 @@
 /**
  * The input of the episode document: one referral and every goal, outcome note, support plan and connection
- * recorded against it, each at its latest version. `episodeFromMessages` assembles it from validated messages.
+ * recorded against it, each at its latest version (retracted records left out). `episodeFromMessages` assembles it from validated messages.
  */
 import type {
   ConnectionMessage,
@@ -21,8 +21,13 @@ export interface Episode {
   readonly connections: readonly ConnectionMessage[];
 }
 
-/** Keeps the latest version of each record, so a corrected goal or note replaces the one it supersedes. */
-function latestVersions<T extends { readonly source: SourceRef }>(records: readonly T[]): T[] {
+/**
+ * Keeps the latest version of each record, so a corrected goal or note replaces the one it supersedes, and leaves
+ * out a record whose latest version retracts it (sent in error).
+ */
+function latestVersions<T extends { readonly source: SourceRef; readonly enteredInError?: boolean | undefined }>(
+  records: readonly T[],
+): T[] {
   const byId = new Map<string, T>();
   for (const record of records) {
     const seen = byId.get(record.source.recordId);
@@ -30,7 +35,7 @@ function latestVersions<T extends { readonly source: SourceRef }>(records: reado
       byId.set(record.source.recordId, record);
     }
   }
-  return [...byId.values()];
+  return [...byId.values()].filter((record) => record.enteredInError !== true);
 }
 
 /**

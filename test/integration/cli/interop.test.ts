@@ -89,7 +89,7 @@ test('against the secured sandbox every step passes, and --cleanup deletes what 
     ['cleanup', true],
   ]);
   const sent = step(report, 'send journeys')?.lines ?? [];
-  expect(sent).toHaveLength(15);
+  expect(sent).toHaveLength(23);
   expect(sent.every((line) => line.includes(': written ('))).toBe(true);
   expect(step(report, 'synthetic patients')?.lines[0]).toContain('created');
   expect(step(report, 'read back')?.lines.at(-1)).toMatch(/^\d+ resources read back; [1-9]\d* references checked$/);

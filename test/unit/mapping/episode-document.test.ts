@@ -29,8 +29,8 @@ function sectionText(document: EpisodeDocument, heading: string): string {
   return JSON.stringify(section?.blocks ?? 'missing');
 }
 
-test('there are three journeys', () => {
-  expect(JOURNEY_NAMES).toHaveLength(3);
+test('there are four journeys', () => {
+  expect(JOURNEY_NAMES).toHaveLength(4);
 });
 
 describe.each(JOURNEY_NAMES)('%s', (journey) => {

@@ -34,6 +34,7 @@ test('every resource of a referral carries a generated narrative in which markup
   expect(resources.map((r) => r.resourceType)).toEqual([
     'ServiceRequest',
     'Task',
+    'EpisodeOfCare',
     'Observation',
     'Consent',
     'Observation',
