@@ -14,13 +14,19 @@ import { failedReferralLookup } from './failed-referral';
 import type { FhirRequests } from './fhir-client';
 import type { AttemptResult } from './outcome';
 import { outcomeOf } from './outcome';
+import type { EndpointPacing } from './request-pacing';
 import type { ResolutionCache } from './resolution-cache';
+import { isThrottling } from './back-pressure';
 import { retryDelayMs, wouldExceedMaxAge } from './retry-policy';
 
-/** What a delivery needs of an endpoint: its retry and audit settings, and a client for its FHIR server. */
+/**
+ * What a delivery needs of an endpoint: its retry and audit settings, a client for its FHIR server and, when its
+ * requests are paced, what its answers have said about the server's rate-limit window.
+ */
 export interface DeliveryEndpoint {
   readonly config: Pick<EndpointConfig, 'retry' | 'auditEvents'>;
   readonly client: FhirRequests;
+  readonly pacing?: Pick<EndpointPacing, 'serverWindowMs'>;
 }
 
 export interface DeliveryEndpoints {
@@ -154,6 +160,7 @@ async function recordResult(
         httpStatus,
         retryInMs,
         ...(resources !== undefined ? { resources } : {}),
+        ...(wasThrottled(result) ? { throttledAttempts: (record.throttledAttempts ?? 0) + 1 } : {}),
       });
       return recordedOrSettled(recorded, facts, { kind: 'retry', reason, delayMs: retryInMs });
     }
@@ -202,10 +209,20 @@ function nextAttemptInMs(
   deps: DeliveryDeps,
 ): number | undefined {
   const policy = endpoint.config.retry;
-  const delayMs = retryDelayMs(facts.attempt, policy, deps.random(), result.retryAfterMs);
+  // Attempts the server refused for load were timed by the server; only the others make the backoff grow.
+  const backoffStep = facts.attempt - (record.throttledAttempts ?? 0);
+  const delayMs = retryDelayMs(backoffStep, policy, deps.random(), {
+    waitMs: result.retryAfterMs,
+    windowMs: endpoint.pacing?.serverWindowMs(),
+  });
   // A replay restarts the clock: the maximum age counts from when the message was last put back in the queue.
   const since = new Date(record.replayedAt ?? record.receivedAt);
   return wouldExceedMaxAge(since, facts.at, delayMs, policy) ? undefined : delayMs;
+}
+
+/** True when the EHR refused the attempt for load and said when to come back. */
+function wasThrottled(result: Extract<AttemptResult, { kind: 'retry' }>): boolean {
+  return result.retryAfterMs !== undefined && isThrottling(result.httpStatus ?? 0, result.retryAfterMs);
 }
 
 /**
