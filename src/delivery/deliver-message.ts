@@ -2,6 +2,7 @@
  * Delivers one stored message and records the result: takes the source record's lease, claims an attempt, runs
  * it, and records what it found as one named lifecycle transition (delivered, retry later, failed or superseded).
  */
+import type { Bundle } from '@medplum/fhirtypes';
 import type { EndpointConfig } from '../config/schema';
 import type { MessageRecord } from '../messages/record';
 import type { Logger } from '../observability/logger';
@@ -16,6 +17,7 @@ import type { AttemptResult } from './outcome';
 import { outcomeOf } from './outcome';
 import type { EndpointPacing } from './request-pacing';
 import type { ResolutionCache } from './resolution-cache';
+import type { TransactionBatcher } from './transaction-batch';
 import { isThrottling } from './back-pressure';
 import { retryDelayMs, wouldExceedMaxAge } from './retry-policy';
 
@@ -45,6 +47,8 @@ export interface DeliveryDeps {
   readonly leases: RecordLeases;
   /** The lookup cache of an endpoint, when it keeps one (see resolution-cache.ts). */
   readonly resolutions?: (endpointId: string) => ResolutionCache | undefined;
+  /** The transaction batcher of an endpoint, when it batches (see transaction-batch.ts). */
+  readonly batchers?: (endpointId: string) => TransactionBatcher | undefined;
 }
 
 /** How long to wait before trying again when another delivery of the same record holds its lease. */
@@ -183,13 +187,17 @@ async function runAttempt(
     const text = `endpoint "${record.endpointId}" is no longer configured`;
     return { kind: 'rejected', reason: text, outcome: outcomeOf('not-found', text) };
   }
+  const client = endpoint.client.withRequestId(requestId);
+  // Seated from the start, so a batch ready before this attempt has written waits for it (briefly).
+  const seat = deps.batchers?.(record.endpointId)?.open(client, requestId);
   try {
     return await attemptDelivery(record.message, {
-      client: endpoint.client.withRequestId(requestId),
+      client,
       conformance: deps.conformance,
       now: deps.now,
       failedReferral: failedReferralLookup(deps.messages),
       resolutions: deps.resolutions?.(record.endpointId),
+      ...(seat !== undefined ? { sendTransaction: async (bundle: Bundle) => seat.transaction(bundle) } : {}),
     });
   } catch (error) {
     // A defect in this adapter is not the EHR's fault and retrying will not mend it: fail visibly so the
@@ -197,6 +205,8 @@ async function runAttempt(
     const text = `internal error while delivering: ${(error as Error).message}`;
     deps.logger.error({ messageId: record.id, err: error }, 'delivery attempt crashed');
     return { kind: 'rejected', reason: text, outcome: outcomeOf('exception', text) };
+  } finally {
+    seat?.close();
   }
 }
 
