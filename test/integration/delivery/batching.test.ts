@@ -4,12 +4,13 @@
  * first is ready to write, which makes "ready together" certain rather than a matter of luck. Messages ready
  * together go out in one transaction and each is still recorded on its own (status, resources, Provenance, ledger
  * entries); a batch the EHR refuses as a whole is sent again message by message, so one bad message fails alone;
+ * against an EHR that applies entries one by one, the message whose entry failed completes its own write;
  * two versions of one record and a record and its referral are never written out of order.
  */
 import type { Bundle, Patient, Provenance, ServiceRequest } from '@medplum/fhirtypes';
 import { sourceVersionOf } from '../../../src/delivery/attempt';
 import type { ReferralMessage } from '../../../src/messages/schemas';
-import { NHS_NUMBER_SYSTEM } from '../../../src/sandbox';
+import { NHS_NUMBER_SYSTEM, startSandbox } from '../../../src/sandbox';
 import type { TestAdapter } from '../../support/adapter';
 import { FAST_RETRY } from '../../support/adapter';
 import type { CountingSandbox } from '../../support/counting-sandbox';
@@ -35,14 +36,18 @@ afterAll(async () => {
  * An adapter whose endpoint batches, waiting long enough for every message in flight. Five requests a second for
  * four deliveries in flight: their lookups take the budget in turns, so all four have started before any writes.
  */
-async function batchingAdapter(name: string, lookupCache: Record<string, unknown> = {}): Promise<TestAdapter> {
+async function batchingAdapter(
+  name: string,
+  lookupCache: Record<string, unknown> = {},
+  baseUrl = ehr.baseUrl,
+): Promise<TestAdapter> {
   return startDeliveryAdapter(name, {
     roles: { api: true, worker: true, sandbox: false },
     config: {
       endpoints: [
         {
           id: 'ehr',
-          baseUrl: ehr.baseUrl,
+          baseUrl,
           practices: ['*'],
           concurrency: 4,
           maxRequestsPerSecond: 5,
@@ -206,5 +211,35 @@ test('versions of one record and a goal with its referral are written in order',
     expect(delivered(goalId)).toBeGreaterThanOrEqual(Math.min(delivered(v1Id), delivered(v2Id)));
   } finally {
     await adapter.close();
+  }
+}, 90_000);
+
+test('an EHR applying the batch entry by entry: the message whose entry failed completes its own write', async () => {
+  const sandbox = await startSandbox({ port: 0, transactions: 'entry-by-entry' });
+  const adapter = await batchingAdapter('batching-entry-by-entry', { maxEntries: 0 }, sandbox.baseUrl);
+  try {
+    const before = sandbox.answers.arrivals().length;
+    // The first ServiceRequest entry of the next transaction fails with a transient status; the rest is written.
+    sandbox.entryFailures.failNext({ resourceType: 'ServiceRequest', status: 503 });
+    const sent = Array.from({ length: 4 }, () => referralDoc());
+    const ids = await submitAll(adapter, referrals(sent));
+    const statuses = await Promise.all(ids.map(async (id) => settled(adapter, id, undefined, 60_000)));
+
+    expect(statuses.map((status) => status.status)).toEqual(['delivered', 'delivered', 'delivered', 'delivered']);
+    // Every message in one attempt: the one with the failed entry sent it again itself, then its Provenance.
+    expect(statuses.map((status) => status.attempts)).toEqual([1, 1, 1, 1]);
+    const transactions = sandbox.answers
+      .arrivals()
+      .slice(before)
+      .filter((arrival) => arrival.method === 'POST' && arrival.path === '/');
+    expect(transactions).toHaveLength(3);
+    for (const referral of sent) {
+      const token = encodeURIComponent(`${referral.source.system}|referral/${referral.source.recordId}`);
+      const found = await fhirRequest(sandbox.baseUrl, 'GET', `ServiceRequest?identifier=${token}`);
+      expect((found.body as Bundle).entry ?? []).toHaveLength(1);
+    }
+  } finally {
+    await adapter.close();
+    await sandbox.close();
   }
 }, 90_000);
