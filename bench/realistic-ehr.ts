@@ -68,6 +68,7 @@ interface Doc {
 }
 
 const ROOT = findPackageRoot(__dirname);
+const REFERRED_AT = '2026-10-16T09:00:00Z';
 
 function example(file: string): Record<string, unknown> {
   const parsed = JSON.parse(readFileSync(join(ROOT, 'examples', file), 'utf8')) as Record<string, unknown>;
@@ -103,7 +104,14 @@ export function realisticDocuments(count: number, run: string): Doc[] {
     });
     docs.push({
       kind: 'referral',
-      body: { ...templates.referral, ...about, source: source(templates.referral, referralId) },
+      // Dated before the support plan (2026-10-17) and connection (2026-10-18) examples, since intake refuses
+      // records dated before their referral.
+      body: {
+        ...templates.referral,
+        ...about,
+        source: source(templates.referral, referralId),
+        referredAt: REFERRED_AT,
+      },
     });
     const kind = followUps[index % followUps.length] ?? 'goal';
     if (docs.length >= count) {

@@ -3,6 +3,7 @@
  * one, export a Scenario from a module in this folder and add it here: one line.
  */
 import type { Scenario } from '../scenario';
+import { batching } from './batching';
 import { delivery } from './delivery';
 import { direct } from './direct';
 import { intake } from './intake';
@@ -10,4 +11,4 @@ import { intakeSteps } from './intake-steps';
 import { single } from './single';
 import { steady } from './steady';
 
-export const SCENARIOS: readonly Scenario[] = [intake, intakeSteps, delivery, direct, steady, single];
+export const SCENARIOS: readonly Scenario[] = [intake, intakeSteps, delivery, direct, batching, steady, single];

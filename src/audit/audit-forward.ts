@@ -219,7 +219,7 @@ export async function forwardAuditEvents(
       continue;
     }
     const tries = request.previousTries + 1;
-    const delayMs = retryDelayMs(tries, target.retry, deps.random(), outcome.retryAfterMs);
+    const delayMs = retryDelayMs(tries, target.retry, deps.random(), { waitMs: outcome.retryAfterMs });
     const since = new Date(deliveryEvent.at);
     if (outcome.retry && !wouldExceedMaxAge(since, deps.now(), delayMs, target.retry)) {
       return { kind: 'retry', reason: outcome.reason, delayMs };

@@ -157,6 +157,17 @@ export const endpointSchema = z.strictObject({
       shared: z.boolean().default(true),
     })
     .prefault({}),
+  /**
+   * Micro-batching (off unless set; `batch: {}` turns it on with the defaults): deliveries ready to write at the
+   * same time send one transaction of up to `maxEntries` entries, each message keeping its own result. A ready
+   * transaction waits up to `maxWaitMs` for others only while more deliveries are in flight; a lone one never waits.
+   */
+  batch: z
+    .strictObject({
+      maxEntries: z.int().min(2).max(1000).default(50),
+      maxWaitMs: z.int().min(0).max(5000).default(20),
+    })
+    .optional(),
   /** How this endpoint's practices are reached: FHIR R4 REST, GP Connect Send Document over MESH, or both. */
   routes: z.array(z.enum(ENDPOINT_ROUTES)).min(1).default(['fhir']),
   /** The MESH mailbox and its settings, for the mesh-send-document route. */

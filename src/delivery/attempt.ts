@@ -44,6 +44,11 @@ export interface AttemptDeps {
   readonly resolutions?: ResolutionCache;
   /** The version of the record this message follows, whose dropped parts the delivery retracts. */
   readonly previous?: InboundMessage;
+  /**
+   * Sends the attempt's transaction when it may go out in a batch with others (transaction-batch.ts); without it
+   * the client sends it alone. Follow-ups completing a partly applied transaction always go through the client.
+   */
+  readonly sendTransaction?: (bundle: Bundle) => Promise<FhirResponse>;
 }
 
 /** Cached resolutions an attempt found dead or no longer matching: forgotten, then the attempt runs afresh. */
@@ -381,7 +386,10 @@ async function deliverInContext(
   }
   const bundle = transactionBundle(resources);
   const sentEntries = bundle.entry?.length ?? 0;
-  const response = await deps.client.transaction(withVerifyReads(bundle, cached));
+  const sending = withVerifyReads(bundle, cached);
+  const response = await (deps.sendTransaction !== undefined
+    ? deps.sendTransaction(sending)
+    : deps.client.transaction(sending));
   const dead = deadResolutions(response, sentEntries, cached);
   if (dead.length > 0) {
     return { stale: dead };

@@ -2,6 +2,7 @@
  * Delivers one stored message and records the result: takes the source record's lease, claims an attempt, runs
  * it, and records what it found as one named lifecycle transition (delivered, retry later, failed or superseded).
  */
+import type { Bundle } from '@medplum/fhirtypes';
 import type { EndpointConfig } from '../config/schema';
 import type { MessageRecord } from '../messages/record';
 import type { InboundMessage } from '../messages/schemas';
@@ -15,13 +16,20 @@ import { failedReferralLookup } from './failed-referral';
 import type { FhirRequests } from './fhir-client';
 import type { AttemptResult } from './outcome';
 import { outcomeOf } from './outcome';
+import type { EndpointPacing } from './request-pacing';
 import type { ResolutionCache } from './resolution-cache';
+import type { TransactionBatcher } from './transaction-batch';
+import { isThrottling } from './back-pressure';
 import { retryDelayMs, wouldExceedMaxAge } from './retry-policy';
 
-/** What a delivery needs of an endpoint: its retry and audit settings, and a client for its FHIR server. */
+/**
+ * What a delivery needs of an endpoint: its retry and audit settings, a client for its FHIR server and, when its
+ * requests are paced, what its answers have said about the server's rate-limit window.
+ */
 export interface DeliveryEndpoint {
   readonly config: Pick<EndpointConfig, 'retry' | 'auditEvents'>;
   readonly client: FhirRequests;
+  readonly pacing?: Pick<EndpointPacing, 'serverWindowMs'>;
 }
 
 export interface DeliveryEndpoints {
@@ -40,6 +48,8 @@ export interface DeliveryDeps {
   readonly leases: RecordLeases;
   /** The lookup cache of an endpoint, when it keeps one (see resolution-cache.ts). */
   readonly resolutions?: (endpointId: string) => ResolutionCache | undefined;
+  /** The transaction batcher of an endpoint, when it batches (see transaction-batch.ts). */
+  readonly batchers?: (endpointId: string) => TransactionBatcher | undefined;
 }
 
 /** How long to wait before trying again when another delivery of the same record holds its lease. */
@@ -155,6 +165,7 @@ async function recordResult(
         httpStatus,
         retryInMs,
         ...(resources !== undefined ? { resources } : {}),
+        ...(wasThrottled(result) ? { throttledAttempts: (record.throttledAttempts ?? 0) + 1 } : {}),
       });
       return recordedOrSettled(recorded, facts, { kind: 'retry', reason, delayMs: retryInMs });
     }
@@ -177,15 +188,19 @@ async function runAttempt(
     const text = `endpoint "${record.endpointId}" is no longer configured`;
     return { kind: 'rejected', reason: text, outcome: outcomeOf('not-found', text) };
   }
+  const client = endpoint.client.withRequestId(requestId);
+  // Seated from the start, so a batch ready before this attempt has written waits for it (briefly).
+  const seat = deps.batchers?.(record.endpointId)?.open(client, requestId);
   try {
     const previous = await previousVersion(record, deps);
     return await attemptDelivery(record.message, {
       ...(previous !== undefined ? { previous } : {}),
-      client: endpoint.client.withRequestId(requestId),
+      client,
       conformance: deps.conformance,
       now: deps.now,
       failedReferral: failedReferralLookup(deps.messages),
       resolutions: deps.resolutions?.(record.endpointId),
+      ...(seat !== undefined ? { sendTransaction: async (bundle: Bundle) => seat.transaction(bundle) } : {}),
     });
   } catch (error) {
     // A defect in this adapter is not the EHR's fault and retrying will not mend it: fail visibly so the
@@ -193,6 +208,8 @@ async function runAttempt(
     const text = `internal error while delivering: ${(error as Error).message}`;
     deps.logger.error({ messageId: record.id, err: error }, 'delivery attempt crashed');
     return { kind: 'rejected', reason: text, outcome: outcomeOf('exception', text) };
+  } finally {
+    seat?.close();
   }
 }
 
@@ -217,10 +234,20 @@ function nextAttemptInMs(
   deps: DeliveryDeps,
 ): number | undefined {
   const policy = endpoint.config.retry;
-  const delayMs = retryDelayMs(facts.attempt, policy, deps.random(), result.retryAfterMs);
+  // Attempts the server refused for load were timed by the server; only the others make the backoff grow.
+  const backoffStep = facts.attempt - (record.throttledAttempts ?? 0);
+  const delayMs = retryDelayMs(backoffStep, policy, deps.random(), {
+    waitMs: result.retryAfterMs,
+    windowMs: endpoint.pacing?.serverWindowMs(),
+  });
   // A replay restarts the clock: the maximum age counts from when the message was last put back in the queue.
   const since = new Date(record.replayedAt ?? record.receivedAt);
   return wouldExceedMaxAge(since, facts.at, delayMs, policy) ? undefined : delayMs;
+}
+
+/** True when the EHR refused the attempt for load and said when to come back. */
+function wasThrottled(result: Extract<AttemptResult, { kind: 'retry' }>): boolean {
+  return result.retryAfterMs !== undefined && isThrottling(result.httpStatus ?? 0, result.retryAfterMs);
 }
 
 /**

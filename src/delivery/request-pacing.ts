@@ -2,7 +2,8 @@
  * Paces one endpoint's requests: the FHIR client's and token source's hook that takes a unit of the endpoint's
  * request budget before each request and feeds each answer to the back-pressure controller, applying its
  * decisions to the budget at once and announcing them to the endpoint's worker (which changes its concurrency and
- * pauses its queue). Counts the endpoint's requests by kind and its throttling answers.
+ * pauses its queue). Counts the endpoint's requests by kind and its throttling answers, and remembers the server's
+ * rate-limit window for the retry policy.
  */
 import type { Metrics } from '../observability/metrics';
 import type { RequestBudget } from '../store/request-budget';
@@ -10,11 +11,14 @@ import type { AllowedLimits, BackPressureDecision } from './back-pressure';
 import { BackPressureController, isThrottling } from './back-pressure';
 import { serverWaitMs } from './classify';
 import type { RequestHook, RequestKind } from './fhir-client';
+import { createServerWindow } from './server-window';
 
 export interface EndpointPacing extends RequestHook {
   limits(): AllowedLimits;
   /** Calls `listener` with each change back-pressure decides, after it has been applied to the budget. */
   onChange(listener: (decision: BackPressureDecision) => void): void;
+  /** The length of the EHR's rate-limit window as its answers have said, or undefined while they have not. */
+  serverWindowMs(): number | undefined;
 }
 
 export interface EndpointPacingOptions {
@@ -35,6 +39,7 @@ export function createEndpointPacing(options: EndpointPacingOptions): EndpointPa
     maxConcurrency: options.concurrency,
   });
   const listeners: ((decision: BackPressureDecision) => void)[] = [];
+  const window = createServerWindow();
 
   const publish = (limits: AllowedLimits): void => {
     metrics?.allowedRequestRate.set({ endpoint }, limits.rate);
@@ -61,6 +66,7 @@ export function createEndpointPacing(options: EndpointPacingOptions): EndpointPa
     },
     after(_kind, status, headers) {
       const at = now();
+      window.observe(status, headers, new Date(at));
       const wait = serverWaitMs(status, headers, new Date(at));
       if (isThrottling(status, wait)) {
         metrics?.ehrThrottled.inc({ endpoint, status: String(status) });
@@ -73,5 +79,6 @@ export function createEndpointPacing(options: EndpointPacingOptions): EndpointPa
     onChange(listener) {
       listeners.push(listener);
     },
+    serverWindowMs: () => window.windowMs(),
   };
 }

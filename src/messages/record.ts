@@ -33,6 +33,11 @@ export interface MessageRecord {
   readonly receivedAt: string;
   readonly updatedAt: string;
   readonly attempts: number;
+  /**
+   * Of those attempts, the ones the EHR refused for load and said when to come back (a 429, or a 503 with
+   * Retry-After or a rate-limit reset): they waited as told and do not lengthen the backoff of later failures.
+   */
+  readonly throttledAttempts?: number;
   readonly deliveredAt?: string;
   /** When a message waiting to be retried will next be tried. */
   readonly nextAttemptAt?: string;

@@ -17,6 +17,10 @@ export interface Metrics {
   readonly ehrRequests: Counter<'endpoint' | 'kind'>;
   /** Answers that said the endpoint is overloaded (429, or 503 with a time to come back), by status. */
   readonly ehrThrottled: Counter<'endpoint' | 'status'>;
+  /** Messages carried by each batched transaction sent to an endpoint (endpoints with `batch` set). */
+  readonly ehrBatchMessages: Histogram<'endpoint'>;
+  /** Batched transactions the EHR refused as a whole, whose messages were then sent one by one. */
+  readonly ehrBatchesSplit: Counter<'endpoint'>;
   /** The request rate back-pressure allows each endpoint now (its declared maximum when not throttled). */
   readonly allowedRequestRate: Gauge<'endpoint'>;
   /** The deliveries in flight back-pressure allows each endpoint now (its configured concurrency when not throttled). */
@@ -103,6 +107,19 @@ export function createMetrics(options: { readonly defaultMetrics?: boolean } = {
       name: 'spfa_ehr_throttled_total',
       help: 'Answers saying the endpoint is overloaded (429, or 503 with a time to come back), by status',
       labelNames: ['endpoint', 'status'],
+      registers: [registry],
+    }),
+    ehrBatchMessages: new Histogram({
+      name: 'spfa_ehr_batch_messages',
+      help: 'Messages carried by each batched transaction sent to an endpoint',
+      labelNames: ['endpoint'],
+      buckets: [2, 3, 5, 10, 20, 50, 100, 200],
+      registers: [registry],
+    }),
+    ehrBatchesSplit: new Counter({
+      name: 'spfa_ehr_batches_split_total',
+      help: 'Batched transactions the endpoint refused as a whole, whose messages were then sent one by one',
+      labelNames: ['endpoint'],
       registers: [registry],
     }),
     allowedRequestRate: new Gauge({

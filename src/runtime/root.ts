@@ -15,6 +15,7 @@ import type { EndpointRegistry } from '../delivery/endpoints';
 import { createEndpointRegistry } from '../delivery/endpoints';
 import { createEndpointPacing } from '../delivery/request-pacing';
 import { endpointResolutionCaches } from '../delivery/resolution-cache';
+import { endpointBatchers } from '../delivery/transaction-batch';
 import { packageVersion } from '../lib/version';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
@@ -141,6 +142,7 @@ export function createRoot(config: LoadedConfig, logger: Logger, options: RootOp
       logger.warn({ err }, 'the shared lookup cache could not be reached; looking up in the EHR');
     }),
   );
+  const batchers = once('batchers', () => endpointBatchers(config.endpoints, metrics.get()));
   const auditSite = once('auditSite', () =>
     auditEventSite({
       version: packageVersion(),
@@ -172,6 +174,7 @@ export function createRoot(config: LoadedConfig, logger: Logger, options: RootOp
         random: Math.random,
         leases,
         resolutions: resolutions.get(),
+        batchers: batchers.get(),
       };
     },
     built: () => [...builtParts],

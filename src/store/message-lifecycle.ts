@@ -53,6 +53,8 @@ export interface MessageLifecycle {
       readonly httpStatus?: number;
       readonly retryInMs: number;
       readonly resources?: readonly WrittenResource[];
+      /** The message's count of throttled attempts after this one (MessageRecord.throttledAttempts), when it changed. */
+      readonly throttledAttempts?: number;
     },
   ): Promise<boolean>;
   /** delivering → failed with reason and OperationOutcome (ledger `failed`; hand-off when handOff). */
@@ -150,6 +152,7 @@ export function createMessageLifecycle(store: MessageStore): MessageLifecycle {
           lastError: result.reason,
           nextAttemptAt: new Date(facts.at.getTime() + result.retryInMs).toISOString(),
           ...(result.resources !== undefined ? { resources: result.resources } : {}),
+          ...(result.throttledAttempts !== undefined ? { throttledAttempts: result.throttledAttempts } : {}),
         },
         event: {
           type: 'attempt-failed',

@@ -56,6 +56,8 @@ export interface RecordChanges {
   readonly replayedAt?: string | null;
   /** The literal reference of the patient in the EHR (`Patient/<id>`), once a delivery attempt resolved it. */
   readonly patientRef?: string | null;
+  /** See MessageRecord.throttledAttempts. */
+  readonly throttledAttempts?: number | null;
 }
 
 export interface Transition {
@@ -329,6 +331,7 @@ function parseRecord(hash: Record<string, string>): MessageRecord {
     receivedAt: hash.receivedAt ?? '',
     updatedAt: hash.updatedAt ?? '',
     attempts: Number(hash.attempts ?? '0'),
+    ...(hash.throttledAttempts ? { throttledAttempts: Number(hash.throttledAttempts) } : {}),
     resources: (parseJson(hash.resources) as WrittenResource[] | undefined) ?? [],
     ...(hash.deliveredAt ? { deliveredAt: hash.deliveredAt } : {}),
     ...(hash.nextAttemptAt ? { nextAttemptAt: hash.nextAttemptAt } : {}),

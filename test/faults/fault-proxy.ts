@@ -1,7 +1,7 @@
 /**
  * A fault-injecting HTTP proxy to put in front of a FHIR server: it passes requests through, or answers the way a
  * broken EHR does (503, 429 with Retry-After), resets connections, never answers, or commits the request upstream
- * and then drops the answer (the EHR wrote it but the adapter never heard back).
+ * and then drops the answer (the EHR wrote it but the adapter never heard back) or never gives it.
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
@@ -15,7 +15,9 @@ export type FaultMode =
   | 'hang'
   | 'lose-response'
   /** Reads pass; writes (POST/PUT) are committed upstream and their answer dropped. */
-  | 'lose-write-response';
+  | 'lose-write-response'
+  /** Reads pass; writes are committed upstream and never answered (the sender waits until it gives up or dies). */
+  | 'hold-write-response';
 
 export interface FaultProxy {
   /** Base URL with the upstream's path, e.g. http://127.0.0.1:4321/fhir */
@@ -23,7 +25,7 @@ export interface FaultProxy {
   mode: FaultMode;
   /** Requests seen per mode, to prove each fault was really exercised. */
   readonly seen: Readonly<Record<FaultMode, number>>;
-  /** Writes committed upstream whose answer was dropped (in lose-write-response mode). */
+  /** Writes committed upstream whose answer was dropped or held (lose- and hold-write-response modes). */
   readonly lostWrites: number;
   close(): Promise<void>;
 }
@@ -77,6 +79,7 @@ export async function startFaultProxy(upstreamBaseUrl: string, retryAfterSeconds
     hang: 0,
     'lose-response': 0,
     'lose-write-response': 0,
+    'hold-write-response': 0,
   };
   const state: { mode: FaultMode; lostWrites: number } = { mode: 'pass', lostWrites: 0 };
 
@@ -112,6 +115,14 @@ export async function startFaultProxy(upstreamBaseUrl: string, retryAfterSeconds
           await (await forward(upstream, req, body)).arrayBuffer();
           state.lostWrites += 1;
           req.socket.destroy();
+          return;
+        }
+        await pass(upstream, req, body, res);
+        return;
+      case 'hold-write-response':
+        if (req.method === 'POST' || req.method === 'PUT') {
+          await (await forward(upstream, req, body)).arrayBuffer();
+          state.lostWrites += 1;
           return;
         }
         await pass(upstream, req, body, res);

@@ -28,6 +28,7 @@ jest.setTimeout(600_000);
 const REFERRALS = 60;
 const UPDATED_REFERRALS = 12;
 const PREFIX = 'realistic';
+const REFERRED_AT = '2026-10-16T09:00:00Z';
 const STARTUP_MS = 120_000;
 /** Read back with a client of its own, so the checks do not spend the adapter's quota. */
 const AUDITOR = { authorization: 'Bearer fault-suite-auditor' };
@@ -99,11 +100,12 @@ function plan(): Planned[] {
   for (let index = 0; index < REFERRALS; index += 1) {
     const patient = SANDBOX_PATIENTS[index % SANDBOX_PATIENTS.length];
     const referral = referralDoc({
-      // Before the journey's support plan (agreed 2026-10-17) and connection (2026-10-18) that some referrals get.
-      referredAt: '2026-10-16T09:00:00Z',
       gpPractice: { odsCode: patient?.practiceOdsCode ?? 'A81001' },
       // The NHS number alone: the example's name and birth date belong to the first sandbox patient only.
       patient: { nhsNumber: patient?.nhsNumber ?? '9990000018' },
+      // Before the support plan (2026-10-17) and the connection (2026-10-18) about it: intake refuses records
+      // dated before their referral.
+      referredAt: REFERRED_AT,
     });
     const v1: Planned = { kind: 'referral', body: referral };
     if (index < UPDATED_REFERRALS) {

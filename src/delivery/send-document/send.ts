@@ -167,7 +167,9 @@ export async function sendEpisodeDocument(deps: SendDocumentDeps, documentId: st
     if (error.verdict === 'reject') {
       return fail(deps, document, error.message);
     }
-    const delay = retryDelayMs(document.attempts, route.retry, (deps.random ?? Math.random)(), error.retryAfterMs);
+    const delay = retryDelayMs(document.attempts, route.retry, (deps.random ?? Math.random)(), {
+      waitMs: error.retryAfterMs,
+    });
     const at = deps.now();
     const retryAt = new Date(at.getTime() + delay);
     await deps.documents.step(document.id, {

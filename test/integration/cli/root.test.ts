@@ -40,8 +40,8 @@ test('the delivery roles get everything they need from the same root', async () 
     const deps = root.deliveryDeps();
     expect(deps.endpoints.get('sandbox')?.config.retry.requestTimeoutMs).toBe(30_000);
     // The endpoints' back-pressure publishes its allowed rate and concurrency, so metrics come with them; the
-    // lookup caches shared between workers (resolutions) are part of delivery too.
-    expect(root.built()).toEqual(['redis', 'store', 'metrics', 'endpoints', 'conformance', 'resolutions']);
+    // lookup caches shared between workers (resolutions) and the transaction batchers are part of delivery too.
+    expect(root.built()).toEqual(['redis', 'store', 'metrics', 'endpoints', 'conformance', 'resolutions', 'batchers']);
     expect(root.endpoints().get('sandbox')?.baseUrl).toBe('http://127.0.0.1:1/fhir');
   } finally {
     await root.close();

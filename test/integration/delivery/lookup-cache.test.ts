@@ -14,7 +14,7 @@ import type { CountingSandbox } from '../../support/counting-sandbox';
 import { startCountingSandbox } from '../../support/counting-sandbox';
 import { goalDoc, referralDoc } from '../../support/fixtures';
 import { TEST_REDIS_URL } from '../../support/redis';
-import { settled, startDeliveryAdapter, submit } from './support';
+import { fhirRequest, settled, startDeliveryAdapter, submit } from './support';
 
 const NHS = '9000000017';
 let ehr: CountingSandbox;
@@ -37,13 +37,7 @@ async function adapterWith(name: string, lookupCache: Record<string, unknown>): 
 }
 
 async function fhir(method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
-  const response = await fetch(`${ehr.baseUrl}/${path}`, {
-    method,
-    headers: { 'content-type': 'application/fhir+json' },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text === '' ? undefined : (JSON.parse(text) as unknown) };
+  return fhirRequest(ehr.baseUrl, method, path, body);
 }
 
 async function createPatient(): Promise<string> {

@@ -1,6 +1,6 @@
 /**
  * What the delivery integration tests share: an adapter with a link-worker and an admin key, authenticated status
- * reads and replays, and the ledger entries of one message read back from Redis.
+ * reads and replays, the ledger entries of one message read back from Redis, and plain FHIR requests to an EHR.
  */
 import { Redis } from 'ioredis';
 import type { TestAdapter, TestAdapterOptions } from '../../support/adapter';
@@ -66,4 +66,20 @@ export async function ledgerOf(adapter: TestAdapter, messageId: string): Promise
   } finally {
     await redis.quit();
   }
+}
+
+/** One FHIR request straight to an EHR (outside the adapter); the body is parsed JSON, or undefined when empty. */
+export async function fhirRequest(
+  baseUrl: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: unknown }> {
+  const response = await fetch(`${baseUrl}/${path}`, {
+    method,
+    headers: { 'content-type': 'application/fhir+json' },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text === '' ? undefined : (JSON.parse(text) as unknown) };
 }

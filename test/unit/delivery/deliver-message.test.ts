@@ -169,16 +169,56 @@ describe('retried later', () => {
     expect(decision).toEqual({ kind: 'retry', reason: retry.result.reason, delayMs: FIRST_RETRY_MS });
   });
 
-  test('429 with Retry-After waits at least as long as the EHR asked', async () => {
+  test('429 with Retry-After waits as long as the EHR asked, plus a little jitter, and counts as throttled', async () => {
     const { decision, lifecycle } = await deliver({
       script: { transaction: () => response(429, undefined, { 'retry-after': '30' }) },
     });
 
+    // The jitter on a server's wait is up to a tenth of it (at most 1 s); random() = 0.5 takes half of that.
     expect(expectTransition(lifecycle.only(), 'retryLater').result).toMatchObject({
       httpStatus: 429,
-      retryInMs: 30_000,
+      retryInMs: 30_500,
+      throttledAttempts: 1,
     });
-    expect(decision).toMatchObject({ kind: 'retry', delayMs: 30_000 });
+    expect(decision).toMatchObject({ kind: 'retry', delayMs: 30_500 });
+  });
+
+  test("a message throttled many times waits for the server's reset, not a backoff grown by its attempts", async () => {
+    const { lifecycle } = await deliver({
+      record: { attempts: 8, throttledAttempts: 8 },
+      script: { 'patient lookup': () => response(429, undefined, { ratelimit: '"fhirInteractions";r=0;t=2' }) },
+    });
+
+    expect(expectTransition(lifecycle.only(), 'retryLater').result).toMatchObject({
+      httpStatus: 429,
+      retryInMs: 2100,
+      throttledAttempts: 9,
+    });
+  });
+
+  test('throttled attempts do not lengthen the backoff of a later failure the server did not time', async () => {
+    const race = operationOutcome('conflict', 'could not serialize access due to read/write dependencies');
+    const { lifecycle } = await deliver({
+      // Attempt 9, of which 8 were throttled: the backoff is that of a first failure.
+      record: { attempts: 8, throttledAttempts: 8 },
+      script: { transaction: () => response(409, race) },
+    });
+
+    const retry = expectTransition(lifecycle.only(), 'retryLater');
+    expect(retry.result).toMatchObject({ httpStatus: 409, retryInMs: FIRST_RETRY_MS });
+    // Not throttled itself: the count stays as it was.
+    expect(retry.result.throttledAttempts).toBeUndefined();
+  });
+
+  test("without a wait of its own, the backoff stops at the server's rate-limit window", async () => {
+    const { lifecycle } = await deliver({
+      record: { attempts: 9 },
+      serverWindowMs: 4000,
+      script: { transaction: () => response(503) },
+    });
+
+    // Attempt 10's backoff would be some 384 s, past the policy's 60 s cap; the server's window is 4 s.
+    expect(expectTransition(lifecycle.only(), 'retryLater').result).toMatchObject({ httpStatus: 503, retryInMs: 4000 });
   });
 
   test('a 5xx on the patient lookup is retried with the EHR OperationOutcome in the reason, and nothing is written', async () => {
@@ -222,7 +262,13 @@ describe('retried later', () => {
     });
 
     const retry = expectTransition(lifecycle.only(), 'retryLater');
-    expect(retry.result).toEqual({ reason: `no access token: ${text}`, httpStatus: 503, retryInMs: 5000 });
+    // The token endpoint's 5 s, plus half (random() = 0.5) of the jitter of up to a tenth of it.
+    expect(retry.result).toEqual({
+      reason: `no access token: ${text}`,
+      httpStatus: 503,
+      retryInMs: 5250,
+      throttledAttempts: 1,
+    });
   });
 
   test('a transient status on one entry of a 200 transaction-response is retried', async () => {
@@ -253,7 +299,8 @@ describe('retried later', () => {
 
     expect(expectTransition(lifecycle.only(), 'retryLater').result).toMatchObject({
       httpStatus: 429,
-      retryInMs: 20_000,
+      retryInMs: 20_500,
+      throttledAttempts: 1,
     });
   });
 
@@ -262,7 +309,11 @@ describe('retried later', () => {
       script: { 'patient lookup': () => response(503, undefined, { 'x-ratelimit-reset': '8' }) },
     });
 
-    expect(expectTransition(lifecycle.only(), 'retryLater').result).toMatchObject({ httpStatus: 503, retryInMs: 8000 });
+    expect(expectTransition(lifecycle.only(), 'retryLater').result).toMatchObject({
+      httpStatus: 503,
+      retryInMs: 8400,
+      throttledAttempts: 1,
+    });
   });
 
   test('a 409 reporting a serialization failure is retried', async () => {

@@ -1,7 +1,8 @@
 /**
  * The pacing hook of one endpoint, with an in-memory budget and clock: each request takes a unit of the budget
  * and is counted by kind; a throttling answer is counted and cuts the budget's rate and pauses it until the
- * server's reset; a run of ordinary answers raises the rate again; listeners hear each change after the budget.
+ * server's reset; a run of ordinary answers raises the rate again; listeners hear each change after the budget;
+ * the server's rate-limit window is remembered from the answers.
  */
 import type { BackPressureDecision } from '../../../src/delivery/back-pressure';
 import { requestKind } from '../../../src/delivery/fhir-client';
@@ -112,6 +113,14 @@ test('ordinary answers after a cut raise the budget again; 5xx answers do not co
   }
   expect(budget.rate()).toBe(24);
   expect(heard.map((decision) => decision.reason)).toEqual(['throttled', 'recovering']);
+});
+
+test("the server's rate-limit window is remembered from its answers, for the retry policy", () => {
+  const { pacing } = setUp();
+  expect(pacing.serverWindowMs()).toBeUndefined();
+  pacing.after('search', 200, new Headers({ ratelimit: '"fhirInteractions";r=40;t=30' }));
+  pacing.after('search', 429, new Headers({ ratelimit: '"fhirInteractions";r=0;t=4' }));
+  expect(pacing.serverWindowMs()).toBe(30_000);
 });
 
 test('requests are named by kind from their method and path', () => {

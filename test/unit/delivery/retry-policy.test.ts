@@ -1,6 +1,7 @@
 /**
- * Backoff between attempts (exponential growth, equal jitter, the cap, Retry-After as a floor) and the maximum
- * age after which a message fails.
+ * Waits between attempts (the server's own wait when it names one, plus a little jitter; otherwise exponential
+ * growth with equal jitter, capped by the policy and by the server's rate-limit window) and the maximum age after
+ * which a message fails.
  */
 import type { RetryPolicy } from '../../../src/config/schema';
 import { retryDelayMs, wouldExceedMaxAge } from '../../../src/delivery/retry-policy';
@@ -35,14 +36,41 @@ describe('retryDelayMs', () => {
     expect(retryDelayMs(-3, policy, 0)).toBe(500);
   });
 
-  test('Retry-After is a floor', () => {
-    expect(retryDelayMs(1, policy, 0, 30_000)).toBe(30_000);
-    // A shorter Retry-After does not shorten the backoff.
-    expect(retryDelayMs(5, policy, 0, 100)).toBe(8000);
+  test('a wait the server names is the wait, however many attempts failed before', () => {
+    expect(retryDelayMs(1, policy, 0, { waitMs: 30_000 })).toBe(30_000);
+    // Attempt 9's backoff would be some 128 s; the server says its quota is back in 2 s.
+    expect(retryDelayMs(9, policy, 0, { waitMs: 2000 })).toBe(2000);
+    expect(retryDelayMs(9, policy, 0, { waitMs: 2000, windowMs: 60_000 })).toBe(2000);
   });
 
-  test('Retry-After beyond the cap is still honoured (the cap bounds only our own backoff)', () => {
-    expect(retryDelayMs(1, policy, 0, 120_000)).toBe(120_000);
+  test('the jitter added to a server wait is a tenth of it, between 100 ms and 1 s', () => {
+    const highest = (waitMs: number): number => retryDelayMs(3, policy, 0.999_999, { waitMs });
+    expect(highest(0)).toBe(100);
+    expect(highest(500)).toBe(600);
+    expect(highest(5000)).toBe(5500);
+    expect(highest(30_000)).toBe(31_000);
+    for (const random of [0, 0.25, 0.5, 0.999]) {
+      const delay = retryDelayMs(4, policy, random, { waitMs: 5000 });
+      expect(delay).toBeGreaterThanOrEqual(5000);
+      expect(delay).toBeLessThanOrEqual(5500);
+    }
+  });
+
+  test('a server wait beyond the cap is still honoured (the cap bounds only our own backoff)', () => {
+    expect(retryDelayMs(1, policy, 0, { waitMs: 120_000 })).toBe(120_000);
+  });
+
+  test("without a wait the backoff never exceeds the server's rate-limit window", () => {
+    const window = { windowMs: 10_000 };
+    expect(retryDelayMs(1, policy, 0.5, window)).toBe(750);
+    expect(retryDelayMs(4, policy, 0.5, window)).toBe(6000);
+    for (const attempts of [5, 6, 9, 30]) {
+      expect(retryDelayMs(attempts, policy, 0.999, window)).toBe(10_000);
+    }
+    // A window longer than the policy's cap leaves the cap in charge; an unknown or empty one changes nothing.
+    expect(retryDelayMs(30, policy, 0.999, { windowMs: 600_000 })).toBe(policy.maxDelayMs);
+    expect(retryDelayMs(9, policy, 0.5, { windowMs: 0 })).toBe(retryDelayMs(9, policy, 0.5));
+    expect(retryDelayMs(9, policy, 0.5, {})).toBe(policy.maxDelayMs);
   });
 });
 

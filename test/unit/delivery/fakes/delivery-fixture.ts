@@ -32,6 +32,8 @@ export interface FixtureOptions {
   /** Fields of the stored record (status, attempts, receivedAt, endpointId...). */
   readonly record?: Partial<MessageRecord>;
   readonly endpoint?: Partial<Pick<EndpointConfig, 'retry' | 'auditEvents'>>;
+  /** The rate-limit window the endpoint's answers have declared, as its pacing would report it. */
+  readonly serverWindowMs?: number;
 }
 
 export interface DeliveryFixture {
@@ -57,7 +59,12 @@ export function deliveryFixture(options: FixtureOptions = {}): DeliveryFixture {
     retry: RETRY,
     ...options.endpoint,
   });
-  const endpoint: DeliveryEndpoint = { config, client: ehr };
+  const { serverWindowMs } = options;
+  const endpoint: DeliveryEndpoint = {
+    config,
+    client: ehr,
+    ...(serverWindowMs !== undefined ? { pacing: { serverWindowMs: () => serverWindowMs } } : {}),
+  };
   const message = options.message ?? { kind: 'referral', body: referralDoc() };
   const lifecycle = new InMemoryLifecycle();
   lifecycle.add(message, { id: MESSAGE_ID, endpointId: ENDPOINT_ID, ...options.record });
