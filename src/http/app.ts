@@ -20,10 +20,12 @@ import { openApiDocument } from './openapi';
 import { ingestRouter } from './routes/ingest';
 import { messagesRouter } from './routes/messages';
 import { adminMessagesRouter } from './routes/admin-messages';
+import { adminDocumentsRouter } from './routes/admin-documents';
 import { auditRouter } from './routes/audit';
 import { dashboardRouter } from './dashboard/router';
 import type { AuditLedger } from '../store/ledger';
 import type { PatientKeyer } from '../store/patient-key';
+import type { EpisodeDocumentStore } from '../store/episode-documents';
 
 export interface AppDeps extends IntakeDeps {
   readonly metrics: Metrics;
@@ -42,6 +44,8 @@ export interface AppDeps extends IntakeDeps {
   readonly version: string;
   readonly ledger: AuditLedger;
   readonly patientKey: PatientKeyer;
+  /** Episode documents of the Send Document route: their status, acknowledgements and replay. */
+  readonly documents: EpisodeDocumentStore;
   /** Auditors' keys for the audit API and dashboard (config audit.apiKeys). */
   readonly auditorKeys: Readonly<Record<string, string>>;
   /** Resolves credentials to clients; by default, from the per-role keys above alone. */
@@ -158,12 +162,13 @@ export function buildApp(deps: AppDeps): Express {
   app.use(dashboardRouter(deps));
   app.use('/v1/admin', ...guard('admin', 'admin', { realm: 'sp-fhir-adapter admin' }));
   app.use(adminMessagesRouter(deps));
+  app.use(adminDocumentsRouter(deps));
   app.use('/v1/admin', (req, _res, next) => {
     next(httpError('route-not-found', { text: `No route for ${req.method} ${req.originalUrl.split('?')[0] ?? ''}` }));
   });
   app.use('/v1', ...guard('ingest', 'ingest', { realm: 'sp-fhir-adapter' }));
   app.use(ingestRouter({ ...deps, bodyLimitBytes: deps.http.bodyLimitBytes, statusUrl }));
-  app.use(messagesRouter(deps.store));
+  app.use(messagesRouter(deps.store, deps.documents));
 
   app.use((req, _res, next) => {
     next(httpError('route-not-found', { text: `No route for ${req.method} ${req.path}` }));
