@@ -190,6 +190,20 @@ it('reconciles documents with their state and timeline, and replays by filter fr
     'document-failed',
   ]);
 
+  // The dashboard shows the same: the reconciliation's documents, and the document on its referral's page.
+  const page = async (path: string): Promise<string> => {
+    const response = await fetch(`${adapter.apiUrl}${path}`, { headers: as('audit-all') });
+    expect(response.status).toBe(200);
+    return response.text();
+  };
+  const reconciliationPage = await page(`/audit/reconciliation?${query}`);
+  expect(reconciliationPage).toContain('Episode documents over MESH (2)');
+  expect(reconciliationPage).toContain(failed.documentId);
+  const messagePage = await page(`/audit/messages/${closure}`);
+  expect(messagePage).toContain('Episode document (GP Connect Send Document)');
+  expect(messagePage).toContain(failed.documentId);
+  expect(messagePage).toContain('document-failed');
+
   const deps = { documents: adapter.services.documents, now: () => new Date() };
   const dry = collect();
   expect(
