@@ -188,12 +188,16 @@ export function fateOf(timeline: readonly LedgerEntry[]): MessageFate | undefine
 export function documentFateOf(timeline: readonly LedgerEntry[]): DocumentFate | undefined {
   let fate: Omit<DocumentFate, 'timeline'> | undefined;
   const steps: DocumentStep[] = [];
+  // An acknowledgement proves a send even when the send's own entry comes later (it was recorded after the
+  // practice answered) or never (its worker died waiting for MESH's answer); that send is counted once.
+  let sendInferred = false;
   for (const { event } of timeline) {
     if (event === undefined) {
       continue;
     }
     switch (event.type) {
       case 'document-requested':
+        sendInferred = false;
         fate = {
           documentId: event.messageId,
           endpoint: event.endpoint,
@@ -212,7 +216,12 @@ export function documentFateOf(timeline: readonly LedgerEntry[]): DocumentFate |
         if (fate?.version === event.version) {
           // An acknowledgement may have settled the version before its send was recorded.
           const settled = fate.state === 'delivered' || fate.state === 'failed';
-          fate = { ...fate, sends: fate.sends + 1, ...(settled ? {} : { state: 'awaiting-ack' as const }) };
+          fate = {
+            ...fate,
+            sends: sendInferred ? fate.sends : fate.sends + 1,
+            ...(settled ? {} : { state: 'awaiting-ack' as const }),
+          };
+          sendInferred = false;
         }
         steps.push({
           at: event.at,
@@ -229,10 +238,13 @@ export function documentFateOf(timeline: readonly LedgerEntry[]): DocumentFate |
         break;
       case 'document-acknowledged':
         if (fate?.version === event.version) {
+          const unrecorded: boolean = fate.state === 'pending' && !sendInferred;
           fate = {
             ...fate,
             ...(event.kind === 'infrastructure' ? { infrastructureAck: event.code } : { businessAck: event.code }),
+            ...(unrecorded ? { sends: fate.sends + 1, state: 'awaiting-ack' as const } : {}),
           };
+          sendInferred ||= unrecorded;
         }
         steps.push({
           at: event.at,
@@ -256,6 +268,7 @@ export function documentFateOf(timeline: readonly LedgerEntry[]): DocumentFate |
       case 'document-replayed':
         if (fate?.version === event.version) {
           fate = { ...fate, state: 'pending', replayed: fate.replayed + 1 };
+          sendInferred = false;
         }
         steps.push({ at: event.at, type: event.type, version: event.version, detail: `by ${event.by}` });
         break;
