@@ -6,7 +6,7 @@
  */
 import type { Scope } from '../config/client-scope';
 import { permits } from '../config/client-scope';
-import type { EpisodeDocumentRecord, EpisodeDocumentStore } from '../store/episode-documents';
+import type { DocumentStatus, EpisodeDocumentRecord, EpisodeDocumentStore } from '../store/episode-documents';
 
 export interface ReplayDocumentDeps {
   readonly documents: EpisodeDocumentStore;
@@ -64,6 +64,49 @@ export async function replayDocument(
     : { ok: false, reason: 'not-failed', status: step.status };
 }
 
+export interface DocumentPage {
+  readonly documents: readonly EpisodeDocumentRecord[];
+  /** Where the next page starts, when there may be more. */
+  readonly nextCursor?: number;
+}
+
+const SCAN_PAGE = 200;
+/** Most ids one listing call looks at, so a narrow filter over a large status index still answers promptly. */
+const SCAN_LIMIT = 5000;
+
+/** One page of the documents in a status that match the filter, oldest change first, from `cursor` in its index. */
+export async function findDocuments(
+  deps: ReplayDocumentDeps,
+  filter: DocumentFilter & { readonly status: DocumentStatus },
+  cursor: number,
+  limit: number,
+): Promise<DocumentPage> {
+  const found: EpisodeDocumentRecord[] = [];
+  let offset = cursor;
+  while (found.length < limit && offset - cursor < SCAN_LIMIT) {
+    const ids = await deps.documents.idsByStatus(filter.status, SCAN_PAGE, offset);
+    if (ids.length === 0) {
+      return { documents: found };
+    }
+    for (const id of ids) {
+      offset += 1;
+      const document = await deps.documents.get(id);
+      if (
+        document?.status === filter.status &&
+        (filter.practice === undefined || document.practice === filter.practice) &&
+        (filter.endpoint === undefined || document.endpoint === filter.endpoint) &&
+        permits(filter.allowedPractices ?? '*', document.practice)
+      ) {
+        found.push(document);
+        if (found.length === limit) {
+          break;
+        }
+      }
+    }
+  }
+  return { documents: found, nextCursor: offset };
+}
+
 /** The failed documents the filter matches, oldest failure first, at most `max` (and whether more match). */
 export async function failedDocuments(
   deps: ReplayDocumentDeps,
@@ -71,22 +114,19 @@ export async function failedDocuments(
   max: number,
 ): Promise<{ readonly documents: readonly EpisodeDocumentRecord[]; readonly more: boolean }> {
   const found: EpisodeDocumentRecord[] = [];
-  // Failed documents are never removed but by a replay, so the index is read whole.
-  for (const id of await deps.documents.idsByStatus('failed', Number.MAX_SAFE_INTEGER)) {
-    const document = await deps.documents.get(id);
-    if (
-      document?.status === 'failed' &&
-      (filter.practice === undefined || document.practice === filter.practice) &&
-      (filter.endpoint === undefined || document.endpoint === filter.endpoint) &&
-      permits(filter.allowedPractices ?? '*', document.practice)
-    ) {
-      if (found.length === max) {
-        return { documents: found, more: true };
-      }
-      found.push(document);
-    }
+  let cursor: number | undefined = 0;
+  // One more than asked for, to tell whether more match.
+  while (cursor !== undefined && found.length <= max) {
+    const page: DocumentPage = await findDocuments(
+      deps,
+      { ...filter, status: 'failed' },
+      cursor,
+      max + 1 - found.length,
+    );
+    found.push(...page.documents);
+    cursor = page.nextCursor;
   }
-  return { documents: found, more: false };
+  return { documents: found.slice(0, max), more: found.length > max };
 }
 
 /** Replays every failed document the filter matches (up to `max`), oldest failure first. */

@@ -9,11 +9,9 @@ import type { Router } from 'express';
 import express from 'express';
 import { z } from 'zod';
 import type { ReplayDocumentDeps } from '../../app/replay-document';
-import { failedDocuments, replayDocument, replayMatchingDocuments } from '../../app/replay-document';
-import { permits } from '../../config/client-scope';
+import { failedDocuments, findDocuments, replayDocument, replayMatchingDocuments } from '../../app/replay-document';
 import { parseWithOutcome } from '../../lib/zod-outcome';
 import { documentView } from './document-view';
-import type { DocumentView } from './document-view';
 import { DOCUMENT_STATUSES } from '../../store/document-scripts';
 import { requestPrincipal } from '../auth';
 import { badRequest, httpError } from '../errors';
@@ -26,6 +24,7 @@ const listQuery = z.strictObject({
   practice: z.string().min(1).max(20).optional(),
   endpoint: z.string().min(1).max(40).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z.coerce.number().int().min(0).default(0),
 });
 
 const replayBody = z.strictObject({
@@ -52,24 +51,17 @@ export function adminDocumentsRouter(deps: ReplayDocumentDeps): Router {
 
   router.get('/v1/admin/documents', async (req, res) => {
     const query = parse(listQuery, req.query);
-    const allowed = requestPrincipal(res).practices;
-    const ids = await guarded(async () => deps.documents.idsByStatus(query.status, Number.MAX_SAFE_INTEGER));
-    const views: DocumentView[] = [];
-    for (const id of ids) {
-      const d = await guarded(async () => deps.documents.get(id));
-      if (
-        d !== undefined &&
-        (query.practice === undefined || d.practice === query.practice) &&
-        (query.endpoint === undefined || d.endpoint === query.endpoint) &&
-        permits(allowed, d.practice)
-      ) {
-        views.push(documentView(d));
-        if (views.length === query.limit) {
-          break;
-        }
-      }
-    }
-    res.json({ documents: views });
+    const filter = {
+      status: query.status,
+      ...(query.practice !== undefined ? { practice: query.practice } : {}),
+      ...(query.endpoint !== undefined ? { endpoint: query.endpoint } : {}),
+      allowedPractices: requestPrincipal(res).practices,
+    };
+    const page = await guarded(async () => findDocuments(deps, filter, query.cursor, query.limit));
+    res.json({
+      documents: page.documents.map(documentView),
+      ...(page.nextCursor !== undefined ? { nextCursor: page.nextCursor } : {}),
+    });
   });
 
   router.post('/v1/admin/documents/replay', requireJsonFilter, parseJson, async (req, res) => {

@@ -244,6 +244,23 @@ it('reconciles documents with their state and timeline, and replays by filter fr
   ).toBe(1);
   expect(refused.text()).toContain('is delivered: only failed documents are replayed');
 
+  // The admin listing pages through a status: one delivered document, then the next from the cursor.
+  const first = await getJson(`${adapter.apiUrl}/v1/admin/documents?status=delivered&limit=1`, as('it-a81001'));
+  expect(first.body.documents).toHaveLength(1);
+  expect(first.body.nextCursor).toBe(1);
+  const second = await getJson(
+    `${adapter.apiUrl}/v1/admin/documents?status=delivered&limit=1&cursor=1`,
+    as('it-a81001'),
+  );
+  const ids = [...(first.body.documents as ShownDocument[]), ...(second.body.documents as ShownDocument[])].map(
+    (d) => d.documentId,
+  );
+  expect(new Set(ids).size).toBe(2);
+  expect(ids).toContain(failed.documentId);
+  const bad = await getJson(`${adapter.apiUrl}/v1/admin/documents?status=lost`, as('it-a81001'));
+  expect(bad.status).toBe(400);
+  expect(JSON.stringify(bad.body)).toContain('status');
+
   const after = await getJson(`${adapter.apiUrl}/v1/audit/reconciliation?${query}`, as('audit-all'));
   expect((after.body.documents as { counts: Record<string, number> }).counts).toMatchObject({
     requested: 2,
