@@ -1,8 +1,8 @@
 /**
  * Bull Board for admins, in a real browser (Debian's Chromium driven by playwright-core) against the running
  * adapter: an admin logs in with the admin key and sees every endpoint's queues, under the board's own content
- * security policy with nothing of its own refused; no key, an ingest key or an auditor key is refused. A
- * screenshot is saved under test-output/e2e/.
+ * security policy with nothing of its own refused; no key, an ingest key, an auditor key or the key of an admin
+ * of some practices only is refused. A screenshot is saved under test-output/e2e/.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -28,6 +28,7 @@ beforeAll(async () => {
     config: {
       http: { port: 0, apiKeys: { casebook: INGEST_KEY }, adminKeys: { 'practice-it': ADMIN_KEY } },
       audit: { apiKeys: { 'auditor-ann': AUDITOR_KEY } },
+      clients: [{ id: 'it-a81001', practices: ['A81001'], roles: ['admin'] }],
       sandbox: { port: 0, meshPort: 0 },
       endpoints: [
         { id: 'sandbox', baseUrl: 'sandbox', practices: ['A81001'], retry: FAST_RETRY },
@@ -69,6 +70,11 @@ it('refuses a request without the admin key: 401 without one, 403 with a key of 
   }
   // The board's API is behind the same guard as its page.
   expect((await fetch(`${url}/api/queues`)).status).toBe(401);
+  // It shows every practice's queues, so an admin of some practices only is refused too.
+  const scoped = (await adapter.services.apiKeys.create('it-a81001', ['admin'], new Date())).key;
+  const refused = await fetch(url, { headers: { authorization: `Bearer ${scoped}` } });
+  expect(refused.status).toBe(403);
+  expect(await refused.text()).toContain('client-not-permitted');
 });
 
 it('shows an admin every queue in Chromium, under its own content security policy', async () => {
