@@ -29,7 +29,7 @@ export interface AuditEventSite {
 export function auditEventSite(options: {
   readonly version: string;
   readonly address: string;
-  readonly endpoints: { get(id: string): { readonly baseUrl: string } | undefined };
+  readonly endpoints: { get(id: string): { readonly baseUrl?: string } | undefined };
 }): AuditEventSite {
   return {
     adapterName: 'sp-fhir-adapter',

@@ -92,13 +92,24 @@ export function reconciliationCsv(report: ReconciliationReport): string {
   return stringify([...undelivered, ...rejected], { header: true, columns: [...RECONCILIATION_CSV_COLUMNS] });
 }
 
-/** A summary line, then one line per undelivered message, per refused submission and per version gap. */
+/**
+ * A summary line (with the episode documents' counts), then one line per undelivered message, per refused
+ * submission, per version gap and per undelivered episode document.
+ */
 export function reconciliationNdjson(report: ReconciliationReport): string {
   const lines: unknown[] = [
-    { record: 'summary', practice: report.practice, from: report.from, to: report.to, counts: report.counts },
+    {
+      record: 'summary',
+      practice: report.practice,
+      from: report.from,
+      to: report.to,
+      counts: report.counts,
+      documentCounts: report.documents.counts,
+    },
     ...report.undelivered.map((u) => ({ record: 'undelivered', ...u })),
     ...report.rejected.map((r) => ({ record: 'rejected', ...r })),
     ...report.gaps.map((g) => ({ record: 'gap', ...g })),
+    ...report.documents.undelivered.map((d) => ({ record: 'undelivered-document', ...d })),
   ];
   return lines.map((line) => `${JSON.stringify(line)}\n`).join('');
 }

@@ -2,7 +2,8 @@
  * The reconciliation report for one practice and period, built from the ledger alone (the record auditors can
  * verify): of the messages received in the period, how many were delivered, failed, superseded or are still
  * pending, which were replayed, the list of everything undelivered with its last reason, the submissions the API
- * refused for the practice with their reasons, and the gaps in each source record's version numbers.
+ * refused for the practice with their reasons, the gaps in each source record's version numbers, and the episode
+ * documents sent over MESH whose latest version was asked for in the period, each with its state and timeline.
  */
 import type { AuditLedger, LedgerEntry } from '../store/ledger';
 import { receivedOf } from '../store/ledger';
@@ -52,6 +53,39 @@ export interface VersionGap {
   readonly missing: readonly { readonly from: number; readonly to: number }[];
 }
 
+/** Where an episode document's latest version got to, as its own ledger timeline tells it. */
+export type DocumentState = 'pending' | 'awaiting-ack' | 'delivered' | 'failed';
+
+/** One step of a document's timeline, as the report lists it. */
+export interface DocumentStep {
+  readonly at: string;
+  readonly type: string;
+  readonly version: number;
+  /** What the step says in a few words: the acknowledgement code, the failure reason, who replayed. */
+  readonly detail?: string;
+}
+
+export interface DocumentFate {
+  readonly documentId: string;
+  readonly endpoint: string;
+  readonly practice: string;
+  readonly sourceSystem: string;
+  /** The referral's record id in the source system. */
+  readonly recordId: string;
+  readonly version: number;
+  readonly state: DocumentState;
+  /** MESH messages sent for the latest version (a resend after silence or a replay sends another). */
+  readonly sends: number;
+  readonly replayed: number;
+  readonly infrastructureAck?: string;
+  readonly businessAck?: string;
+  /** The last failure reason of the latest version, if any. */
+  readonly reason?: string;
+  readonly requestedAt: string;
+  readonly deliveredAt?: string;
+  readonly timeline: readonly DocumentStep[];
+}
+
 export interface ReconciliationReport {
   readonly practice: string;
   readonly from: string;
@@ -71,6 +105,15 @@ export interface ReconciliationReport {
   readonly undelivered: readonly UndeliveredMessage[];
   readonly rejected: readonly RejectedSubmission[];
   readonly gaps: readonly VersionGap[];
+  /** Episode documents (GP Connect Send Document) whose latest version was asked for in the period. */
+  readonly documents: {
+    readonly counts: Readonly<Record<DocumentState, number>> & {
+      readonly requested: number;
+      readonly replayed: number;
+    };
+    /** Every one not delivered, with its state, last reason and timeline. */
+    readonly undelivered: readonly DocumentFate[];
+  };
 }
 
 interface MessageFate {
@@ -136,6 +179,138 @@ export function fateOf(timeline: readonly LedgerEntry[]): MessageFate | undefine
     }
   }
   return { received, state, replayed, attempts, ...(reason !== undefined ? { reason } : {}) };
+}
+
+/**
+ * Replays one episode document's ledger entries to where its latest version got to. A new version starts again
+ * from pending; a replay or a resend after silence goes back to pending and counts one more send when it goes.
+ */
+export function documentFateOf(timeline: readonly LedgerEntry[]): DocumentFate | undefined {
+  let fate: Omit<DocumentFate, 'timeline'> | undefined;
+  const steps: DocumentStep[] = [];
+  // An acknowledgement proves a send even when the send's own entry comes later (it was recorded after the
+  // practice answered) or never (its worker died waiting for MESH's answer); that send is counted once.
+  let sendInferred = false;
+  for (const { event } of timeline) {
+    if (event === undefined) {
+      continue;
+    }
+    switch (event.type) {
+      case 'document-requested':
+        sendInferred = false;
+        fate = {
+          documentId: event.messageId,
+          endpoint: event.endpoint,
+          practice: event.practice,
+          sourceSystem: event.sourceSystem,
+          recordId: event.recordId,
+          version: event.version,
+          state: 'pending',
+          sends: 0,
+          replayed: 0,
+          requestedAt: event.at,
+        };
+        steps.push({ at: event.at, type: event.type, version: event.version, detail: event.milestone });
+        break;
+      case 'document-sent':
+        if (fate?.version === event.version) {
+          // An acknowledgement may have settled the version before its send was recorded.
+          const settled = fate.state === 'delivered' || fate.state === 'failed';
+          fate = {
+            ...fate,
+            sends: sendInferred ? fate.sends : fate.sends + 1,
+            ...(settled ? {} : { state: 'awaiting-ack' as const }),
+          };
+          sendInferred = false;
+        }
+        steps.push({
+          at: event.at,
+          type: event.type,
+          version: event.version,
+          detail: event.adopted === 'true' ? 'found already in MESH after a crash' : `MESH ${event.meshMessageId}`,
+        });
+        break;
+      case 'document-attempt-failed':
+        if (fate?.version === event.version) {
+          fate = { ...fate, state: 'pending', reason: event.reason };
+        }
+        steps.push({ at: event.at, type: event.type, version: event.version, detail: event.reason });
+        break;
+      case 'document-acknowledged':
+        if (fate?.version === event.version) {
+          const unrecorded: boolean = fate.state === 'pending' && !sendInferred;
+          fate = {
+            ...fate,
+            ...(event.kind === 'infrastructure' ? { infrastructureAck: event.code } : { businessAck: event.code }),
+            ...(unrecorded ? { sends: fate.sends + 1, state: 'awaiting-ack' as const } : {}),
+          };
+          sendInferred ||= unrecorded;
+        }
+        steps.push({
+          at: event.at,
+          type: event.type,
+          version: event.version,
+          detail: `${event.kind} ${event.code}${event.positive === 'true' ? '' : ' (negative)'}`,
+        });
+        break;
+      case 'document-delivered':
+        if (fate?.version === event.version) {
+          fate = { ...fate, state: 'delivered', deliveredAt: event.at };
+        }
+        steps.push({ at: event.at, type: event.type, version: event.version, detail: event.code });
+        break;
+      case 'document-failed':
+        if (fate?.version === event.version) {
+          fate = { ...fate, state: 'failed', reason: event.reason };
+        }
+        steps.push({ at: event.at, type: event.type, version: event.version, detail: event.reason });
+        break;
+      case 'document-replayed':
+        if (fate?.version === event.version) {
+          fate = { ...fate, state: 'pending', replayed: fate.replayed + 1 };
+          sendInferred = false;
+        }
+        steps.push({ at: event.at, type: event.type, version: event.version, detail: `by ${event.by}` });
+        break;
+      // A message's entries never share a document's timeline.
+      case 'received':
+      case 'rejected':
+      case 'attempt-failed':
+      case 'delivered':
+      case 'failed':
+      case 'superseded':
+      case 'replayed':
+      case 'purged':
+      case 'audit-access':
+      case 'audit-forwarded':
+      case 'audit-forward-failed':
+        break;
+    }
+  }
+  return fate === undefined ? undefined : { ...fate, timeline: steps };
+}
+
+async function documentsOfPeriod(
+  ledger: AuditLedger,
+  query: ReconciliationQuery,
+): Promise<ReconciliationReport['documents']> {
+  const ids = await ledger.documentIdsOfPractice(query.practice, query.from, query.to);
+  const timelines = await timelinesInBatches(ledger, ids);
+  const counts = { requested: 0, pending: 0, 'awaiting-ack': 0, delivered: 0, failed: 0, replayed: 0 };
+  const undelivered: DocumentFate[] = [];
+  for (const id of ids) {
+    const fate = documentFateOf(timelines.get(id) ?? []);
+    if (fate === undefined) {
+      continue;
+    }
+    counts.requested += 1;
+    counts[fate.state] += 1;
+    counts.replayed += fate.replayed > 0 ? 1 : 0;
+    if (fate.state !== 'delivered') {
+      undelivered.push(fate);
+    }
+  }
+  return { counts, undelivered };
 }
 
 /** Inclusive ranges of the integers in 1..max(versions) that are not in `versions`. */
@@ -210,6 +385,7 @@ export async function reconcile(
     undelivered,
     rejected,
     gaps: await versionGaps(ledger, [...records.values()]),
+    documents: await documentsOfPeriod(ledger, query),
   };
 }
 

@@ -1,8 +1,8 @@
 /**
  * `check-connection`: for each configured EHR endpoint (or the one `--endpoint` names), checks line by line
- * everything a delivery depends on, from DNS to a dry-run transaction the EHR validates without keeping, and says
- * for each failure how to fix it. The exit status is 0 only when no check failed. The checks live in
- * `connection-checks/`.
+ * everything a delivery depends on, from DNS to a dry-run transaction the EHR validates without keeping, and for
+ * an endpoint with route mesh-send-document its MESH mailbox (authentication, then the inbox), and says for each
+ * failure how to fix it. The exit status is 0 only when no check failed. The checks live in `connection-checks/`.
  */
 import type { Command } from 'commander';
 import type { EndpointReport } from './connection-checks/check-result';
@@ -52,9 +52,11 @@ export function registerCheckConnection(program: Command, open: OpenDeps): void 
           timeoutMs: flags.timeoutMs !== undefined ? Number(flags.timeoutMs) : undefined,
         };
         // One endpoint after another, so each endpoint's lines stay together and no EHR gets a burst of checks.
+        const meshRoutes = await deps.meshRoutes();
         const reports: EndpointReport[] = [];
         for (const { endpoint, index } of chosen) {
-          reports.push(await checkEndpoint(endpoint, index, options));
+          const mesh = meshRoutes.find((route) => route.endpointId === endpoint.config.id);
+          reports.push(await checkEndpoint(endpoint, index, options, mesh));
         }
         process.stdout.write(flags.json === true ? renderJson(reports) : renderText(reports));
         return reports.every((report) => report.ok) ? 0 : 1;

@@ -6,6 +6,7 @@ import type { AuditEventSite } from '../audit/audit-events';
 import type { Config } from '../config/schema';
 import type { ConformanceCheck } from '../delivery/attempt';
 import type { EndpointRegistry } from '../delivery/endpoints';
+import type { MeshRoute } from '../delivery/send-document';
 import type { DeliveryQueues } from '../queue/producer';
 import type { Store } from '../store/create-store';
 
@@ -15,6 +16,8 @@ export interface CommandDeps {
   store(): Store;
   queues(): DeliveryQueues;
   endpoints(): EndpointRegistry;
+  /** The MESH mailbox of each endpoint with route mesh-send-document (clients built on first use). */
+  meshRoutes(): Promise<readonly MeshRoute[]>;
   conformance(): ConformanceCheck;
   auditSite(): AuditEventSite;
   close(): Promise<void>;

@@ -13,6 +13,7 @@ export interface EndpointRow {
   readonly id: string;
   /** The delivery routes configured for the endpoint, when the configuration names them. */
   readonly routes?: readonly string[];
+  /** The FHIR base URL; "-" for an endpoint without route "fhir". */
   readonly baseUrl: string;
   readonly auth: string;
   readonly practices: readonly string[];
@@ -93,7 +94,7 @@ export async function endpointRows(deps: StatusDeps): Promise<EndpointRow[]> {
     rows.push({
       id: endpoint.id,
       ...(routes !== undefined ? { routes } : {}),
-      baseUrl: endpoint.baseUrl,
+      baseUrl: endpoint.baseUrl ?? '-',
       auth:
         endpoint.auth.type === 'client-credentials'
           ? `client-credentials (${endpoint.auth.clientAuthentication})`

@@ -3,13 +3,16 @@
  * delivered one again (e.g. after the EHR was restored from a backup). Either way the ledger records who asked
  * (`--as`, by default the user running the command) and, for a delivered message, why. Without an id, a filter
  * (`--endpoint`, `--practice`, `--since`, `--until`) replays every failed message it matches; `--dry-run` only
- * prints how many and which.
+ * prints how many and which. With `--documents` the id or the filter (`--endpoint`, `--practice`) names failed
+ * episode documents of the Send Document route instead, sent again as the same version.
  */
 import { userInfo } from 'node:os';
 import type { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import type { MessageFilter, ReplayDeps } from '../app/replay';
 import { findMessages, replayDeliveredMessage, replayMatching, replayMessage } from '../app/replay';
+import type { DocumentFilter, ReplayDocumentDeps } from '../app/replay-document';
+import { failedDocuments, replayDocument, replayMatchingDocuments } from '../app/replay-document';
 import type { OpenDeps } from './deps';
 import { runCommand } from './deps';
 
@@ -141,6 +144,66 @@ async function dryRunOne(
   return would ? 0 : 1;
 }
 
+export interface DocumentReplayOptions {
+  readonly who: string;
+  readonly max: number;
+  readonly dryRun: boolean;
+  readonly json: boolean;
+}
+
+/**
+ * Replays (or with `dryRun` counts and lists) one failed episode document, or every one the filter matches. Exit 0
+ * when it did what was asked (a filter matching nothing included); 1 when the one document named cannot be
+ * replayed.
+ */
+export async function replayDocumentsCommand(
+  target: { readonly id: string } | { readonly filter: DocumentFilter },
+  options: DocumentReplayOptions,
+  deps: ReplayDocumentDeps,
+  out: Writable,
+): Promise<number> {
+  let ids: string[];
+  let more = false;
+  let refusal: string | undefined;
+  if ('id' in target) {
+    const document = await deps.documents.get(target.id);
+    if (document?.status !== 'failed') {
+      ids = [];
+      refusal = `${target.id} is ${document?.status ?? 'missing'}: only failed documents are replayed`;
+    } else if (options.dryRun) {
+      ids = [target.id];
+    } else {
+      const result = await replayDocument(deps, target.id, options.who);
+      ids = result.ok ? [target.id] : [];
+      refusal = result.ok
+        ? undefined
+        : `${target.id} is ${result.status ?? 'missing'}: only failed documents are replayed`;
+    }
+  } else if (options.dryRun) {
+    const found = await failedDocuments(deps, target.filter, options.max);
+    ids = found.documents.map((d) => d.id);
+    more = found.more;
+  } else {
+    const result = await replayMatchingDocuments(deps, target.filter, options.who, options.max);
+    ids = [...result.replayed];
+    more = result.more;
+  }
+  if (options.json) {
+    out.write(
+      `${JSON.stringify({ dryRun: options.dryRun, count: ids.length, more, documentIds: ids, ...(refusal !== undefined ? { refusal } : {}) }, null, 2)}\n`,
+    );
+  } else {
+    const verb = options.dryRun ? 'would replay' : `replayed (by ${options.who})`;
+    out.write(
+      `${verb} ${String(ids.length)} failed episode document${ids.length === 1 ? '' : 's'}${more ? ` (stopped at --max ${String(options.max)}; more match)` : ''}${refusal !== undefined ? `: ${refusal}` : ''}\n`,
+    );
+    for (const id of ids) {
+      out.write(`${id}\n`);
+    }
+  }
+  return refusal === undefined ? 0 : 1;
+}
+
 interface ReplayFlags {
   delivered?: boolean;
   reason?: string;
@@ -152,6 +215,7 @@ interface ReplayFlags {
   max: string;
   dryRun?: boolean;
   json?: boolean;
+  documents?: boolean;
 }
 
 function dateOption(name: string, value: string | undefined): Date | undefined {
@@ -177,13 +241,17 @@ function filterOf(options: ReplayFlags): ReplayFilter | undefined {
   return Object.keys(filter).length > 0 ? filter : undefined;
 }
 
-/** Adds `replay [messageId] [--delivered --reason <text>] [filter options] [--dry-run] [--json] [--as <name>]`. */
+/**
+ * Adds `replay [messageId] [--delivered --reason <text>] [filter options] [--dry-run] [--json] [--as <name>]`, and
+ * `replay --documents [documentId] [--endpoint] [--practice] [--dry-run] [--json] [--as <name>]`.
+ */
 export function registerReplay(program: Command, open: OpenDeps): void {
   program
-    .command('replay [messageId]')
+    .command('replay [id]')
     .description(
-      'put a failed message (or every failed message a filter matches) back on its queue, or send a delivered one again with --delivered',
+      'put a failed message (or every failed message a filter matches) back on its queue, or send a delivered one again with --delivered; with --documents, send failed episode documents again',
     )
+    .option('--documents', 'the id or the filter names failed episode documents (Send Document over MESH)')
     .option('--delivered', 'the message was delivered: send it again (needs --reason)')
     .option('--reason <text>', 'why a delivered message is sent again (recorded in the ledger)')
     .option('--endpoint <id>', 'filter: failed messages for this endpoint')
@@ -195,6 +263,10 @@ export function registerReplay(program: Command, open: OpenDeps): void {
     .option('--json', 'print the result as JSON')
     .option('--as <name>', 'who is replaying (recorded in the ledger)', userInfo().username)
     .action(async (id: string | undefined, options: ReplayFlags) => {
+      if (options.documents === true) {
+        await replayDocumentsAction(id, options, open);
+        return;
+      }
       if (options.delivered === true && (options.reason === undefined || options.reason.trim() === '')) {
         throw new Error('--reason: replaying a delivered message needs a reason (it is recorded in the ledger)');
       }
@@ -236,4 +308,38 @@ export function registerReplay(program: Command, open: OpenDeps): void {
         );
       });
     });
+}
+
+/** `replay --documents`: one document by id, or a filter of endpoint and practice (times do not apply). */
+async function replayDocumentsAction(id: string | undefined, options: ReplayFlags, open: OpenDeps): Promise<void> {
+  for (const [flag, value] of [
+    ['--delivered', options.delivered],
+    ['--reason', options.reason],
+    ['--since', options.since],
+    ['--until', options.until],
+  ] as const) {
+    if (value !== undefined) {
+      throw new Error(`${flag} is not used with --documents`);
+    }
+  }
+  const filter: DocumentFilter = {
+    ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}),
+    ...(options.practice !== undefined ? { practice: options.practice } : {}),
+  };
+  const hasFilter = Object.keys(filter).length > 0;
+  if ((id === undefined) === !hasFilter) {
+    throw new Error('give either a document id or a filter (--endpoint, --practice), not both');
+  }
+  const max = Number(options.max);
+  if (!Number.isInteger(max) || max < 1) {
+    throw new Error(`--max: "${options.max}" is not a whole number of at least 1`);
+  }
+  await runCommand(open, async (deps) =>
+    replayDocumentsCommand(
+      id !== undefined ? { id } : { filter },
+      { who: options.as, max, dryRun: options.dryRun === true, json: options.json === true },
+      { documents: deps.store().documents, now: deps.now },
+      process.stdout,
+    ),
+  );
 }

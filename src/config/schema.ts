@@ -124,8 +124,11 @@ export const auditForwardingSchema = z
 export const endpointSchema = z.strictObject({
   /** Short name used in queue names, metrics and the ledger (letters, digits, - and _). */
   id: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/),
-  /** FHIR R4 base URL of the practice EHR. The literal "sandbox" means the embedded sandbox. */
-  baseUrl: z.union([z.literal('sandbox'), z.url()]),
+  /**
+   * FHIR R4 base URL of the practice EHR (route "fhir"). The literal "sandbox" means the embedded sandbox. An
+   * endpoint whose only route is "mesh-send-document" has no FHIR server and names none.
+   */
+  baseUrl: z.union([z.literal('sandbox'), z.url()]).optional(),
   /** ODS codes of the GP practices this endpoint serves; "*" serves any practice not listed elsewhere. */
   practices: z.array(z.string().min(1)).min(1),
   auth: endpointAuthSchema.default({ type: 'none' }),
@@ -179,6 +182,39 @@ export const endpointSchema = z.strictObject({
 /** Every route an endpoint names has what it needs, and nothing is configured for a route it does not use. */
 function checkEndpointRoutes(endpoints: readonly z.output<typeof endpointSchema>[], ctx: z.RefinementCtx): void {
   endpoints.forEach((endpoint, index) => {
+    if (endpoint.routes.includes('fhir')) {
+      if (endpoint.baseUrl === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [index, 'baseUrl'],
+          message: 'route "fhir" needs the FHIR R4 base URL of the EHR (or "sandbox")',
+        });
+      }
+    } else {
+      // Settings of the FHIR server an endpoint without route "fhir" does not have.
+      const fhirOnly: [string, boolean][] = [
+        ['baseUrl', endpoint.baseUrl !== undefined],
+        ['auth', endpoint.auth.type !== 'none'],
+        ['tls', endpoint.tls !== undefined],
+      ];
+      for (const [key, given] of fhirOnly) {
+        if (given) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [index, key],
+            message: 'is only used with route "fhir": add that route or remove it',
+          });
+        }
+      }
+      if (endpoint.auditEvents.send === 'ehr') {
+        ctx.addIssue({
+          code: 'custom',
+          path: [index, 'auditEvents', 'send'],
+          message:
+            '"ehr" writes AuditEvents to the EHR\'s FHIR server, which an endpoint without route "fhir" does not have',
+        });
+      }
+    }
     const usesMesh = endpoint.routes.includes('mesh-send-document');
     if (usesMesh && endpoint.mesh === undefined) {
       ctx.addIssue({

@@ -23,12 +23,13 @@ import { isThrottling } from './back-pressure';
 import { retryDelayMs, wouldExceedMaxAge } from './retry-policy';
 
 /**
- * What a delivery needs of an endpoint: its retry and audit settings, a client for its FHIR server and, when its
- * requests are paced, what its answers have said about the server's rate-limit window.
+ * What a delivery needs of an endpoint: its retry and audit settings, a client for its FHIR server (none when
+ * its only route is mesh-send-document) and, when its requests are paced, what its answers have said about the
+ * server's rate-limit window.
  */
 export interface DeliveryEndpoint {
   readonly config: Pick<EndpointConfig, 'retry' | 'auditEvents'>;
-  readonly client: FhirRequests;
+  readonly client?: FhirRequests;
   readonly pacing?: Pick<EndpointPacing, 'serverWindowMs'>;
 }
 
@@ -104,17 +105,26 @@ async function deliverUnderLease(messageId: string, deps: DeliveryDeps): Promise
   // One id per attempt, sent to the EHR on each of its requests and kept in the ledger, to match both sides' logs.
   const requestId = `${messageId}.${attempt}`;
   const endpoint = deps.endpoints.get(record.endpointId);
+  if (endpoint !== undefined && endpoint.client === undefined) {
+    // No FHIR server to write to: the Send Document route reads the stored message into the episode document.
+    const facts = attemptFacts(messageId, attempt, requestId, record, startedAt, deps.now());
+    const recorded = await deps.lifecycle.handedToDocumentRoute(facts);
+    return recordedOrSettled(recorded, facts, { kind: 'delivered' });
+  }
   const result = await runAttempt(record, endpoint, requestId, deps);
-  const facts: AttemptFacts = {
-    messageId,
-    attempt,
-    requestId,
-    endpointId: record.endpointId,
-    practice: record.practice,
-    startedAt,
-    at: deps.now(),
-  };
+  const facts = attemptFacts(messageId, attempt, requestId, record, startedAt, deps.now());
   return recordResult(result, { facts, record, endpoint }, deps);
+}
+
+function attemptFacts(
+  messageId: string,
+  attempt: number,
+  requestId: string,
+  record: MessageRecord,
+  startedAt: Date,
+  at: Date,
+): AttemptFacts {
+  return { messageId, attempt, requestId, endpointId: record.endpointId, practice: record.practice, startedAt, at };
 }
 
 /** What the result of an attempt is recorded against. */
@@ -184,7 +194,7 @@ async function runAttempt(
   requestId: string,
   deps: DeliveryDeps,
 ): Promise<AttemptResult> {
-  if (endpoint === undefined) {
+  if (endpoint?.client === undefined) {
     const text = `endpoint "${record.endpointId}" is no longer configured`;
     return { kind: 'rejected', reason: text, outcome: outcomeOf('not-found', text) };
   }

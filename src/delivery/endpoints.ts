@@ -1,6 +1,7 @@
 /**
  * The registry of target EHR endpoints: which endpoint serves which GP practice, and one FHIR client per endpoint
- * (and per audit repository), built once from validated settings and the private keys configuration loading read.
+ * that delivers by route "fhir" (and per audit repository), built once from validated settings and the private
+ * keys configuration loading read. An endpoint whose only route is mesh-send-document has no FHIR client.
  */
 import type { SigningKeys } from '../config/private-key';
 import type { EndpointAuth, EndpointConfig } from '../config/schema';
@@ -21,9 +22,10 @@ export interface FhirConnection {
   readonly transport?: HttpTransport;
 }
 
-export interface Endpoint extends FhirConnection {
+export interface Endpoint extends Partial<FhirConnection> {
   readonly config: EndpointConfig;
-  readonly baseUrl: string;
+  /** The EHR's FHIR base URL; absent, with the client, when the endpoint has no route "fhir". */
+  readonly baseUrl?: string;
   /** Where this endpoint's AuditEvents go when they are sent to a separate audit repository. */
   readonly auditRepository?: { readonly baseUrl: string; readonly client: FhirClient };
   /** The endpoint's request budget and back-pressure, which its client and token source go through. */
@@ -123,6 +125,11 @@ export function createEndpointRegistry(configs: readonly EndpointConfig[], optio
   const transports: HttpTransport[] = [];
   const all = configs.map((config, index): Endpoint => {
     let baseUrl = config.baseUrl;
+    if (baseUrl === undefined || !config.routes.includes('fhir')) {
+      // Nothing to connect to: the configuration refuses FHIR settings (auth, tls, AuditEvents to the EHR) here,
+      // and its deliveries write no AuditEvents (nothing was sent to a FHIR server).
+      return { config };
+    }
     if (baseUrl === 'sandbox') {
       if (options.sandboxBaseUrl === undefined) {
         throw new Error(`Endpoint "${config.id}" targets the sandbox, but the sandbox is not running`);

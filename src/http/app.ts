@@ -1,9 +1,11 @@
 /**
  * Builds the Express application from its dependencies (no listening, no globals), so the server, the tests and
  * the benchmark all run exactly the same app against real Redis and a real EHR. Every answer carries the security
- * headers; audit, admin and status answers are never cached; each guarded area has its abuse limits.
+ * headers (the admin queue board its own, looser policy, on its path alone); audit, admin and status answers are
+ * never cached; each guarded area has its abuse limits.
  */
 import { randomUUID } from 'node:crypto';
+import type { BaseAdapter } from '@bull-board/api/baseAdapter';
 import type { ErrorRequestHandler, Express, Request, RequestHandler } from 'express';
 import express from 'express';
 import helmet from 'helmet';
@@ -12,7 +14,7 @@ import type { Metrics } from '../observability/metrics';
 import type { RedisConnection } from '../store/connection';
 import { checkRedisReadiness } from '../store/readiness';
 import type { Authenticator, ClientRole, RoleOptions } from './auth';
-import { createAuthenticator, requireRole } from './auth';
+import { createAuthenticator, requestPrincipal, requireRole } from './auth';
 import type { RateLimitGroup, RateLimits } from '../store/rate-limits';
 import { countFailedAuth, limitPerClient, refuseBlockedAddress } from './rate-limit';
 import { errorHandler, httpError } from './errors';
@@ -20,10 +22,13 @@ import { openApiDocument } from './openapi';
 import { ingestRouter } from './routes/ingest';
 import { messagesRouter } from './routes/messages';
 import { adminMessagesRouter } from './routes/admin-messages';
+import { adminDocumentsRouter } from './routes/admin-documents';
 import { auditRouter } from './routes/audit';
 import { dashboardRouter } from './dashboard/router';
+import { QUEUE_BOARD_PATH, queueBoardRouter, queueBoardSecurityHeaders } from './queue-board';
 import type { AuditLedger } from '../store/ledger';
 import type { PatientKeyer } from '../store/patient-key';
+import type { EpisodeDocumentStore } from '../store/episode-documents';
 
 export interface AppDeps extends IntakeDeps {
   readonly metrics: Metrics;
@@ -42,13 +47,30 @@ export interface AppDeps extends IntakeDeps {
   readonly version: string;
   readonly ledger: AuditLedger;
   readonly patientKey: PatientKeyer;
+  /** Episode documents of the Send Document route: their status, acknowledgements and replay. */
+  readonly documents: EpisodeDocumentStore;
   /** Auditors' keys for the audit API and dashboard (config audit.apiKeys). */
   readonly auditorKeys: Readonly<Record<string, string>>;
   /** Resolves credentials to clients; by default, from the per-role keys above alone. */
   readonly authenticator?: Authenticator;
   /** Serve /metrics without a key (only when the API listens on loopback). */
   readonly metricsOpen?: boolean;
+  /** The queues Bull Board shows at /admin/queues; absent, no board is served. */
+  readonly boardQueues?: readonly BaseAdapter[];
 }
+
+/** Bull Board shows every endpoint's queues, so only an admin of every practice may open it. */
+const requireEveryPractice: RequestHandler = (_req, res, next) => {
+  if (requestPrincipal(res).practices === '*') {
+    next();
+    return;
+  }
+  next(
+    httpError('client-not-permitted', {
+      text: 'The queue board shows every practice\'s queues; it needs an admin client of every practice (practices: ["*"])',
+    }),
+  );
+};
 
 /**
  * One policy for every answer. The dashboard loads only its own stylesheet and images and posts forms only to
@@ -151,19 +173,30 @@ export function buildApp(deps: AppDeps): Express {
           countFailedAuth(limits.failedAuth, deps.logger),
           limitPerClient(limits[group], group, deps.logger),
         ];
-  app.use(['/v1/audit', '/audit', '/v1/admin', '/v1/messages'], noStore);
+  app.use(['/v1/audit', '/audit', '/v1/admin', '/v1/messages', QUEUE_BOARD_PATH], noStore);
   // Each area takes keys of its own role, so each is mounted with its own guard before the ingest routes.
   app.use(['/v1/audit', '/audit'], ...guard('auditor', 'audit', { realm: 'sp-fhir-adapter audit', allowBasic: true }));
   app.use(auditRouter(deps));
   app.use(dashboardRouter(deps));
   app.use('/v1/admin', ...guard('admin', 'admin', { realm: 'sp-fhir-adapter admin' }));
   app.use(adminMessagesRouter(deps));
+  app.use(adminDocumentsRouter(deps));
+  if (deps.boardQueues !== undefined) {
+    // A browser page, so HTTP Basic is accepted as on the audit dashboard (the key is the password).
+    app.use(
+      QUEUE_BOARD_PATH,
+      queueBoardSecurityHeaders,
+      ...guard('admin', 'admin', { realm: 'sp-fhir-adapter admin', allowBasic: true }),
+      requireEveryPractice,
+      queueBoardRouter(deps.boardQueues),
+    );
+  }
   app.use('/v1/admin', (req, _res, next) => {
     next(httpError('route-not-found', { text: `No route for ${req.method} ${req.originalUrl.split('?')[0] ?? ''}` }));
   });
   app.use('/v1', ...guard('ingest', 'ingest', { realm: 'sp-fhir-adapter' }));
   app.use(ingestRouter({ ...deps, bodyLimitBytes: deps.http.bodyLimitBytes, statusUrl }));
-  app.use(messagesRouter(deps.store));
+  app.use(messagesRouter(deps.store, deps.documents));
 
   app.use((req, _res, next) => {
     next(httpError('route-not-found', { text: `No route for ${req.method} ${req.path}` }));

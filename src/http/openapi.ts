@@ -128,7 +128,10 @@ export function openApiDocument(version: string): JsonObject {
           summary: 'Delivery status of an accepted message',
           parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }],
           responses: {
-            '200': { description: 'Status, attempts, timestamps and the FHIR resources written' },
+            '200': {
+              description:
+                'Status, attempts, timestamps and the FHIR resources written; for a referral sent as an episode document over MESH, its episodeDocument (status, version, sendNo, acknowledgements, lastError)',
+            },
             '404': { description: 'No such message among those this client sent' },
           },
         },

@@ -132,6 +132,13 @@ const API_ERRORS = {
     meaning: 'No message has the id in the path.',
     action: 'Check the id: it is the `messageId` returned when the message was accepted.',
   },
+  'document-not-found': {
+    title: 'No such episode document',
+    httpStatus: 404,
+    issueType: 'not-found',
+    meaning: 'No episode document has the id in the path, or it belongs to a GP practice this client may not see.',
+    action: 'Check the id: it is the `documentId` that `GET /v1/admin/documents` and the message status give.',
+  },
   'route-not-found': {
     title: 'No such route',
     httpStatus: 404,
@@ -160,6 +167,14 @@ const API_ERRORS = {
     issueType: 'business-rule',
     meaning: 'Only failed messages can be replayed; this one is in another status.',
     action: 'None needed for a queued or delivered message; check its status with `GET /v1/messages/{id}`.',
+  },
+  'replay-document-not-failed': {
+    title: 'Episode document not failed',
+    httpStatus: 409,
+    issueType: 'business-rule',
+    meaning: 'Only failed episode documents can be replayed; this one is still on its way or delivered.',
+    action:
+      'None needed: a pending or awaiting-ack document is still being sent; check it with `GET /v1/admin/documents`.',
   },
   'replay-not-delivered': {
     title: 'Message not delivered',

@@ -48,7 +48,10 @@ export function auditTargets(endpoints: EndpointRegistry): Map<string, AuditTarg
     const { auditEvents, retry, id } = endpoint.config;
     const repository = endpoint.auditRepository;
     if (auditEvents.send === 'ehr') {
-      targets.set(id, { endpointId: id, kind: 'ehr', baseUrl: endpoint.baseUrl, client: endpoint.client, retry });
+      // The configuration allows "ehr" only on endpoints with route "fhir", which always have a client.
+      if (endpoint.baseUrl !== undefined && endpoint.client !== undefined) {
+        targets.set(id, { endpointId: id, kind: 'ehr', baseUrl: endpoint.baseUrl, client: endpoint.client, retry });
+      }
     } else if (repository !== undefined) {
       // Built with the registry, so its credentials were checked at start-up.
       targets.set(id, {

@@ -48,6 +48,7 @@ export async function buildMeshRoutes(config: LoadedConfig, sandboxUrl: string |
     transports.push(transport);
     routes.push({
       endpointId: endpoint.id,
+      baseUrl,
       settings: mesh,
       retry: endpoint.retry,
       client: new MeshClient({

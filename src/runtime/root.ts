@@ -11,6 +11,7 @@ import type { Config } from '../config/schema';
 import { createConformanceChecker } from '../conformance';
 import type { ConformanceCheck } from '../delivery/attempt';
 import type { DeliveryDeps } from '../delivery/deliver-message';
+import type { MeshRoute } from '../delivery/send-document';
 import type { EndpointRegistry } from '../delivery/endpoints';
 import { createEndpointRegistry } from '../delivery/endpoints';
 import { createEndpointPacing } from '../delivery/request-pacing';
@@ -26,6 +27,7 @@ import { closeRedis, createRedis } from '../store/connection';
 import type { Store } from '../store/create-store';
 import { createStore } from '../store/create-store';
 import { createRequestBudget, requestBudgetKeyPrefix } from '../store/request-budget';
+import { buildMeshRoutes } from './mesh-route';
 import { usesSandbox } from './sandbox';
 
 export interface RootOptions {
@@ -51,6 +53,8 @@ export interface Root {
   store(): Store;
   queues(): DeliveryQueues;
   endpoints(): EndpointRegistry;
+  /** The MESH mailbox of each endpoint with route mesh-send-document, for operator commands. */
+  meshRoutes(): Promise<readonly MeshRoute[]>;
   /** Loads and compiles every profile: the most expensive part, built only for roles that deliver or accept. */
   conformance(): ConformanceCheck;
   metrics(): Metrics;
@@ -136,6 +140,7 @@ export function createRoot(config: LoadedConfig, logger: Logger, options: RootOp
         }),
     }),
   );
+  const meshRoutes = once('meshRoutes', () => buildMeshRoutes(config, undefined));
   const conformance = once('conformance', () => createConformanceChecker());
   const resolutions = once('resolutions', () =>
     endpointResolutionCaches(config.endpoints, store.get().resolutions, (err: unknown) => {
@@ -159,6 +164,7 @@ export function createRoot(config: LoadedConfig, logger: Logger, options: RootOp
     store: store.get,
     queues: queues.get,
     endpoints: endpoints.get,
+    meshRoutes: async () => (await meshRoutes.get()).routes,
     conformance: conformance.get,
     metrics: metrics.get,
     auditSite: auditSite.get,
@@ -183,6 +189,7 @@ export function createRoot(config: LoadedConfig, logger: Logger, options: RootOp
       const connections = [redis.built(), workerRedis.built()].filter((c) => c !== undefined);
       await Promise.all(connections.map(closeRedis));
       await endpoints.built()?.close();
+      (await meshRoutes.built())?.close();
     },
   };
 }

@@ -31,6 +31,8 @@ import type { DocumentRoute } from '../queue/document-route';
 import { startConfiguredMeshSandbox, usesMeshSandbox } from './mesh-sandbox';
 import type { MeshRoutes } from './mesh-route';
 import { buildMeshRoutes, startMeshRoute } from './mesh-route';
+import type { BoardQueues } from '../queue/board-queues';
+import { openBoardQueues } from '../queue/board-queues';
 
 export interface Roles {
   readonly api: boolean;
@@ -95,7 +97,9 @@ export async function runAdapter(config: LoadedConfig, roles: Roles, logger: Log
 
   let server: Server | undefined;
   let apiUrl: string | undefined;
+  let boardQueues: BoardQueues | undefined;
   if (roles.api) {
+    boardQueues = openBoardQueues(services.redis, config);
     const keyRing = configuredKeyRing(config);
     const authenticator = createAuthenticator({
       keyRing,
@@ -113,6 +117,7 @@ export async function runAdapter(config: LoadedConfig, roles: Roles, logger: Log
       auditorKeys: config.audit.apiKeys,
       authenticator,
       metricsOpen: isLoopbackHost(config.http.host),
+      boardQueues: boardQueues.adapters,
     });
     server = createServer(app);
     const port = await listen(server, config.http.port, config.http.host);
@@ -212,6 +217,7 @@ export async function runAdapter(config: LoadedConfig, roles: Roles, logger: Log
       await auditForwarding?.close();
       await documentRoute?.close();
       meshRoutes?.close();
+      await boardQueues?.close();
       await services.close();
       await sandbox?.close();
       await meshSandbox?.close();

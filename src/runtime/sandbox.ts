@@ -9,7 +9,7 @@ import { startSandbox } from '../sandbox';
 
 /** True when an endpoint is configured as "sandbox", i.e. deliveries go to the embedded EHR. */
 export function usesSandbox(config: Config): boolean {
-  return config.endpoints.some((endpoint) => endpoint.baseUrl === 'sandbox');
+  return config.endpoints.some((endpoint) => endpoint.routes.includes('fhir') && endpoint.baseUrl === 'sandbox');
 }
 
 export async function startConfiguredSandbox(

@@ -331,9 +331,9 @@ export class EpisodeDocumentStore {
     return this.redis.zrangebyscore(this.docKeys.deadlines, '-inf', String(now.getTime()), 'LIMIT', 0, limit);
   }
 
-  /** Ids of documents in a status, oldest change first. */
-  async idsByStatus(status: DocumentStatus, limit = 500): Promise<string[]> {
-    return this.redis.zrange(this.docKeys.status(status), '0', String(limit - 1));
+  /** Ids of documents in a status, oldest change first, from `offset` on. */
+  async idsByStatus(status: DocumentStatus, limit = 500, offset = 0): Promise<string[]> {
+    return this.redis.zrange(this.docKeys.status(status), String(offset), String(offset + limit - 1));
   }
 
   async countByStatus(status: DocumentStatus): Promise<number> {

@@ -121,13 +121,19 @@ const ledgerEventSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('delivered'),
     ...attemptFields,
-    httpStatus: count,
-    /** `Patient/<id>` in the EHR. */
-    patient: z.string(),
+    /** The EHR's answer to the transaction; absent when no FHIR request was made (route mesh-send-document). */
+    httpStatus: count.optional(),
+    /** `Patient/<id>` in the EHR; absent when no FHIR request was made. */
+    patient: z.string().optional(),
     /** The written references with their versions, space separated. */
     resources: z.string(),
     /** Those of them written as entered-in-error (a retraction, or parts a newer version dropped), likewise. */
     retracted: z.string().optional(),
+    /**
+     * "mesh-send-document" when the endpoint has no FHIR route: the message was handed to the Send Document route,
+     * whose episode document carries it to the practice; absent for a FHIR delivery.
+     */
+    route: z.literal('mesh-send-document').optional(),
   }),
   z.object({
     type: z.literal('failed'),

@@ -1,7 +1,8 @@
 /**
  * Names of the ledger's search indexes, and which of them one entry is written to. Each index is a sorted set of
  * message ids scored by the time the message was received, except the rejection indexes, which hold ledger entry
- * ids scored by the time of the refusal, and the timelines, lists of each message's entry ids. The append script
+ * ids scored by the time of the refusal, the document indexes, which hold episode document ids scored by the time
+ * their latest version was asked for, and the timelines, lists of each message's (or document's) entry ids. The append script
  * writes exactly the keys computed here (append-ledger.lua), so every key a script touches is passed to it.
  */
 
@@ -19,6 +20,8 @@ export interface LedgerIndexKeys {
   /** Ledger entry ids of refused submissions, by time refused: all of them, or those naming a practice. */
   readonly rejected: string;
   rejectedAt(odsCode: string): string;
+  /** Episode document ids of a practice, by the time their latest version was asked for. */
+  documents(odsCode: string): string;
   /** A short-lived key for intersecting indexes in a search. */
   scratch(token: string): string;
 }
@@ -35,6 +38,7 @@ export function ledgerIndexKeys(ledgerKey: string): LedgerIndexKeys {
     timeline: (messageId) => `${base}msg:${messageId}`,
     rejected: `${base}rejected`,
     rejectedAt: (odsCode) => `${base}rejected:${odsCode}`,
+    documents: (odsCode) => `${base}documents:${odsCode}`,
     scratch: (token) => `${base}tmp:${token}`,
   };
 }
@@ -69,6 +73,9 @@ export function ledgerIndexWrites(
     if (fields.endpoint !== undefined) messageSets.push(index.endpoint(fields.endpoint));
     if (fields.recordId !== undefined) messageSets.push(index.record(fields.recordId));
     if (fields.patientKey !== undefined) messageSets.push(index.patient(fields.patientKey));
+  }
+  if (scored && type === 'document-requested' && messageId !== undefined && practice !== undefined) {
+    messageSets.push(index.documents(practice));
   }
   if (scored && type === 'rejected') {
     entrySets.push(index.rejected);

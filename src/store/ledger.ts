@@ -155,6 +155,11 @@ export class AuditLedger {
     return this.redis.zrangebyscore(this.index.rejectedAt(practice), from.getTime(), `(${String(to.getTime())}`);
   }
 
+  /** Ids of the practice's episode documents whose latest version was asked for in [from, to), oldest first. */
+  async documentIdsOfPractice(practice: string, from: Date, to: Date): Promise<string[]> {
+    return this.redis.zrangebyscore(this.index.documents(practice), from.getTime(), `(${String(to.getTime())}`);
+  }
+
   /** Ids of every message ever received for each source record id. */
   async messageIdsOfRecords(recordIds: readonly string[]): Promise<Map<string, string[]>> {
     const replies =

@@ -43,6 +43,11 @@ export interface MessageLifecycle {
     },
   ): Promise<boolean>;
   /**
+   * delivering → delivered for an endpoint without a FHIR route: no FHIR request was made, and the message's
+   * content reaches the practice in the episode document (ledger `delivered` with route mesh-send-document).
+   */
+  handedToDocumentRoute(facts: AttemptFacts): Promise<boolean>;
+  /**
    * delivering → queued with nextAttemptAt = at + retryInMs (ledger `attempt-failed`); `resources`, when given,
    * are what a partly applied transaction wrote, kept on the record until an attempt completes the message.
    */
@@ -142,6 +147,21 @@ export function createMessageLifecycle(store: MessageStore): MessageLifecycle {
           resources: resourceList(result.resources),
           ...(retracted.length > 0 ? { retracted: resourceList(retracted) } : {}),
         },
+      });
+    },
+
+    async handedToDocumentRoute(facts) {
+      return recordResult(facts, {
+        status: 'delivered',
+        handOff: false,
+        changes: {
+          deliveredAt: facts.at.toISOString(),
+          resources: [],
+          lastError: null,
+          outcome: null,
+          nextAttemptAt: null,
+        },
+        event: { type: 'delivered', ...attemptOf(facts), resources: '', route: 'mesh-send-document' },
       });
     },
 

@@ -1,7 +1,8 @@
 /**
- * A fault-injecting HTTP proxy to put in front of a FHIR server: it passes requests through, or answers the way a
- * broken EHR does (503, 429 with Retry-After), resets connections, never answers, or commits the request upstream
- * and then drops the answer (the EHR wrote it but the adapter never heard back) or never gives it.
+ * A fault-injecting HTTP proxy to put in front of a FHIR server or the MESH sandbox: it passes requests through,
+ * or answers the way a broken server does (503, 429 with Retry-After), resets connections, never answers, commits
+ * the request upstream and then drops the answer (the server took it but the adapter never heard back) or holds
+ * that answer back indefinitely, or stops listening altogether (connections refused) until it is brought back.
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
@@ -17,7 +18,9 @@ export type FaultMode =
   /** Reads pass; writes (POST/PUT) are committed upstream and their answer dropped. */
   | 'lose-write-response'
   /** Reads pass; writes are committed upstream and never answered (the sender waits until it gives up or dies). */
-  | 'hold-write-response';
+  | 'hold-write-response'
+  /** Other requests pass; POSTs are committed upstream and their answer is never sent (the client waits). */
+  | 'hold-post-response';
 
 export interface FaultProxy {
   /** Base URL with the upstream's path, e.g. http://127.0.0.1:4321/fhir */
@@ -25,8 +28,14 @@ export interface FaultProxy {
   mode: FaultMode;
   /** Requests seen per mode, to prove each fault was really exercised. */
   readonly seen: Readonly<Record<FaultMode, number>>;
-  /** Writes committed upstream whose answer was dropped or held (lose- and hold-write-response modes). */
+  /** Writes committed upstream whose answer was dropped or held back. */
   readonly lostWrites: number;
+  /** The request headers of those writes, in order, to tell which of them was which. */
+  readonly lostWriteHeaders: readonly Readonly<Record<string, string>>[];
+  /** Stops listening and drops every connection: clients get their connections refused until up(). */
+  down(): Promise<void>;
+  /** Listens again on the same port. */
+  up(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -38,11 +47,24 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+/** Headers of one connection or one hop, which a proxy does not pass on. */
+const HOP_HEADERS = new Set([
+  'host',
+  'connection',
+  'keep-alive',
+  'content-length',
+  'transfer-encoding',
+  'upgrade',
+  'proxy-connection',
+  // fetch asks for and decodes compressed answers itself.
+  'accept-encoding',
+]);
+
 async function forward(upstream: URL, req: IncomingMessage, body: Buffer): Promise<Response> {
   const headers = new Headers();
-  for (const name of ['accept', 'content-type', 'authorization', 'if-match', 'if-none-exist', 'prefer']) {
-    const value = req.headers[name];
-    if (typeof value === 'string') {
+  // Every end-to-end header: FHIR's conditional headers, MESH's Authorization and mex-* headers alike.
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (typeof value === 'string' && !HOP_HEADERS.has(name)) {
       headers.set(name, value);
     }
   }
@@ -60,7 +82,8 @@ async function pass(upstream: URL, req: IncomingMessage, body: Buffer, res: Serv
   const payload = Buffer.from(await response.arrayBuffer());
   const headers: Record<string, string> = {};
   response.headers.forEach((value, name) => {
-    if (!['content-length', 'transfer-encoding', 'connection', 'keep-alive'].includes(name)) {
+    // fetch has decoded the body, so its length and encoding headers no longer describe it.
+    if (!['content-length', 'content-encoding', 'transfer-encoding', 'connection', 'keep-alive'].includes(name)) {
       headers[name] = value;
     }
   });
@@ -80,8 +103,18 @@ export async function startFaultProxy(upstreamBaseUrl: string, retryAfterSeconds
     'lose-response': 0,
     'lose-write-response': 0,
     'hold-write-response': 0,
+    'hold-post-response': 0,
   };
   const state: { mode: FaultMode; lostWrites: number } = { mode: 'pass', lostWrites: 0 };
+  const lostWriteHeaders: Record<string, string>[] = [];
+  const lose = (req: IncomingMessage): void => {
+    state.lostWrites += 1;
+    lostWriteHeaders.push(
+      Object.fromEntries(
+        Object.entries(req.headers).flatMap(([name, value]) => (typeof value === 'string' ? [[name, value]] : [])),
+      ),
+    );
+  };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const body = await readBody(req);
@@ -113,7 +146,7 @@ export async function startFaultProxy(upstreamBaseUrl: string, retryAfterSeconds
       case 'lose-write-response':
         if (req.method === 'POST' || req.method === 'PUT') {
           await (await forward(upstream, req, body)).arrayBuffer();
-          state.lostWrites += 1;
+          lose(req);
           req.socket.destroy();
           return;
         }
@@ -122,7 +155,17 @@ export async function startFaultProxy(upstreamBaseUrl: string, retryAfterSeconds
       case 'hold-write-response':
         if (req.method === 'POST' || req.method === 'PUT') {
           await (await forward(upstream, req, body)).arrayBuffer();
-          state.lostWrites += 1;
+          lose(req);
+          return;
+        }
+        await pass(upstream, req, body, res);
+        return;
+      case 'hold-post-response':
+        // POST only: a MESH send is a POST, while its inbox acknowledgements (PUT) keep flowing.
+        if (req.method === 'POST') {
+          await (await forward(upstream, req, body)).arrayBuffer();
+          lose(req);
+          // The answer never comes; the client's timeout, its own death or down() ends the connection.
           return;
         }
         await pass(upstream, req, body, res);
@@ -143,6 +186,20 @@ export async function startFaultProxy(upstreamBaseUrl: string, retryAfterSeconds
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
+  const stopListening = async (): Promise<void> => {
+    if (!server.listening) {
+      return;
+    }
+    const closed = new Promise<void>((resolve) => {
+      server.close(() => {
+        resolve();
+      });
+    });
+    for (const socket of sockets) {
+      socket.destroy();
+    }
+    await closed;
+  };
   return {
     baseUrl: `http://127.0.0.1:${port}${upstream.pathname.replace(/\/+$/, '')}`,
     get mode() {
@@ -155,16 +212,13 @@ export async function startFaultProxy(upstreamBaseUrl: string, retryAfterSeconds
     get lostWrites() {
       return state.lostWrites;
     },
-    async close() {
-      const closed = new Promise<void>((resolve) => {
-        server.close(() => {
-          resolve();
-        });
-      });
-      for (const socket of sockets) {
-        socket.destroy();
+    lostWriteHeaders,
+    down: stopListening,
+    async up() {
+      if (!server.listening) {
+        await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
       }
-      await closed;
     },
+    close: stopListening,
   };
 }

@@ -1,15 +1,19 @@
 /**
  * Runs the connection checks for one endpoint in the order a connection is made (name, port, TLS, token,
  * CapabilityStatement, patient searches, dry run) and stops at the first layer that fails, since every later
- * check would fail for the same reason and only hide it.
+ * check would fail for the same reason and only hide it. An endpoint with route mesh-send-document also has its
+ * MESH mailbox checked; one with only that route has no FHIR server to check.
  */
 import type { Endpoint } from '../../delivery/endpoints';
+import type { FhirClient } from '../../delivery/fhir-client';
+import type { MeshRoute } from '../../delivery/send-document';
 import { AccessTokenError } from '../../delivery/access-token';
 import { EhrUnreachableError } from '../../delivery/fhir-client';
 import { checkCapability } from './capability';
 import type { CheckResult, EndpointReport } from './check-result';
 import { allPassed, fail, skip } from './check-result';
 import { checkDryRun, dryRunResources } from './dry-run';
+import { checkMeshMailbox } from './mesh';
 import { checkDns, checkTcp, checkTls } from './network';
 import { checkPatientSearch, checkTestPatient } from './test-patient';
 import { checkToken } from './token';
@@ -51,15 +55,15 @@ function thrown(check: string, error: unknown): CheckResult {
   );
 }
 
-async function httpChecks(endpoint: Endpoint, settings: string, options: CheckOptions): Promise<CheckResult[]> {
+async function httpChecks(client: FhirClient, settings: string, options: CheckOptions): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
-  const capability = await checkCapability(endpoint.client, settings);
+  const capability = await checkCapability(client, settings);
   results.push(...capability.checks);
   if (capability.capability === undefined) {
     return [...results, ...skipped('capability')];
   }
-  results.push(await checkPatientSearch(endpoint.client, settings));
-  const patient = await checkTestPatient(endpoint.client, options.testPatient, settings);
+  results.push(await checkPatientSearch(client, settings));
+  const patient = await checkTestPatient(client, options.testPatient, settings);
   results.push(patient.result);
   if (!options.dryRun) {
     results.push(skip('dry run', 'not asked for (--no-dry-run)'));
@@ -70,21 +74,42 @@ async function httpChecks(endpoint: Endpoint, settings: string, options: CheckOp
     patient.reference,
     options.now(),
   );
-  results.push(...(await checkDryRun(endpoint.client, resources)));
+  results.push(...(await checkDryRun(client, resources)));
   return results;
 }
 
-export async function checkEndpoint(endpoint: Endpoint, index: number, options: CheckOptions): Promise<EndpointReport> {
+export async function checkEndpoint(
+  endpoint: Endpoint,
+  index: number,
+  options: CheckOptions,
+  mesh?: MeshRoute,
+): Promise<EndpointReport> {
   const settings = `endpoints[${String(index)}]`;
-  const results: CheckResult[] = [];
-  const report = (): EndpointReport => ({
+  const results =
+    endpoint.baseUrl !== undefined && endpoint.client !== undefined
+      ? await fhirChecks(endpoint, endpoint.baseUrl, endpoint.client, settings, options)
+      : [];
+  if (mesh !== undefined) {
+    results.push(...(await checkMeshMailbox(mesh, settings)));
+  }
+  return {
     endpoint: endpoint.config.id,
-    baseUrl: endpoint.baseUrl,
+    baseUrl: endpoint.baseUrl ?? mesh?.baseUrl ?? '',
     ok: allPassed(results),
     checks: results,
-  });
+  };
+}
+
+async function fhirChecks(
+  endpoint: Endpoint,
+  baseUrl: string,
+  client: FhirClient,
+  settings: string,
+  options: CheckOptions,
+): Promise<CheckResult[]> {
+  const results: CheckResult[] = [];
   const target = {
-    url: new URL(endpoint.baseUrl),
+    url: new URL(baseUrl),
     tls: endpoint.config.tls,
     settings,
     timeoutMs: options.timeoutMs ?? endpoint.config.retry.requestTimeoutMs,
@@ -94,19 +119,19 @@ export async function checkEndpoint(endpoint: Endpoint, index: number, options: 
     results.push(result);
     if (result.status === 'fail') {
       results.push(...skipped(result.check));
-      return report();
+      return results;
     }
   }
   const token = await checkToken(endpoint.config, endpoint.tokens, settings);
   results.push(token);
   if (token.status === 'fail') {
     results.push(...skipped('token'));
-    return report();
+    return results;
   }
   try {
-    results.push(...(await httpChecks(endpoint, settings, options)));
+    results.push(...(await httpChecks(client, settings, options)));
   } catch (error) {
     results.push(thrown('capability', error));
   }
-  return report();
+  return results;
 }

@@ -13,9 +13,11 @@ import type { MeshClient } from '../mesh/client';
 /** One endpoint's MESH mailbox as the route uses it. */
 export interface MeshRoute {
   readonly endpointId: string;
+  /** Where the MESH API is reached (the embedded sandbox's address for "sandbox"). */
+  readonly baseUrl: string;
   readonly settings: MeshSettings;
   readonly retry: RetryPolicy;
-  readonly client: Pick<MeshClient, 'send' | 'trackByLocalId' | 'inbox' | 'download' | 'acknowledge'>;
+  readonly client: Pick<MeshClient, 'handshake' | 'send' | 'trackByLocalId' | 'inbox' | 'download' | 'acknowledge'>;
 }
 
 export interface SendDocumentDeps {

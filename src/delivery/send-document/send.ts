@@ -42,7 +42,13 @@ export function gpProviderAddress(referral: ReferralMessage): string | undefined
   if (birthDate === undefined || name === undefined) {
     return undefined;
   }
-  return `GPPROVIDER_${nhsNumber}_${birthDate.replace(/-/g, '')}_${name.family.toUpperCase().replace(/[^A-Z]/g, '')}`;
+  // Accented letters keep their base letter (Ó Súilleabháin → OSUILLEABHAIN) rather than vanishing from the surname.
+  const surname = name.family
+    .normalize('NFD')
+    .replace(/\p{M}/gu, '')
+    .toUpperCase()
+    .replace(/[^A-Z]/g, '');
+  return `GPPROVIDER_${nhsNumber}_${birthDate.replace(/-/g, '')}_${surname}`;
 }
 
 type Built =
@@ -143,6 +149,21 @@ export async function sendEpisodeDocument(deps: SendDocumentDeps, documentId: st
   if (!built.ok) {
     return fail(deps, document, built.reason);
   }
+  // The practice may answer before this worker records the send (or after it died sending): its acknowledgement
+  // must already find the version it answers, or it would be read, found to answer nothing, and lost.
+  const owned = await deps.documents.step(document.id, {
+    version: document.version,
+    from: ['sending'],
+    now: deps.now(),
+    itkMessageId: built.itkMessageId,
+    fields: { itkMessageId: built.itkMessageId },
+  });
+  if (!owned.ok) {
+    return {
+      kind: 'skipped',
+      why: owned.reason === 'missing' ? 'no such document' : `the document is ${owned.status}`,
+    };
+  }
   let meshMessageId: string | undefined;
   let adopted = false;
   try {
@@ -192,7 +213,17 @@ export async function sendEpisodeDocument(deps: SendDocumentDeps, documentId: st
   }
   const at = deps.now();
   const deadline = new Date(at.getTime() + route.settings.ackTimeoutMs);
-  await deps.documents.step(document.id, {
+  const sent = {
+    type: 'document-sent' as const,
+    ...base,
+    attempt: document.attempts,
+    itkMessageId: built.itkMessageId,
+    meshMessageId,
+    localId,
+    adopted: adopted ? ('true' as const) : ('false' as const),
+    at: at.toISOString(),
+  };
+  const recorded = await deps.documents.step(document.id, {
     version: document.version,
     from: ['sending'],
     status: 'awaiting-ack',
@@ -209,17 +240,13 @@ export async function sendEpisodeDocument(deps: SendDocumentDeps, documentId: st
       sentAt: at.toISOString(),
       deadlineAt: deadline.toISOString(),
     },
-    event: {
-      type: 'document-sent',
-      ...base,
-      attempt: document.attempts,
-      itkMessageId: built.itkMessageId,
-      meshMessageId,
-      localId,
-      adopted: adopted ? 'true' : 'false',
-      at: at.toISOString(),
-    },
+    event: sent,
   });
+  if (!recorded.ok && recorded.reason === 'conflict' && recorded.version === document.version) {
+    // The practice's acknowledgement settled this version while the send was being recorded: the send still
+    // happened, and the ledger says so.
+    await deps.ledger.append(sent, at);
+  }
   return { kind: 'sent', meshMessageId, adopted };
 }
 

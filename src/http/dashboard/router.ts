@@ -1,13 +1,15 @@
 /**
- * The auditor dashboard, server-rendered: the messages list with filters, a message's timeline, the
- * reconciliation page per practice and period, and the ledger verification status. It reads through the same
+ * The auditor dashboard, server-rendered: the messages list with filters, a message's timeline (and, for a
+ * referral sent as an episode document over MESH, the document's state and timeline), the reconciliation page per
+ * practice and period with its episode documents, and the ledger verification status. It reads through the same
  * audit functions as the API, and every page view is recorded as `audit-access` (channel "dashboard").
  */
 import { dirname, join } from 'node:path';
 import type { Request, Response, Router } from 'express';
 import express from 'express';
-import type { ReconciliationReport } from '../../audit/reconcile';
-import { reconcile } from '../../audit/reconcile';
+import type { DocumentFate, ReconciliationReport } from '../../audit/reconcile';
+import { documentFateOf, reconcile } from '../../audit/reconcile';
+import { episodeDocumentId } from '../../store/episode-documents';
 import { rejectionReasonText } from '../../audit/exports';
 import type { SearchResult } from '../../audit/search';
 import { MessageSearch } from '../../audit/search';
@@ -41,7 +43,13 @@ function str(value: unknown): string | undefined {
 }
 
 function statusTag(status: string): Html {
-  const colour: Record<string, string> = { delivered: 'green', failed: 'red', superseded: 'grey', queued: 'blue' };
+  const colour: Record<string, string> = {
+    delivered: 'green',
+    failed: 'red',
+    superseded: 'grey',
+    queued: 'blue',
+    pending: 'blue',
+  };
   return html`<strong class="nhsuk-tag nhsuk-tag--${colour[status] ?? 'yellow'}">${status}</strong>`;
 }
 
@@ -130,6 +138,68 @@ function reconciliationView(report: ReconciliationReport): Html {
                 </li>`,
             )}
           </ul>`
+    }
+    ${documentsSection(report.documents)}`;
+}
+
+/** An episode document's state, acknowledgements and steps, as its ledger timeline tells them. */
+function documentView(fate: DocumentFate): Html {
+  const rows: [string, Html | string][] = [
+    ['Document id', fate.documentId],
+    ['State', statusTag(fate.state)],
+    ['Version', String(fate.version)],
+    ['Sends of this version', String(fate.sends)],
+    ['Infrastructure acknowledgement', fate.infrastructureAck ?? 'none yet'],
+    ['Business acknowledgement', fate.businessAck ?? 'none yet'],
+    ['Replayed', fate.replayed === 0 ? 'no' : `${String(fate.replayed)} time${fate.replayed === 1 ? '' : 's'}`],
+    ['Last error', fate.reason ?? 'none'],
+  ];
+  return html`<h2 class="nhsuk-heading-m">Episode document (GP Connect Send Document)</h2>
+    <dl class="nhsuk-summary-list" id="episode-document">
+      ${rows.map(
+        ([k, v]) =>
+          html`<div class="nhsuk-summary-list__row">
+            <dt class="nhsuk-summary-list__key">${k}</dt>
+            <dd class="nhsuk-summary-list__value">${v}</dd>
+          </div>`,
+      )}
+    </dl>
+    ${table({
+      id: 'document-timeline',
+      caption: 'Episode document timeline',
+      headers: ['When', 'Step', 'Version', 'Detail'],
+      rows: fate.timeline.map((step) => [step.at, step.type, String(step.version), step.detail ?? '']),
+    })}`;
+}
+
+function documentsSection(documents: ReconciliationReport['documents']): Html {
+  const c = documents.counts;
+  const row = (label: string, value: number): Html =>
+    html`<div class="nhsuk-summary-list__row">
+      <dt class="nhsuk-summary-list__key">${label}</dt>
+      <dd class="nhsuk-summary-list__value" data-document-count="${label.toLowerCase()}">${value}</dd>
+    </div>`;
+  return html`<h2 class="nhsuk-heading-m">Episode documents over MESH (${c.requested})</h2>
+    <dl class="nhsuk-summary-list" id="document-counts">
+      ${row('Requested', c.requested)}${row('Delivered', c.delivered)}${row('Awaiting acknowledgement', c['awaiting-ack'])}${row('Pending', c.pending)}${row('Failed', c.failed)}${row('Replayed', c.replayed)}
+    </dl>
+    ${
+      documents.undelivered.length === 0
+        ? html`<p class="nhsuk-body">
+            Every episode document asked for in this period was acknowledged by the practice.
+          </p>`
+        : table({
+            id: 'undelivered-documents',
+            caption: 'Episode documents not delivered',
+            headers: ['Document', 'State', 'Referral', 'Version', 'Reason'],
+            rows: documents.undelivered.map((d) => [
+              d.documentId,
+              statusTag(d.state),
+              d.recordId,
+              String(d.version),
+              d.reason ?? '',
+            ]),
+          })
     }`;
 }
 
@@ -197,6 +267,12 @@ export function dashboardRouter(deps: AuditRouteDeps): Router {
     }
     await audited(deps, res, 'view', { messageId: id }, 'dashboard');
     const timeline = await deps.ledger.timeline(id);
+    const document =
+      summary.kind === 'referral'
+        ? documentFateOf(
+            await deps.ledger.timeline(episodeDocumentId(summary.endpoint, summary.sourceSystem, summary.recordId)),
+          )
+        : undefined;
     const body = html`<dl class="nhsuk-summary-list">
         ${(
           [
@@ -241,7 +317,8 @@ export function dashboardRouter(deps: AuditRouteDeps): Router {
               </div>
             </li>`,
         )}
-      </ol>`;
+      </ol>
+      ${document === undefined ? '' : documentView(document)}`;
     res.type('html').send(page(`Message ${summary.recordId} v${String(summary.recordVersion)}`, '', body));
   });
 

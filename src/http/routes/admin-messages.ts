@@ -65,7 +65,7 @@ function toFilter(input: {
 }
 
 /** Runs a store operation, turning a Redis failure into the API's 503. */
-async function guarded<T>(operation: () => Promise<T>): Promise<T> {
+export async function guarded<T>(operation: () => Promise<T>): Promise<T> {
   try {
     return await operation();
   } catch (error) {
@@ -74,17 +74,17 @@ async function guarded<T>(operation: () => Promise<T>): Promise<T> {
 }
 
 const MESSAGE_ID = /^[0-9a-f-]{36}$/;
-const JSON_TYPES = ['application/json', 'application/fhir+json'];
+export const JSON_TYPES = ['application/json', 'application/fhir+json'];
 
 /**
- * A bulk replay acts on every practice's failed messages, so its filter must be read exactly as sent: a body not
- * declared as JSON (415), or no body at all (400), is refused rather than taken as "no filter".
+ * A bulk replay acts on every practice's failed messages (or documents), so its filter must be read exactly as
+ * sent: a body not declared as JSON (415), or no body at all (400), is refused rather than taken as "no filter".
  */
-const requireJsonFilter: RequestHandler = (req, _res, next) => {
+export const requireJsonFilter: RequestHandler = (req, _res, next) => {
   if (req.get('content-type') === undefined || req.is(JSON_TYPES) === false) {
     next(
       httpError('media-type-unsupported', {
-        text: 'The replay filter must be a JSON object (Content-Type: application/json); send {} to replay every failed message',
+        text: 'The replay filter must be a JSON object (Content-Type: application/json); send {} to replay everything that failed',
       }),
     );
     return;
@@ -95,7 +95,7 @@ const requireJsonFilter: RequestHandler = (req, _res, next) => {
     next(
       badRequest([
         errorIssue('field-missing', {
-          text: '$this: the replay filter is required; send {} to replay every failed message',
+          text: '$this: the replay filter is required; send {} to replay everything that failed',
           expression: '$this',
         }),
       ]),

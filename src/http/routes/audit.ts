@@ -36,7 +36,7 @@ export interface AuditRouteDeps {
   readonly patientKey: PatientKeyer;
   readonly now: () => Date;
   /** For the AuditEvents' server agent (each endpoint's base URL) and client agent (this adapter). */
-  readonly endpoints: { get(id: string): { readonly baseUrl: string } | undefined };
+  readonly endpoints: { get(id: string): { readonly baseUrl?: string } | undefined };
   readonly version: string;
   readonly http: { readonly publicUrl?: string };
 }

@@ -282,11 +282,20 @@ export function buildSendDocumentMessage(input: SendDocumentInput): SendDocument
 
 /**
  * The MESH subject line of the message (GPCM-SD-061/-064, Send Document 1.3.2 format). It carries patient details
- * as the specification asks; the adapter must never log it.
+ * as the specification asks; the adapter must never log it. An HTTP header holds printable ASCII only, so letters
+ * with accents lose them (Siân becomes Sian) and anything else non-ASCII becomes "?"; the document itself keeps
+ * the names as written.
  */
 export function sendDocumentSubject(input: SendDocumentInput): string | undefined {
   const { name } = input.referral.patient;
-  return name === undefined ? undefined : summaryLine(input, name);
+  return name === undefined ? undefined : asciiHeaderText(summaryLine(input, name));
+}
+
+function asciiHeaderText(text: string): string {
+  return text
+    .normalize('NFD')
+    .replace(/\p{M}/gu, '')
+    .replace(/[^\x20-\x7e]/g, '?');
 }
 
 /** The one-line summary the Composition narrative and the MESH subject share (GPCM-SD-119, -061). */

@@ -289,7 +289,7 @@ describe('mutual TLS', () => {
     const config = parseConfig({ endpoints: [{ id: 'ehr', practices: ['*'], baseUrl, tls }] });
     const registry = createEndpointRegistry(config.endpoints, { signingKeys: config.signingKeys });
     const resources = dryRunResources(undefined, 'Patient/sandbox-patient-1', OPTIONS.now());
-    const answer = await registry.all[0]?.client.transaction({
+    const answer = await registry.all[0]?.client?.transaction({
       resourceType: 'Bundle',
       type: 'transaction',
       entry: resources.map((resource) => ({
@@ -314,7 +314,7 @@ describe('mutual TLS', () => {
     // The delivery client is refused in the same way.
     const config = parseConfig({ endpoints: [{ id: 'ehr', practices: ['*'], baseUrl, tls }] });
     const registry = createEndpointRegistry(config.endpoints, { signingKeys: config.signingKeys });
-    await expect(registry.all[0]?.client.metadata()).rejects.toBeInstanceOf(EhrUnreachableError);
+    await expect(registry.all[0]?.client?.metadata()).rejects.toBeInstanceOf(EhrUnreachableError);
     await registry.close();
   });
 });

@@ -61,6 +61,7 @@ it('adopts the message MESH already holds instead of sending it twice', async ()
   const dying: MeshRoute = {
     ...route,
     client: {
+      handshake: () => route.client.handshake(),
       send: async (message) => {
         await route.client.send(message);
         throw new WorkerKilled('the worker died after MESH accepted the message');

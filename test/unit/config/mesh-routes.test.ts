@@ -23,9 +23,14 @@ function problemsOf(raw: unknown, env: Record<string, string> = {}): readonly st
   return [];
 }
 
+/** Endpoints with the sandbox EHR as FHIR base URL, unless their routes leave FHIR out. */
 function endpoints(...list: Record<string, unknown>[]): unknown {
   return {
-    endpoints: list.map((e, i) => ({ id: `e${String(i)}`, baseUrl: 'sandbox', practices: [`P${String(i)}`], ...e })),
+    endpoints: list.map((e, i) => {
+      const routes = e.routes as readonly string[] | undefined;
+      const fhir = routes === undefined || routes.includes('fhir') ? { baseUrl: 'sandbox' } : {};
+      return { id: `e${String(i)}`, ...fhir, practices: [`P${String(i)}`], ...e };
+    }),
   };
 }
 
@@ -60,6 +65,35 @@ describe('endpoint routes', () => {
   it('refuses an unknown route and a route named twice', () => {
     expect(problemsOf(endpoints({ routes: ['fax'] }))[0]).toMatch(/^endpoints\[0\]\.routes\[0\]: /);
     expect(problemsOf(endpoints({ routes: ['fhir', 'fhir'] }))).toEqual(['endpoints[0].routes: names a route twice']);
+  });
+
+  it('lets an endpoint with the MESH route alone leave out every FHIR setting', () => {
+    const config = parseConfig(endpoints({ routes: ['mesh-send-document'], mesh: { mailbox: 'SPFHIR001' } }), {});
+    expect(config.endpoints[0]?.baseUrl).toBeUndefined();
+    expect(config.endpoints[0]?.routes).toEqual(['mesh-send-document']);
+  });
+
+  it('names the FHIR settings an endpoint without the FHIR route cannot use', () => {
+    const problems = problemsOf(
+      endpoints({
+        routes: ['mesh-send-document'],
+        mesh: { mailbox: 'SPFHIR001' },
+        baseUrl: 'https://ehr.example.org/fhir',
+        auth: { type: 'bearer', token: 'a-token-of-some-length' },
+        auditEvents: { send: 'ehr' },
+      }),
+    );
+    expect(problems).toEqual([
+      'endpoints[0].baseUrl: is only used with route "fhir": add that route or remove it',
+      'endpoints[0].auth: is only used with route "fhir": add that route or remove it',
+      'endpoints[0].auditEvents.send: "ehr" writes AuditEvents to the EHR\'s FHIR server, which an endpoint without route "fhir" does not have',
+    ]);
+  });
+
+  it('names the FHIR base URL the FHIR route needs', () => {
+    expect(problemsOf({ endpoints: [{ id: 'e0', practices: ['P0'] }] })).toEqual([
+      'endpoints[0].baseUrl: route "fhir" needs the FHIR R4 base URL of the EHR (or "sandbox")',
+    ]);
   });
 
   it('keeps closure among the milestones', () => {

@@ -116,6 +116,22 @@ describe('a delivered message', () => {
   });
 });
 
+describe('an endpoint whose only route is mesh-send-document', () => {
+  test('makes no FHIR request and records the message as handed to the Send Document route', async () => {
+    const fixture = deliveryFixture();
+    // The registry builds no FHIR client for an endpoint without route "fhir".
+    const meshOnly = { config: fixture.endpoint.config };
+    const deps = { ...fixture.deps, endpoints: { get: (id: string) => (id === ENDPOINT_ID ? meshOnly : undefined) } };
+
+    const decision = await deliverMessage(MESSAGE_ID, deps);
+
+    expect(decision).toEqual<DeliveryDecision>({ kind: 'delivered' });
+    expectTransition(fixture.lifecycle.only(), 'handedToDocumentRoute');
+    expect(fixture.ehr.requests).toEqual([]);
+    expect(fixture.leases.releases).toBe(1);
+  });
+});
+
 describe('superseded', () => {
   test('when the EHR holds a newer version of the record, nothing is written and the EHR version is kept', async () => {
     const message = { kind: 'referral', body: referralDoc() } as const;

@@ -188,6 +188,19 @@ describe('input the message cannot be built from', () => {
       sendDocumentSubject({ ...input, referral: { ...input.referral, patient: { nhsNumber: '9990000018' } } }),
     ).toBeUndefined();
   });
+
+  it('keeps the MESH subject to printable ASCII, as a header must be, whatever the names hold', () => {
+    const input = inputFor('c-link-worker-only');
+    const subject = sendDocumentSubject({
+      ...input,
+      referral: {
+        ...input.referral,
+        patient: { ...input.referral.patient, name: { given: 'Siân', family: 'Ó Súilleabháin 李' } },
+      },
+    });
+    expect(subject).toContain('for Sian O Suilleabhain ?, NHS Number');
+    expect(subject).toMatch(/^[\x20-\x7e]+$/);
+  });
 });
 
 describe('ITK3 acknowledgements', () => {

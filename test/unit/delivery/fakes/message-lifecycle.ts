@@ -24,6 +24,7 @@ export type RecordedTransition = {
 
 const STATUS_AFTER: Readonly<Record<keyof Results, MessageStatus>> = {
   delivered: 'delivered',
+  handedToDocumentRoute: 'delivered',
   retryLater: 'queued',
   failed: 'failed',
   superseded: 'superseded',
@@ -104,6 +105,10 @@ export class InMemoryLifecycle implements MessageLifecycle {
 
   async delivered(facts: AttemptFacts, result: Results['delivered']): Promise<boolean> {
     return this.finish({ name: 'delivered', facts, result });
+  }
+
+  async handedToDocumentRoute(facts: AttemptFacts): Promise<boolean> {
+    return this.finish({ name: 'handedToDocumentRoute', facts, result: undefined });
   }
 
   async retryLater(facts: AttemptFacts, result: Results['retryLater']): Promise<boolean> {
