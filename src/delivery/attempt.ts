@@ -23,7 +23,7 @@ import { patientMismatches } from './patient-match';
 import type { FailedReferralLookup } from './failed-referral';
 import { failedReferralReason } from './failed-referral';
 import { findEpisodeParts, needsEpisodeParts } from './episode-parts';
-import { completeTransaction } from './transaction-entries';
+import { completeTransaction, settlePartialProvenance } from './transaction-entries';
 import type { CacheUse, CachedUse, Lookup } from './cached-lookup';
 import { cachedLookup } from './cached-lookup';
 import type { ResolutionCache } from './resolution-cache';
@@ -44,6 +44,8 @@ export interface AttemptDeps {
   readonly resolutions?: ResolutionCache;
   /** The version of the record this message follows, whose dropped parts the delivery retracts. */
   readonly previous?: InboundMessage;
+  /** What an earlier, partly applied attempt of this message wrote (recorded on the message). */
+  readonly partial?: readonly WrittenResource[];
   /**
    * Sends the attempt's transaction when it may go out in a batch with others (transaction-batch.ts); without it
    * the client sends it alone. Follow-ups completing a partly applied transaction always go through the client.
@@ -380,6 +382,17 @@ async function deliverInContext(
   const [main] = resources;
   if (main !== undefined) {
     const stop = await guardAgainstOlderVersion(main, message, deps);
+    if (stop?.kind === 'superseded' && deps.partial !== undefined) {
+      // An earlier attempt wrote part of this version, and perhaps its Provenance naming what it did not write.
+      const failure = await settlePartialProvenance(resources, transactionBundle(resources), deps.partial, {
+        send: async (bundle) => deps.client.transaction(bundle),
+        refused: (answer, what) => failedResponse(answer, what, deps.now()),
+      });
+      // A refusal of the Provenance itself does not make a superseded version fail; only a retry waits for it.
+      if (failure?.kind === 'retry') {
+        return failure;
+      }
+    }
     if (stop !== undefined) {
       return stop;
     }

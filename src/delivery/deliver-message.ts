@@ -205,6 +205,7 @@ async function runAttempt(
     const previous = await previousVersion(record, deps);
     return await attemptDelivery(record.message, {
       ...(previous !== undefined ? { previous } : {}),
+      ...(record.resources.length > 0 ? { partial: record.resources } : {}),
       client,
       conformance: deps.conformance,
       now: deps.now,

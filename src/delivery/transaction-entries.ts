@@ -162,6 +162,46 @@ async function resend(
 }
 
 /**
+ * Writes the Provenance alone, naming only the resources `partial` says an earlier attempt of this version wrote.
+ * For a version that will not be completed (a newer one is in the EHR): the Provenance a partly applied
+ * transaction wrote beside its failed targets names ids the server gave them and never used, and it is put right
+ * here so that nothing in the EHR points at a resource that does not exist. Undefined when it was written; the
+ * failure otherwise (the attempt is then retried, and writes it again).
+ */
+export async function settlePartialProvenance(
+  resources: readonly Sent[],
+  sent: Bundle,
+  partial: readonly WrittenResource[],
+  sender: TransactionSender,
+): Promise<AttemptResult | undefined> {
+  const provenance = resources.findIndex((resource) => resource.resourceType === 'Provenance');
+  if (provenance < 0 || partial.length === 0) {
+    return undefined;
+  }
+  const written = new Map<number, WrittenResource>();
+  resources.forEach((resource, index) => {
+    const first = resource.identifier?.[0];
+    const token = first === undefined ? undefined : identifierToken(first);
+    const match = partial.find((w) => w.resourceType === resource.resourceType && w.identifier === token);
+    if (token !== undefined && match !== undefined) {
+      written.set(index, match);
+    }
+  });
+  const writtenUrls = new Set([...written.keys()].flatMap((index) => sent.entry?.[index]?.fullUrl ?? []));
+  const entries = (sent.entry ?? []).map((entry, index) => {
+    if (index !== provenance || entry.resource?.resourceType !== 'Provenance') {
+      return entry;
+    }
+    const target = entry.resource.target.filter((t) => t.reference !== undefined && writtenUrls.has(t.reference));
+    return { ...entry, resource: { ...entry.resource, target } };
+  });
+  if (writtenUrls.size === 0) {
+    return undefined;
+  }
+  return resend({ ...sent, entry: entries }, resources, [provenance], written, sender, 'transaction (Provenance)');
+}
+
+/**
  * Every resource the message wrote, in the order sent, or why the attempt is not complete. A response in which
  * some entries were written and others not comes from a server that applies entries one by one: the failed
  * targets are sent again, then the Provenance alone once its targets exist.
