@@ -244,6 +244,8 @@ export async function completeTransaction(
     .map((index) => answers[index])
     .find((answer) => answer?.ok === false && answer.result.kind === 'rejected');
   if (refused !== undefined && !refused.ok) {
+    // The message fails here; what it wrote stays, and its Provenance should name only that.
+    await settlePartialProvenance(resources, sent, inOrder(written), sender);
     return refused.result;
   }
   if (missingTargets.length > 0) {

@@ -81,11 +81,18 @@ test('an entry that keeps failing is retried later, the message keeping what was
   expect(kept.some((resource) => resource.resourceType === 'Provenance')).toBe(false);
 });
 
-test('a target refused for good fails the message without sending anything again', async () => {
+test('a target refused for good fails the message, sending again only the Provenance naming what was written', async () => {
   const { decision, sent } = await deliver(failingEntry(0, '422 Unprocessable Entity'));
 
   expect(decision.kind).toBe('failed');
-  expect(sent).toHaveLength(1);
+  expect(sent).toHaveLength(2);
+  const [first, again] = sent;
+  expect(again?.entry?.map((entry) => entry.resource?.resourceType)).toEqual(['Provenance']);
+  const provenance = again?.entry?.[0]?.resource as Provenance | undefined;
+  const targets = (provenance?.target ?? []).map((target) => target.reference ?? '');
+  // Every target but the refused one (the first entry), each by the literal reference it was written at.
+  expect(targets).toHaveLength((first?.entry?.length ?? 0) - 2);
+  expect(targets.every((reference) => /^[A-Z][A-Za-z]+\/[^/]+$/.test(reference))).toBe(true);
 });
 
 test('a transaction in which every entry failed is not sent again entry by entry', async () => {
