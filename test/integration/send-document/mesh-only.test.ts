@@ -7,6 +7,7 @@
  */
 import type { MeshRoutes } from '../../../src/runtime/mesh-route';
 import { buildMeshRoutes } from '../../../src/runtime/mesh-route';
+import type { EndpointReport } from '../../../src/cli/check-connection';
 import { checkEndpoint } from '../../../src/cli/check-connection';
 import type { TestAdapter } from '../../support/adapter';
 import { FAST_RETRY, eventually, getJson, postJson, startTestAdapter } from '../../support/adapter';
@@ -115,8 +116,38 @@ describe('check-connection', () => {
     expect(report.checks.map((c) => [c.check, c.status])).toEqual([
       ['mesh mailbox', 'pass'],
       ['mesh inbox', 'pass'],
+      ['mesh test message', 'pass'],
     ]);
     expect(report.baseUrl).toBe(adapter.meshSandbox?.url);
+    // The sandbox mailbox got a test message from itself, and it was taken out of the inbox again.
+    expect(report.checks[2]?.detail).toMatch(
+      /^sent \S+ to SPFHIR001 \(workflow SPFA_CONNECTION_TEST\); MESH tracking says "[^"]+"/,
+    );
+    const [route] = routes.routes;
+    expect(await route?.client.inbox()).not.toContain(report.checks[2]?.detail.split(' ')[1]);
+  });
+
+  it('sends no test message when told not to, and says how to fix a recipient MESH does not know', async () => {
+    const endpoint = adapter.services.endpoints.get('gp-mesh');
+    if (endpoint === undefined) {
+      throw new Error('no endpoint gp-mesh');
+    }
+    const run = async (meshTest: { send?: boolean; to?: string }): Promise<EndpointReport> =>
+      checkEndpoint(endpoint, 0, { dryRun: true, now: () => new Date(), meshTest }, routes.routes[0]);
+    const none = await run({ send: false });
+    expect(none.checks[2]).toMatchObject({ check: 'mesh test message', status: 'skip' });
+    expect(none.ok).toBe(true);
+
+    const stranger = await run({ to: 'NOSUCH02' });
+    expect(stranger.ok).toBe(false);
+    expect(stranger.checks[2]).toMatchObject({ check: 'mesh test message', status: 'fail' });
+    expect(stranger.checks[2]?.detail).toContain('417');
+    expect(stranger.checks[2]?.fix).toContain('MESH has no mailbox NOSUCH02');
+
+    // To a practice's mailbox the message is sent and tracked, and stays there: it is the practice's to take.
+    const practice = await run({ to: 'A81001' });
+    expect(practice.checks[2]).toMatchObject({ check: 'mesh test message', status: 'pass' });
+    expect(adapter.meshSandbox?.received('A81001').some((m) => m.workflowId === 'SPFA_CONNECTION_TEST')).toBe(true);
   });
 
   it('says how to fix a mailbox the MESH server does not know', async () => {
@@ -139,6 +170,7 @@ describe('check-connection', () => {
       expect(mailbox).toMatchObject({ check: 'mesh mailbox', status: 'fail' });
       expect(mailbox?.fix).toContain('does not know mailbox NOSUCH01');
       expect(inbox).toMatchObject({ check: 'mesh inbox', status: 'skip' });
+      expect(report.checks[2]).toMatchObject({ check: 'mesh test message', status: 'skip' });
     } finally {
       stranger.close();
     }
