@@ -11,6 +11,7 @@ import {
   referralSchema,
   supportPlanSchema,
 } from '../messages/schemas';
+import { adminPaths } from './openapi-admin';
 import { INGEST_PATHS } from './routes/ingest';
 
 type JsonObject = Record<string, unknown>;
@@ -139,6 +140,7 @@ export function openApiDocument(version: string): JsonObject {
           },
         },
       },
+      ...adminPaths(),
       '/health/live': { get: { summary: 'Liveness', responses: { '200': { description: 'The process is up' } } } },
       '/health/ready': {
         get: {
