@@ -97,6 +97,33 @@ it('sends the closure as an episode document and records the messages as handed 
   expect(reports).toHaveLength(1);
 }, 30_000);
 
+it('sends no episode document for a closure that records consent to share with the GP withdrawn', async () => {
+  const named = (file: string, recordId: string, changes: Record<string, unknown> = {}): unknown => {
+    const body = journeyBody(`a-quick-connection/${file}`) as { source: Record<string, unknown> };
+    return { ...body, source: { ...body.source, recordId }, patient: NAMED, ...changes };
+  };
+  const withdrawn = { recordedAt: '2026-10-20T08:00:00Z', gpPractice: 'withdrawn', others: [] };
+  await post(named('01-referral.json', 'MESH-WITHDRAWN'));
+  const closedWithout = await post(named('04-closure.json', 'MESH-WITHDRAWN', { consent: withdrawn }));
+  // A closure received after it: once its document is delivered, the milestone scan has read past the first.
+  await post(named('01-referral.json', 'MESH-AFTER'));
+  const after = await post(named('04-closure.json', 'MESH-AFTER'));
+  await eventually(
+    async () => {
+      const { body } = await getJson(`${adapter.apiUrl}/v1/messages/${after}`);
+      return (body.episodeDocument as { status?: string } | undefined)?.status === 'delivered' ? body : undefined;
+    },
+    20_000,
+    'the later episode document to be delivered',
+  );
+  const { body } = await getJson(`${adapter.apiUrl}/v1/messages/${closedWithout}`);
+  expect(body.status).toBe('delivered');
+  expect(body.episodeDocument).toBeUndefined();
+  const sent = adapter.meshSandbox?.received('A81001').filter((m) => m.workflowId === 'GPFED_CONSULT_REPORT') ?? [];
+  // The first test's document and the later closure's: none for the withdrawn episode.
+  expect(sent).toHaveLength(2);
+}, 30_000);
+
 describe('check-connection', () => {
   let routes: MeshRoutes;
   beforeAll(async () => {
