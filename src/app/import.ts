@@ -222,6 +222,8 @@ async function acceptRow(
       };
     case 'forbidden':
       return { outcome: 'rejected', status: 403, issues: result.issues };
+    case 'consent-withdrawn':
+      return { outcome: 'rejected', status: 409, issues: result.issues };
     case 'conflict':
       return {
         outcome: 'rejected',

@@ -19,6 +19,7 @@ import type { InboundMessage, MessageKind } from '../messages/schemas';
 import type { LatestOfRecord, MessageStore } from '../store/message-store';
 import { validateInbound } from '../messages/validate';
 import { datesBeforeReferral } from '../messages/referral-order';
+import { consentWithdrawnIssue } from '../messages/consent-order';
 
 export interface IntakeDeps {
   readonly store: MessageStore;
@@ -45,6 +46,8 @@ export type IntakeResult =
   | { readonly kind: 'no-endpoint'; readonly practice: string }
   | { readonly kind: 'forbidden'; readonly issues: OperationOutcomeIssue[] }
   | { readonly kind: 'conflict'; readonly id: string }
+  /** The person withdrew consent to share with the GP for this episode (consent-withdrawn, 409). */
+  | { readonly kind: 'consent-withdrawn'; readonly issues: OperationOutcomeIssue[] }
   | { readonly kind: 'accepted'; readonly id: string; readonly duplicate: boolean };
 
 /** The store could not durably take the write (Redis down, out of memory, read-only…). Nothing was written. */
@@ -138,11 +141,17 @@ export async function acceptMessage(
   }
   let orderIssues: OperationOutcomeIssue[];
   let previousMessageId: string | undefined;
+  let withdrawn: OperationOutcomeIssue | undefined;
   try {
-    const [latest, beforeReferral] = await Promise.all([
+    const [latest, beforeReferral, consent] = await Promise.all([
       deps.store.latestOfRecord(message.kind, message.body.source),
       referralOrderProblems(message, deps.store),
+      deps.store.gpConsent({
+        system: message.body.source.system,
+        recordId: message.kind === 'referral' ? message.body.source.recordId : message.body.referralId,
+      }),
     ]);
+    withdrawn = consentWithdrawnIssue(message, consent);
     const transitionIssue = statusChangeProblem(message, latest);
     const retraction = retractionIssue(message, latest !== undefined);
     previousMessageId = previousMessageOf(message, latest);
@@ -156,6 +165,10 @@ export async function acceptMessage(
   }
   if (orderIssues.length > 0) {
     return { kind: 'invalid', issues: orderIssues };
+  }
+  // After the 400s, so a sender fixing a record learns of its own mistakes first.
+  if (withdrawn !== undefined) {
+    return { kind: 'consent-withdrawn', issues: [withdrawn] };
   }
   const id = deps.newId();
   const identity = identityKeys(kind, message.body.source, meta.clientId, meta.idempotencyKey);

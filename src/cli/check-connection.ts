@@ -1,7 +1,7 @@
 /**
  * `check-connection`: for each configured EHR endpoint (or the one `--endpoint` names), checks line by line
  * everything a delivery depends on, from DNS to a dry-run transaction the EHR validates without keeping, and for
- * an endpoint with route mesh-send-document its MESH mailbox (authentication, then the inbox), and says for each
+ * an endpoint with route mesh-send-document its MESH mailbox (authentication, the inbox, a test message), and says for each
  * failure how to fix it. The exit status is 0 only when no check failed. The checks live in `connection-checks/`.
  */
 import type { Command } from 'commander';
@@ -21,6 +21,9 @@ interface CheckConnectionFlags {
   readonly dryRun: boolean;
   readonly json?: boolean;
   readonly timeoutMs?: string;
+  readonly meshTestMessage?: boolean;
+  readonly meshTestTo?: string;
+  readonly meshTestWorkflow?: string;
 }
 
 /** Adds `check-connection`. */
@@ -32,6 +35,13 @@ export function registerCheckConnection(program: Command, open: OpenDeps): void 
     .option('--test-patient <nhsNumber>', 'NHS number of a test patient the EHR holds')
     .option('--no-dry-run', 'skip the dry run ($validate of the transaction for a synthetic referral)')
     .option('--timeout-ms <ms>', 'timeout of each network step (default: the endpoint request timeout)')
+    .option('--mesh-test-message', 'send a MESH test message even from a live mailbox (the sandbox always gets one)')
+    .option('--no-mesh-test-message', 'send no MESH test message, not even to the sandbox')
+    .option(
+      '--mesh-test-to <mailbox>',
+      'recipient of the MESH test message (default: the mailbox of the endpoint itself)',
+    )
+    .option('--mesh-test-workflow <id>', 'workflow id of the MESH test message (default: SPFA_CONNECTION_TEST)')
     .option('--json', 'print the result as JSON')
     .action(async (flags: CheckConnectionFlags) => {
       await runCommand(open, async (deps) => {
@@ -50,6 +60,7 @@ export function registerCheckConnection(program: Command, open: OpenDeps): void 
           dryRun: flags.dryRun,
           now: deps.now,
           timeoutMs: flags.timeoutMs !== undefined ? Number(flags.timeoutMs) : undefined,
+          meshTest: { send: flags.meshTestMessage, to: flags.meshTestTo, workflowId: flags.meshTestWorkflow },
         };
         // One endpoint after another, so each endpoint's lines stay together and no EHR gets a burst of checks.
         const meshRoutes = await deps.meshRoutes();

@@ -1,10 +1,9 @@
 /**
- * `endpoints list` and `queues`: the state of each configured endpoint and its delivery queue, as a table for
+ * `endpoints list` and `queues`: the state of each configured endpoint and of each of its queues, as a table for
  * people or JSON for scripts (`--json`).
  */
 import type { Command } from 'commander';
-import type { QueueStats } from '../queue/queue-stats';
-import type { EndpointRow } from './operator-status';
+import type { EndpointRow, QueueRow } from './operator-status';
 import { endpointRows, queueRows } from './operator-status';
 import type { OpenDeps } from './deps';
 import { runCommand } from './deps';
@@ -40,11 +39,12 @@ export function renderEndpoints(rows: readonly EndpointRow[]): string {
   );
 }
 
-export function renderQueues(rows: readonly QueueStats[]): string {
+export function renderQueues(rows: readonly QueueRow[]): string {
   return table(
-    ['ENDPOINT', 'WAITING', 'PRIORITIZED', 'ACTIVE', 'DELAYED', 'FAILED', 'OLDEST WAITING'],
+    ['ENDPOINT', 'QUEUE', 'WAITING', 'PRIORITIZED', 'ACTIVE', 'DELAYED', 'FAILED', 'OLDEST WAITING'],
     rows.map((row) => [
       row.endpoint,
+      row.queue,
       String(row.counts.waiting),
       String(row.counts.prioritized),
       String(row.counts.active),
@@ -77,7 +77,9 @@ export function registerEndpointCommands(program: Command, open: OpenDeps): void
     });
   program
     .command('queues')
-    .description('each endpoint queue: jobs waiting, active, delayed and failed, and the age of the oldest waiting job')
+    .description(
+      'each queue (delivery, send-document, audit-events) per endpoint: jobs waiting, active, delayed and failed, and the age of the oldest waiting job',
+    )
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean }) => {
       await runCommand(open, async (deps) => {

@@ -1,12 +1,14 @@
 /**
  * What `endpoints list` and `queues` report: each configured endpoint with its settings, queue depth, failed
- * messages and latest delivery outcome, and each endpoint queue's jobs by state with the age of the oldest
- * waiting one. Read from Redis only; no EHR is contacted.
+ * messages and latest delivery outcome, and each queue of the deployment (delivery, Send Document, AuditEvent
+ * forwarding) with its jobs by state and the age of the oldest waiting one. Read from Redis only; no EHR is contacted.
  */
 import type { EndpointConfig } from '../config/schema';
 import type { MessageStatus } from '../messages/record';
+import type { QueueKind } from '../queue/board-queues';
+import { deploymentQueues } from '../queue/board-queues';
 import type { QueueStats } from '../queue/queue-stats';
-import { queueStats } from '../queue/queue-stats';
+import { queueStats, statsOfQueue } from '../queue/queue-stats';
 import type { CommandDeps } from './deps';
 
 export interface EndpointRow {
@@ -110,11 +112,19 @@ export async function endpointRows(deps: StatusDeps): Promise<EndpointRow[]> {
   return rows;
 }
 
-export async function queueRows(deps: StatusDeps): Promise<QueueStats[]> {
+/** One queue of the deployment: which endpoint it serves, what it carries, its BullMQ name and its state. */
+export interface QueueRow extends QueueStats {
+  readonly queue: QueueKind;
+  readonly name: string;
+}
+
+/** Every queue the configuration makes (delivery, Send Document, AuditEvent forwarding), endpoint by endpoint. */
+export async function queueRows(deps: StatusDeps): Promise<QueueRow[]> {
   const now = deps.now().getTime();
-  const rows: QueueStats[] = [];
-  for (const endpoint of deps.config.endpoints) {
-    rows.push(await queueStats(deps.queues(), endpoint.id, now));
+  const rows: QueueRow[] = [];
+  for (const { endpoint, kind, name } of deploymentQueues(deps.config)) {
+    const queue = kind === 'delivery' ? deps.queues().queue(endpoint) : deps.queues().watch(name);
+    rows.push({ ...(await statsOfQueue(queue, endpoint, now)), queue: kind, name });
   }
   return rows;
 }

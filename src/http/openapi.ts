@@ -11,6 +11,7 @@ import {
   referralSchema,
   supportPlanSchema,
 } from '../messages/schemas';
+import { adminPaths } from './openapi-admin';
 import { INGEST_PATHS } from './routes/ingest';
 
 type JsonObject = Record<string, unknown>;
@@ -85,7 +86,10 @@ function ingestOperation(summary: string, ref: string): JsonObject {
         '400': errorResponse('Invalid: every problem is listed with its JSON path'),
         '401': errorResponse('Missing or wrong API key'),
         '403': errorResponse('A source.system or GP practice outside the client, or a key without the ingest role'),
-        '409': errorResponse('Same identity as an accepted message but different content'),
+        '409': errorResponse(
+          'Same identity as an accepted message but different content (identity-conflict), or the person withdrew ' +
+            'consent to share with the GP in an accepted version of the referral (consent-withdrawn)',
+        ),
         '413': errorResponse('Body larger than the limit'),
         '415': errorResponse('Body is not JSON'),
         '422': errorResponse('No EHR endpoint serves this GP practice'),
@@ -136,6 +140,7 @@ export function openApiDocument(version: string): JsonObject {
           },
         },
       },
+      ...adminPaths(),
       '/health/live': { get: { summary: 'Liveness', responses: { '200': { description: 'The process is up' } } } },
       '/health/ready': {
         get: {

@@ -161,6 +161,15 @@ const API_ERRORS = {
       'A different message was already accepted with the same identity (source record version or `Idempotency-Key`).',
     action: 'Send a new source record version, or a new `Idempotency-Key`.',
   },
+  'consent-withdrawn': {
+    title: 'Consent to share withdrawn',
+    httpStatus: 409,
+    issueType: 'business-rule',
+    meaning:
+      'The person withdrew consent to share with their GP practice in an accepted version of the referral, so no later record of the episode may reach the GP record.',
+    action:
+      'Do not send the episode to the GP; if the person agrees to share again, send a newer referral version with `consent.gpPractice` "given" first.',
+  },
   'replay-not-failed': {
     title: 'Message not failed',
     httpStatus: 409,

@@ -19,14 +19,32 @@ export interface BoardQueues {
   close(): Promise<void>;
 }
 
+/** What a queue of the deployment carries: messages to deliver, episode documents to send, AuditEvents to forward. */
+export type QueueKind = 'delivery' | 'send-document' | 'audit-events';
+
+export interface DeploymentQueue {
+  readonly endpoint: string;
+  readonly kind: QueueKind;
+  /** The BullMQ queue name. */
+  readonly name: string;
+}
+
+/** Every queue the configuration makes, endpoint by endpoint: the board and the `queues` command list the same. */
+export function deploymentQueues(config: Pick<Config, 'endpoints'>): DeploymentQueue[] {
+  return config.endpoints.flatMap((endpoint): DeploymentQueue[] => [
+    { endpoint: endpoint.id, kind: 'delivery', name: deliveryQueueName(endpoint.id) },
+    ...(endpoint.routes.includes('mesh-send-document')
+      ? [{ endpoint: endpoint.id, kind: 'send-document' as const, name: sendDocumentQueueName(endpoint.id) }]
+      : []),
+    ...(endpoint.auditEvents.send !== 'none'
+      ? [{ endpoint: endpoint.id, kind: 'audit-events' as const, name: auditForwardQueueName(endpoint.id) }]
+      : []),
+  ]);
+}
+
 export function openBoardQueues(connection: Redis, config: Pick<Config, 'endpoints' | 'redis'>): BoardQueues {
   const prefix = queuePrefix(config.redis.prefix);
-  const names = config.endpoints.flatMap((endpoint) => [
-    deliveryQueueName(endpoint.id),
-    ...(endpoint.routes.includes('mesh-send-document') ? [sendDocumentQueueName(endpoint.id)] : []),
-    ...(endpoint.auditEvents.send !== 'none' ? [auditForwardQueueName(endpoint.id)] : []),
-  ]);
-  const queues = names.map((name) => new Queue(name, { connection, prefix }));
+  const queues = deploymentQueues(config).map(({ name }) => new Queue(name, { connection, prefix }));
   return {
     adapters: queues.map((queue) => new BullMQAdapter(queue, { readOnlyMode: true, allowRetries: false })),
     close: async () => {

@@ -12,6 +12,7 @@ export const UNBOUNDED_ATTEMPTS = 1_000_000;
 
 export class DeliveryQueues {
   private readonly queues = new Map<string, Queue<DeliveryJobData>>();
+  private readonly watched = new Map<string, Queue>();
 
   constructor(
     private readonly connection: Redis,
@@ -58,8 +59,22 @@ export class DeliveryQueues {
     await this.enqueue(endpointId, messageId);
   }
 
+  /**
+   * Any queue of the deployment by its BullMQ name (a Send Document or AuditEvent queue too), on the same
+   * connection, for reading its state: operators' commands look, they never add jobs through it.
+   */
+  watch(name: string): Queue {
+    let queue = this.watched.get(name);
+    if (queue === undefined) {
+      queue = new Queue(name, { connection: this.connection, prefix: queuePrefix(this.redisPrefix) });
+      this.watched.set(name, queue);
+    }
+    return queue;
+  }
+
   async close(): Promise<void> {
-    await Promise.all([...this.queues.values()].map(async (queue) => queue.close()));
+    await Promise.all([...this.queues.values(), ...this.watched.values()].map(async (queue) => queue.close()));
     this.queues.clear();
+    this.watched.clear();
   }
 }

@@ -1,7 +1,8 @@
 /**
- * One endpoint queue's state as operators read it: jobs per BullMQ state and how long the oldest waiting job has
- * waited. Shared by the metrics scrape and the `queues` and `endpoints list` commands.
+ * One queue's state as operators read it: jobs per BullMQ state and how long the oldest waiting job has waited.
+ * Shared by the metrics scrape and the `queues` and `endpoints list` commands.
  */
+import type { Queue } from 'bullmq';
 import type { DeliveryQueues } from './producer';
 
 /** The BullMQ job states worth watching: waiting (incl. prioritised), delayed (retry backoff), active, failed. */
@@ -17,7 +18,11 @@ export interface QueueStats {
 }
 
 export async function queueStats(queues: DeliveryQueues, endpoint: string, now: number): Promise<QueueStats> {
-  const queue = queues.queue(endpoint);
+  return statsOfQueue(queues.queue(endpoint), endpoint, now);
+}
+
+/** The same figures for any BullMQ queue, named by the endpoint it serves. */
+export async function statsOfQueue(queue: Queue, endpoint: string, now: number): Promise<QueueStats> {
   const raw = await queue.getJobCounts(...WATCHED_STATES);
   const counts = Object.fromEntries(WATCHED_STATES.map((state) => [state, raw[state] ?? 0])) as Record<
     WatchedState,

@@ -11,6 +11,7 @@ import type { MessageRecord, MessageStatus, WrittenResource } from '../messages/
 import { MESSAGE_STATUSES } from '../messages/record';
 import { recordStatusOf } from '../messages/domain-rules';
 import type { InboundMessage, MessageKind, SourceRef } from '../messages/schemas';
+import type { GpConsentStanding } from '../messages/consent-order';
 import { CLAIM_MESSAGE, CREATE_MESSAGE, TRANSITION_MESSAGE } from './message-scripts';
 import { auditForwardOutboxKey } from './forward-keys';
 import { ledgerBlock } from './ledger-block';
@@ -125,6 +126,7 @@ export class MessageStore {
     const source = message.body.source;
     const patientKey = await this.options.patientKey?.(message.body.patient.nhsNumber);
     const recordStatus = recordStatusOf(message);
+    const gpConsent = message.kind === 'referral' ? message.body.consent?.gpPractice : undefined;
     const fields = fieldPairs({
       id,
       kind: message.kind,
@@ -138,6 +140,7 @@ export class MessageStore {
       recordId: source.recordId,
       recordVersion: String(source.recordVersion),
       ...(recordStatus !== undefined ? { recordStatus } : {}),
+      ...(gpConsent !== undefined ? { gpConsent } : {}),
       ...(input.previousMessageId !== undefined ? { previousMessageId: input.previousMessageId } : {}),
       receivedAt,
       updatedAt: receivedAt,
@@ -207,6 +210,23 @@ export class MessageStore {
     const body = parseJson((await this.redis.hget(this.keys.message(latest.messageId), 'message')) ?? undefined) as
       InboundMessage | undefined;
     return body?.kind === 'referral' ? body.body.referredAt : undefined;
+  }
+
+  /**
+   * The person's standing decision about sharing with the GP for a referral: the one recorded by its newest
+   * accepted version that records one. Kept beside the record's latest version, not read from a message body, so
+   * it outlives the purge of bodies under the retention policy.
+   */
+  async gpConsent(source: Pick<SourceRef, 'system' | 'recordId'>): Promise<GpConsentStanding | undefined> {
+    const [decision, version] = await this.redis.hmget(
+      this.keys.latestOfRecord(source.system, 'referral', source.recordId),
+      'consent',
+      'consentVersion',
+    );
+    if ((decision !== 'given' && decision !== 'withdrawn') || version === null) {
+      return undefined;
+    }
+    return { decision, version: Number(version) };
   }
 
   async get(id: string): Promise<MessageRecord | undefined> {

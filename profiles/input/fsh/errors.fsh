@@ -27,6 +27,7 @@ Description: "The stable codes of the errors the sp-fhir-adapter API and command
 * #route-not-found "No such route" "No API route exists for this method and path."
 * #method-not-allowed "Method not allowed" "The path exists, but not for this HTTP method (e.g. a POST to a dashboard asset)."
 * #identity-conflict "Identity already used" "A different message was already accepted with the same identity (source record version or `Idempotency-Key`)."
+* #consent-withdrawn "Consent to share withdrawn" "The person withdrew consent to share with their GP practice in an accepted version of the referral, so no later record of the episode may reach the GP record."
 * #replay-not-failed "Message not failed" "Only failed messages can be replayed; this one is in another status."
 * #replay-document-not-failed "Episode document not failed" "Only failed episode documents can be replayed; this one is still on its way or delivered."
 * #replay-not-delivered "Message not delivered" "A replay with `delivered=true` sends a delivered message again; this one is in another status."

@@ -2,7 +2,8 @@
  * Runs the connection checks for one endpoint in the order a connection is made (name, port, TLS, token,
  * CapabilityStatement, patient searches, dry run) and stops at the first layer that fails, since every later
  * check would fail for the same reason and only hide it. An endpoint with route mesh-send-document also has its
- * MESH mailbox checked; one with only that route has no FHIR server to check.
+ * MESH mailbox checked, and a test message sent through it (by default only to the embedded sandbox); one with
+ * only that route has no FHIR server to check.
  */
 import type { Endpoint } from '../../delivery/endpoints';
 import type { FhirClient } from '../../delivery/fhir-client';
@@ -14,6 +15,8 @@ import type { CheckResult, EndpointReport } from './check-result';
 import { allPassed, fail, skip } from './check-result';
 import { checkDryRun, dryRunResources } from './dry-run';
 import { checkMeshMailbox } from './mesh';
+import type { MeshTestOptions } from './mesh-test-message';
+import { checkMeshTestMessage } from './mesh-test-message';
 import { checkDns, checkTcp, checkTls } from './network';
 import { checkPatientSearch, checkTestPatient } from './test-patient';
 import { checkToken } from './token';
@@ -26,6 +29,8 @@ export interface CheckOptions {
   readonly now: () => Date;
   /** Timeout of each network step; the endpoint's request timeout when absent. */
   readonly timeoutMs?: number | undefined;
+  /** Whether, to whom and with which workflow a MESH test message is sent (by default: to itself, sandbox only). */
+  readonly meshTest?: MeshTestOptions | undefined;
 }
 
 /** The checks not run because an earlier one failed. */
@@ -90,7 +95,13 @@ export async function checkEndpoint(
       ? await fhirChecks(endpoint, endpoint.baseUrl, endpoint.client, settings, options)
       : [];
   if (mesh !== undefined) {
-    results.push(...(await checkMeshMailbox(mesh, settings)));
+    const mailbox = await checkMeshMailbox(mesh, settings);
+    results.push(...mailbox);
+    results.push(
+      allPassed(mailbox)
+        ? await checkMeshTestMessage(mesh, options.meshTest ?? {})
+        : skip('mesh test message', 'not run: the mesh mailbox checks failed'),
+    );
   }
   return {
     endpoint: endpoint.config.id,

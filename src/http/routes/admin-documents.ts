@@ -35,6 +35,9 @@ const replayBody = z.strictObject({
   dryRun: z.boolean().default(false),
 });
 
+/** The request shapes, for the OpenAPI description. */
+export const ADMIN_DOCUMENT_REQUESTS = { listQuery, replayBody };
+
 function parse<T>(schema: z.ZodType<T>, value: unknown): T {
   const result = parseWithOutcome(schema, value);
   if (!result.ok) {

@@ -206,3 +206,6 @@ export function adminMessagesRouter(deps: ReplayDeps): Router {
   });
   return router;
 }
+
+/** The request shapes, for the OpenAPI description (which is generated from them, so it cannot drift). */
+export const ADMIN_MESSAGE_REQUESTS = { listQuery, replayBody, deliveredReplayBody };

@@ -112,6 +112,11 @@ export function ingestRouter(deps: IngestRouteDeps): Router {
             await rejected(403, result.issues);
             sendOutcome(res, 403, operationOutcome(result.issues));
             return;
+          case 'consent-withdrawn':
+            deps.metrics.messagesRejected.inc({ kind, reason: 'consent-withdrawn' });
+            await rejected(409, result.issues);
+            sendOutcome(res, 409, operationOutcome(result.issues));
+            return;
           case 'no-endpoint': {
             deps.metrics.messagesRejected.inc({ kind, reason: 'no-endpoint' });
             const answer = httpError('practice-without-endpoint', {

@@ -28,6 +28,7 @@ import { READINESS_LEVEL_DISPLAY } from '../section-codes';
 import { measureRows } from './measure-rows';
 import { risksSection } from './risks-section';
 import type { DocumentBlock, DocumentSection, EpisodeDocument, LabelledValue } from './model';
+import { isWithheldNote, shownEpisode, WITHHELD_HEADING, withheldNotes, withheldSection } from './withheld';
 
 /** The stage of change, with the motivation and capacity it is made of when the link worker recorded them. */
 function readinessText(readiness: Readiness): string {
@@ -246,6 +247,7 @@ function byContactDate(notes: readonly OutcomeNoteMessage[]): OutcomeNoteMessage
   return [...notes].sort((a, b) => Date.parse(a.contact.date) - Date.parse(b.contact.date));
 }
 
+/** A withheld note keeps its row (the GP sees that a contact took place) but not who took part or what was said. */
 function contactsSection(notes: readonly OutcomeNoteMessage[], linkWorker: string): DocumentSection {
   if (notes.length === 0) {
     return { heading: 'Contacts', blocks: [{ kind: 'paragraph', text: 'No contacts were recorded.' }] };
@@ -262,11 +264,19 @@ function contactsSection(notes: readonly OutcomeNoteMessage[], linkWorker: strin
           formatDay(note.contact.date),
           sentenceCase(note.contact.mode),
           String(note.contact.durationMinutes),
-          [linkWorker, ...(note.contact.with ?? ['patient']).map((who) => PARTICIPANT_TEXT[who] ?? who)].join(', '),
+          isWithheldNote(note)
+            ? 'Withheld'
+            : [linkWorker, ...(note.contact.with ?? ['patient']).map((who) => PARTICIPANT_TEXT[who] ?? who)].join(', '),
         ]),
       },
       { kind: 'subheading', text: 'Notes from each contact' },
       ...sorted.map((note): DocumentBlock => {
+        if (isWithheldNote(note)) {
+          return {
+            kind: 'paragraph',
+            text: `${formatDay(note.contact.date)}: withheld (see ${WITHHELD_HEADING.toLowerCase()}).`,
+          };
+        }
         const readiness = note.readiness === undefined ? '' : ` Readiness: ${readinessText(note.readiness)}.`;
         return { kind: 'paragraph', text: `${formatDay(note.contact.date)}: ${note.note}${readiness}` };
       }),
@@ -330,7 +340,8 @@ function connectionsSection(connections: readonly ConnectionMessage[]): Document
   };
 }
 
-function barriersSection(episode: Episode): DocumentSection {
+/** `someWithheld`: the episode given has lost withheld notes, so an empty list must not read as "none at all". */
+function barriersSection(episode: Episode, someWithheld: boolean): DocumentSection {
   const items: string[] = [];
   const add = (
     barriers:
@@ -356,7 +367,16 @@ function barriersSection(episode: Episode): DocumentSection {
   return {
     heading: 'Barriers',
     blocks:
-      items.length === 0 ? [{ kind: 'paragraph', text: 'No barriers were recorded.' }] : [{ kind: 'list', items }],
+      items.length === 0
+        ? [
+            {
+              kind: 'paragraph',
+              text: someWithheld
+                ? 'No barriers were recorded outside the withheld entries.'
+                : 'No barriers were recorded.',
+            },
+          ]
+        : [{ kind: 'list', items }],
   };
 }
 
@@ -387,14 +407,21 @@ function closureSection(referral: ReferralMessage): DocumentSection {
 
 /**
  * What the GP is asked to do: every request to the practice in the episode (each also a Task in the FHIR
- * record), then the closing follow-up text senders of earlier API versions give.
+ * record), then the closing follow-up text senders of earlier API versions give. A request inside a withheld note
+ * is pointed to rather than shown, so that no action is missed.
  */
 function gpActionsSection(episode: Episode): DocumentSection {
-  const requests = [episode.referral, ...episode.outcomeNotes].flatMap((record) => record.gpRequests ?? []);
+  const shown = shownEpisode(episode);
+  const requests = [shown.referral, ...shown.outcomeNotes].flatMap((record) => record.gpRequests ?? []);
+  const hidden = withheldNotes(episode).filter((note) => (note.gpRequests ?? []).length > 0);
   const followUp = episode.referral.closure?.followUp;
   const items = [
     ...requests.map(
       (request) => `${request.action.text ?? 'Request'} (${formatDay(request.requestedAt)}): ${request.reason}`,
+    ),
+    ...hidden.map(
+      (note) =>
+        `A request in the withheld note of ${formatDay(note.contact.date)} (see ${WITHHELD_HEADING.toLowerCase()})`,
     ),
     ...(followUp !== undefined ? [followUp] : []),
   ];
@@ -409,6 +436,9 @@ export function buildEpisodeDocument(episode: Episode): EpisodeDocument {
   const { referral } = episode;
   const goals = goalViews(episode);
   const organisation = referral.linkWorker.organisation.name ?? referral.linkWorker.organisation.odsCode;
+  // Every section but the contacts table reads only what the person may see online.
+  const shown = shownEpisode(episode);
+  const withheld = withheldSection(episode, organisation);
   return {
     title: EPISODE_DOCUMENT_TITLE,
     language: 'en-GB',
@@ -419,14 +449,15 @@ export function buildEpisodeDocument(episode: Episode): EpisodeDocument {
     sections: [
       // The GP's actions come first: it is what the reader must not miss.
       gpActionsSection(episode),
-      risksSection(episode),
+      risksSection(shown),
+      ...(withheld !== undefined ? [withheld] : []),
       referralSection(referral),
       whatMattersSection(goals),
       goalsSection(goals, episode.supportPlans),
       contactsSection(episode.outcomeNotes, referral.linkWorker.name),
-      measuresSection(episode.outcomeNotes),
+      measuresSection(shown.outcomeNotes),
       connectionsSection(episode.connections),
-      barriersSection(episode),
+      barriersSection(shown, withheld !== undefined),
       closureSection(referral),
     ],
   };

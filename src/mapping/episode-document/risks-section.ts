@@ -1,7 +1,7 @@
 /**
  * The risks section of the episode document: what the latest risk assessment of the episode found, either no
- * known risks or each active risk with how to stay safe. A safeguarding concern is only said to exist: its detail
- * is a restricted entry in the GP record, withheld from online access, and this document carries no such label.
+ * known risks or each active risk with how to stay safe. It is given the episode without its withheld notes, and
+ * says nothing of safeguarding: a safeguarding entry is named only as a restricted entry (see withheld.ts).
  */
 import type { Risks } from '../../messages/sections/risks';
 import { RISK_SUBJECT_CODES } from '../section-codes';
@@ -41,21 +41,5 @@ function findings(risks: Risks | undefined): DocumentBlock[] {
 }
 
 export function risksSection(episode: Episode): DocumentSection {
-  const safeguarding = [episode.referral, ...episode.outcomeNotes].some(
-    (record) => (record.safeguarding ?? []).length > 0,
-  );
-  return {
-    heading: 'Risks',
-    blocks: [
-      ...findings(latestAssessment(episode)),
-      ...(safeguarding
-        ? [
-            {
-              kind: 'paragraph' as const,
-              text: 'A safeguarding concern was raised during the episode. It is in the GP record as a restricted entry, withheld from online access, and is not repeated here.',
-            },
-          ]
-        : []),
-    ],
-  };
+  return { heading: 'Risks', blocks: findings(latestAssessment(episode)) };
 }

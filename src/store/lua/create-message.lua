@@ -1,6 +1,9 @@
 --[[
   Creates a message unless its source identity or its Idempotency-Key is taken, and records its version (and the record's status, from
   the recordVersion and recordStatus fields) as the source record's latest when it is higher than the one held.
+  A referral version that records a decision about sharing with the GP (the gpConsent field) sets the record's
+  standing decision (consent, consentVersion) when it is newer than the version that set it, whichever version is
+  the latest: a later version that says nothing about consent leaves the decision standing.
   The message's `received` ledger entry is appended in the same step.
 
   Input:
@@ -58,10 +61,17 @@ redis.call('SET', KEYS[2], id .. ' ' .. ARGV[2])
 redis.call('ZADD', KEYS[4], ARGV[3], id)
 redis.call('ZADD', KEYS[5], ARGV[3], id)
 append_ledger(6, 4 + n)
-local version, record_status
+local version, record_status, gp_consent
 for i = 1, #fields, 2 do
   if fields[i] == 'recordVersion' then version = fields[i + 1] end
   if fields[i] == 'recordStatus' then record_status = fields[i + 1] end
+  if fields[i] == 'gpConsent' then gp_consent = fields[i + 1] end
+end
+if version and gp_consent then
+  local consent_version = tonumber(redis.call('HGET', KEYS[6], 'consentVersion') or '0')
+  if tonumber(version) > consent_version then
+    redis.call('HSET', KEYS[6], 'consent', gp_consent, 'consentVersion', version)
+  end
 end
 local held = tonumber(redis.call('HGET', KEYS[6], 'version') or '0')
 if version and tonumber(version) > held then

@@ -113,7 +113,9 @@ test('queues shows the jobs of the endpoint whose EHR is down, and nothing for t
   const sandbox = rows.find((row) => row.endpoint === 'sandbox');
   // The message that failed for good is also a failed BullMQ job; nothing else waits.
   expect(sandbox?.counts).toEqual({ waiting: 0, prioritized: 0, delayed: 0, active: 0, failed: 1 });
-  expect(renderQueues(rows)).toMatch(/^ENDPOINT +WAITING +PRIORITIZED +ACTIVE +DELAYED +FAILED +OLDEST WAITING\n/);
+  expect(renderQueues(rows)).toMatch(
+    /^ENDPOINT +QUEUE +WAITING +PRIORITIZED +ACTIVE +DELAYED +FAILED +OLDEST WAITING\n/,
+  );
   expect(await statusOf(waiting)).toBe('queued');
 });
 

@@ -7,6 +7,7 @@
  */
 import type { MeshRoutes } from '../../../src/runtime/mesh-route';
 import { buildMeshRoutes } from '../../../src/runtime/mesh-route';
+import type { EndpointReport } from '../../../src/cli/check-connection';
 import { checkEndpoint } from '../../../src/cli/check-connection';
 import type { TestAdapter } from '../../support/adapter';
 import { FAST_RETRY, eventually, getJson, postJson, startTestAdapter } from '../../support/adapter';
@@ -96,6 +97,33 @@ it('sends the closure as an episode document and records the messages as handed 
   expect(reports).toHaveLength(1);
 }, 30_000);
 
+it('sends no episode document for a closure that records consent to share with the GP withdrawn', async () => {
+  const named = (file: string, recordId: string, changes: Record<string, unknown> = {}): unknown => {
+    const body = journeyBody(`a-quick-connection/${file}`) as { source: Record<string, unknown> };
+    return { ...body, source: { ...body.source, recordId }, patient: NAMED, ...changes };
+  };
+  const withdrawn = { recordedAt: '2026-10-20T08:00:00Z', gpPractice: 'withdrawn', others: [] };
+  await post(named('01-referral.json', 'MESH-WITHDRAWN'));
+  const closedWithout = await post(named('04-closure.json', 'MESH-WITHDRAWN', { consent: withdrawn }));
+  // A closure received after it: once its document is delivered, the milestone scan has read past the first.
+  await post(named('01-referral.json', 'MESH-AFTER'));
+  const after = await post(named('04-closure.json', 'MESH-AFTER'));
+  await eventually(
+    async () => {
+      const { body } = await getJson(`${adapter.apiUrl}/v1/messages/${after}`);
+      return (body.episodeDocument as { status?: string } | undefined)?.status === 'delivered' ? body : undefined;
+    },
+    20_000,
+    'the later episode document to be delivered',
+  );
+  const { body } = await getJson(`${adapter.apiUrl}/v1/messages/${closedWithout}`);
+  expect(body.status).toBe('delivered');
+  expect(body.episodeDocument).toBeUndefined();
+  const sent = adapter.meshSandbox?.received('A81001').filter((m) => m.workflowId === 'GPFED_CONSULT_REPORT') ?? [];
+  // The first test's document and the later closure's: none for the withdrawn episode.
+  expect(sent).toHaveLength(2);
+}, 30_000);
+
 describe('check-connection', () => {
   let routes: MeshRoutes;
   beforeAll(async () => {
@@ -115,8 +143,38 @@ describe('check-connection', () => {
     expect(report.checks.map((c) => [c.check, c.status])).toEqual([
       ['mesh mailbox', 'pass'],
       ['mesh inbox', 'pass'],
+      ['mesh test message', 'pass'],
     ]);
     expect(report.baseUrl).toBe(adapter.meshSandbox?.url);
+    // The sandbox mailbox got a test message from itself, and it was taken out of the inbox again.
+    expect(report.checks[2]?.detail).toMatch(
+      /^sent \S+ to SPFHIR001 \(workflow SPFA_CONNECTION_TEST\); MESH tracking says "[^"]+"/,
+    );
+    const [route] = routes.routes;
+    expect(await route?.client.inbox()).not.toContain(report.checks[2]?.detail.split(' ')[1]);
+  });
+
+  it('sends no test message when told not to, and says how to fix a recipient MESH does not know', async () => {
+    const endpoint = adapter.services.endpoints.get('gp-mesh');
+    if (endpoint === undefined) {
+      throw new Error('no endpoint gp-mesh');
+    }
+    const run = async (meshTest: { send?: boolean; to?: string }): Promise<EndpointReport> =>
+      checkEndpoint(endpoint, 0, { dryRun: true, now: () => new Date(), meshTest }, routes.routes[0]);
+    const none = await run({ send: false });
+    expect(none.checks[2]).toMatchObject({ check: 'mesh test message', status: 'skip' });
+    expect(none.ok).toBe(true);
+
+    const stranger = await run({ to: 'NOSUCH02' });
+    expect(stranger.ok).toBe(false);
+    expect(stranger.checks[2]).toMatchObject({ check: 'mesh test message', status: 'fail' });
+    expect(stranger.checks[2]?.detail).toContain('417');
+    expect(stranger.checks[2]?.fix).toContain('MESH has no mailbox NOSUCH02');
+
+    // To a practice's mailbox the message is sent and tracked, and stays there: it is the practice's to take.
+    const practice = await run({ to: 'A81001' });
+    expect(practice.checks[2]).toMatchObject({ check: 'mesh test message', status: 'pass' });
+    expect(adapter.meshSandbox?.received('A81001').some((m) => m.workflowId === 'SPFA_CONNECTION_TEST')).toBe(true);
   });
 
   it('says how to fix a mailbox the MESH server does not know', async () => {
@@ -139,6 +197,7 @@ describe('check-connection', () => {
       expect(mailbox).toMatchObject({ check: 'mesh mailbox', status: 'fail' });
       expect(mailbox?.fix).toContain('does not know mailbox NOSUCH01');
       expect(inbox).toMatchObject({ check: 'mesh inbox', status: 'skip' });
+      expect(report.checks[2]).toMatchObject({ check: 'mesh test message', status: 'skip' });
     } finally {
       stranger.close();
     }

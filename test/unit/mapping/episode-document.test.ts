@@ -242,3 +242,66 @@ describe('episodeFromMessages', () => {
     expect(episodeFromMessages(withoutReferral, 'JA-REF')).toBeUndefined();
   });
 });
+
+describe('notes withheld from online access and restricted entries', () => {
+  const anchoring = journeyEpisode('b-anchoring');
+  const withheld = anchoring.outcomeNotes.find((note) => note.visibility?.withholdFromOnlineAccess === true);
+  if (withheld === undefined) {
+    throw new Error('journey b has a note withheld from online access');
+  }
+  const document = buildEpisodeDocument(anchoring);
+  const everything = JSON.stringify(document);
+
+  it('leaves out the content of a withheld note everywhere and names it by date instead', () => {
+    expect(everything).not.toContain(withheld.note);
+    for (const barrier of withheld.barriers ?? []) {
+      expect(everything).not.toContain(barrier.text ?? 'no barrier text in the fixture');
+    }
+    expect(sectionText(document, 'Contacts')).toContain('["10 October 2026","Face-to-face","60","Withheld"]');
+    expect(sectionText(document, 'Entries withheld from this document')).toContain(
+      "Contact on 10 October 2026: the link worker's note, readiness and barriers (contains information about a third party)",
+    );
+  });
+
+  it('never says what kind of restricted entry there is', () => {
+    expect(everything.toLowerCase()).not.toContain('safeguarding');
+    expect(sectionText(document, 'Entries withheld from this document')).toContain(
+      'Contact on 7 November 2026: a restricted entry',
+    );
+  });
+
+  it('treats a restricted note as withheld, and points to a request to the GP it holds', () => {
+    const [first] = anchoring.outcomeNotes;
+    if (first === undefined) {
+      throw new Error('journey b has contacts');
+    }
+    const restricted: OutcomeNoteMessage = {
+      ...first,
+      note: 'Talked about his brother at length.',
+      visibility: { confidentiality: 'restricted', withholdFromOnlineAccess: false },
+      gpRequests: [
+        {
+          key: 'carer',
+          action: { text: 'Consider a carer assessment for his brother' },
+          reason: 'His brother cares for him at night.',
+          requestedAt: first.contact.date,
+          priority: 'routine',
+        },
+      ],
+    };
+    const built = buildEpisodeDocument({ ...anchoring, outcomeNotes: [restricted] });
+    const text = JSON.stringify(built);
+    expect(text).not.toContain('Talked about his brother');
+    expect(text).not.toContain('carer assessment');
+    expect(sectionText(built, 'Actions for the GP')).toContain(
+      'A request in the withheld note of 3 October 2026 (see entries withheld from this document)',
+    );
+    expect(sectionText(built, 'Entries withheld from this document')).toContain('restricted confidentiality');
+    expect(sectionText(built, 'Barriers')).toContain('No barriers were recorded outside the withheld entries.');
+  });
+
+  it('has no such section when nothing is withheld', () => {
+    const quick = buildEpisodeDocument(journeyEpisode('a-quick-connection'));
+    expect(quick.sections.map((s) => s.heading)).not.toContain('Entries withheld from this document');
+  });
+});
