@@ -231,8 +231,17 @@ export async function ensureUkCorePackage(options: UkCoreOptions): Promise<strin
     return [];
   }
   const convert = xmlConverter(options.definitionsRoot);
-  const converted = files.map((file) => convert(readFileSync(file, 'utf8')));
-  const problems = conversionProblems(options.definitionsRoot, converted);
+  const problems: string[] = [];
+  const converted = files.flatMap((file) => {
+    try {
+      return [convert(readFileSync(file, 'utf8'))];
+    } catch (err) {
+      // The converter refuses a primitive its R4 type cannot hold (a boolean that is not true or false, ...).
+      problems.push(`${path.basename(file)}: ${err instanceof Error ? err.message : String(err)}`);
+      return [];
+    }
+  });
+  problems.push(...conversionProblems(options.definitionsRoot, converted));
   const structureDefinitions = converted.filter(
     (r): r is StructureDefinition => r.resourceType === 'StructureDefinition',
   );
