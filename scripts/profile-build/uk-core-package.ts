@@ -8,8 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { OperationOutcomeError, indexStructureDefinitionBundle, validateResource } from '@medplum/core';
-import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
-import type { Bundle, Resource, StructureDefinition } from '@medplum/fhirtypes';
+import type { Bundle, OperationOutcomeIssue, Resource, StructureDefinition } from '@medplum/fhirtypes';
 import { FhirPackageExplorer } from 'fhir-package-explorer';
 import { FhirSnapshotGenerator } from 'fhir-snapshot-generator';
 import type { PackageManifest, PackagedResource } from './fhir-package-cache.js';
@@ -83,8 +82,9 @@ function fingerprint(files: readonly string[]): string {
  * rather than the ones the library ships.
  */
 function xmlConverter(definitionsRoot: string): (xml: string) => Resource {
-  const requireFromHere = createRequire(import.meta.url);
-  const fhirTool = requireFromHere('fhir-tool') as FhirToolModule;
+  // fhir-tool is SUSHI's dependency, not the project's: it is loaded from where fsh-sushi finds it.
+  const requireFromSushi = createRequire(createRequire(import.meta.url).resolve('fsh-sushi'));
+  const fhirTool = requireFromSushi('fhir-tool') as FhirToolModule;
   const parser = new fhirTool.ParseConformance(false, 'R4');
   for (const file of ['profiles-types.json', 'profiles-resources.json']) {
     parser.parseBundle(JSON.parse(readFileSync(path.join(definitionsRoot, 'dist', 'fhir', 'r4', file), 'utf8')));
