@@ -260,6 +260,13 @@ async function main(): Promise<void> {
   packageCache.ensureCorePackageCache(cacheDir, definitionsRoot());
   const ukCoreProblems = await ukCore.ensureUkCorePackage({
     sourceDir: values['uk-core'] === undefined ? ukCore.findUkCoreSource(projectRoot) : path.resolve(values['uk-core']),
+    committedDir: path.join(
+      profilesDir,
+      'fsh-generated',
+      'dependencies',
+      `${ukCore.UK_CORE_PACKAGE.name}#${ukCore.UK_CORE_PACKAGE.version}`,
+      'package',
+    ),
     cacheDir,
     definitionsRoot: definitionsRoot(),
     writePackage: packageCache.writePackage,

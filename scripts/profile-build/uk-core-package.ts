@@ -196,6 +196,12 @@ async function withSnapshots(
 
 export interface UkCoreOptions {
   readonly sourceDir: string | undefined;
+  /**
+   * The UK Core definitions an earlier build committed (fsh-generated/dependencies/<package>/package): parents and
+   * the extensions they name, with snapshots. Without the source they are enough to rebuild the same profiles, so
+   * a clone without ../shared still builds (and its profiles-build test still compares) what is committed.
+   */
+  readonly committedDir?: string;
   readonly cacheDir: string;
   readonly definitionsRoot: string;
   readonly writePackage: (cacheDir: string, manifest: PackageManifest, resources: readonly PackagedResource[]) => void;
@@ -211,10 +217,26 @@ export async function ensureUkCorePackage(options: UkCoreOptions): Promise<strin
   const packageDir = path.join(options.cacheDir, `${UK_CORE_PACKAGE.name}#${UK_CORE_PACKAGE.version}`);
   const stampFile = path.join(packageDir, '.source-stamp');
   if (options.sourceDir === undefined) {
-    // Without the source a cache entry built earlier still serves; without either, nothing can derive from UK Core.
-    return existsSync(stampFile)
-      ? []
-      : [`UK Core definitions not found: expected ${UK_CORE_SOURCE} beside the repository or a parent folder`];
+    // Without the source a cache entry built earlier still serves, else the committed copy; without any of them,
+    // nothing can derive from UK Core.
+    if (existsSync(stampFile)) {
+      return [];
+    }
+    const committed = options.committedDir;
+    const files =
+      committed !== undefined && existsSync(committed)
+        ? readdirSync(committed).filter((file) => file.endsWith('.json'))
+        : [];
+    if (committed === undefined || files.length === 0) {
+      return [`UK Core definitions not found: expected ${UK_CORE_SOURCE} beside the repository or a parent folder`];
+    }
+    options.writePackage(
+      options.cacheDir,
+      ukCoreManifest('The UK Core definitions the sp-fhir-adapter profiles derive from or use, with snapshots.'),
+      files.map((file) => JSON.parse(readFileSync(path.join(committed, file), 'utf8')) as PackagedResource),
+    );
+    writeFileSync(stampFile, 'committed copy');
+    return [];
   }
   const source = JSON.parse(readFileSync(path.join(options.sourceDir, 'package.json'), 'utf8')) as {
     name?: string;
