@@ -54,7 +54,11 @@ export const PROFILES = {
 } as const;
 
 export const EXTENSIONS = {
-  referralSource: `${CANONICAL}/StructureDefinition/referral-source`,
+  /**
+   * UK Core's source of the referral (who referred the person): used instead of a project extension, with a SNOMED
+   * CT code from its value set where one says the same as the sender's method, and the project code beside it.
+   */
+  sourceOfServiceRequest: 'https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-SourceOfServiceRequest',
   goalImportance: `${CANONICAL}/StructureDefinition/goal-importance`,
   sourceRecordVersion: `${CANONICAL}/StructureDefinition/source-record-version`,
   sourceRecordWriter: `${CANONICAL}/StructureDefinition/source-record-writer`,
@@ -76,6 +80,26 @@ export const EXTENSIONS = {
 
 const snomed = (code: string, display: string): Coding => ({ system: SYSTEMS.snomed, code, display });
 const concept = (code: string, display: string): Coding => ({ system: SYSTEMS.spConcepts, code, display });
+
+/**
+ * SNOMED CT codes for a referral's source, from UK Core's SourceOfServiceRequest value set (its 2022 expansion in
+ * UK Core 2.0.0), for the methods one of its concepts names exactly; the other methods have no such concept (a
+ * voluntary-sector or local-authority referrer is not one person's role) and carry the project code alone.
+ */
+export const REFERRAL_SOURCE_SNOMED: Readonly<Partial<Record<string, Coding>>> = {
+  gp: snomed('108161000000109', 'Referred by general practitioner'),
+  self: snomed('310434002', 'Self-referral to service'),
+};
+
+/** The project's referral-source codes and their displays (CodeSystem sp-referral-source). */
+export const REFERRAL_SOURCE_DISPLAY: Readonly<Record<string, string>> = {
+  gp: 'GP practice',
+  'other-professional': 'Other health or care professional',
+  self: 'Self-referral',
+  'voluntary-sector': 'Voluntary, community or social enterprise sector',
+  'local-authority': 'Local authority',
+  other: 'Other',
+};
 
 export const CODES = {
   /** The national count code: written once, in its own entry, when the person accepts (NHS England guidance). */

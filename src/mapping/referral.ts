@@ -17,7 +17,15 @@ import type {
   Task,
 } from '@medplum/fhirtypes';
 import type { ReferralMessage, ReferralStatus } from '../messages/schemas';
-import { CODES, EXTENSIONS, PRESENTING_NEED_TERMS, PROFILES, SYSTEMS } from './codes';
+import {
+  CODES,
+  EXTENSIONS,
+  PRESENTING_NEED_TERMS,
+  PROFILES,
+  REFERRAL_SOURCE_DISPLAY,
+  REFERRAL_SOURCE_SNOMED,
+  SYSTEMS,
+} from './codes';
 import type { MapContext } from './context';
 import { CLOSURE_REASON_DISPLAY, STATUS_REASON_DISPLAY } from './display';
 import type { EpisodePart } from './episode-closure';
@@ -100,7 +108,7 @@ export function mapReferralRequest(message: ReferralMessage, ctx: MapContext): S
     resourceType: 'ServiceRequest',
     meta: { profile: [PROFILES.referral] },
     extension: [
-      { url: EXTENSIONS.referralSource, valueCoding: { system: SYSTEMS.spReferralSource, code: message.method } },
+      referralSourceExtension(message.method),
       sourceVersionExtension(message),
       ...(statusReason !== undefined ? [statusReason] : []),
     ],
@@ -188,4 +196,20 @@ export function mapReferral(
     }),
     ...closedParts(message, ctx.episodeParts ?? []),
   ];
+}
+
+/** Who referred the person, as UK Core's SourceOfServiceRequest: the SNOMED CT concept where one fits, and the project code. */
+function referralSourceExtension(method: ReferralMessage['method']): Extension {
+  const national = REFERRAL_SOURCE_SNOMED[method];
+  const display = REFERRAL_SOURCE_DISPLAY[method] ?? method;
+  return {
+    url: EXTENSIONS.sourceOfServiceRequest,
+    valueCodeableConcept: {
+      coding: [
+        ...(national !== undefined ? [national] : []),
+        { system: SYSTEMS.spReferralSource, code: method, display },
+      ],
+      text: display,
+    },
+  };
 }

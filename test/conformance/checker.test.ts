@@ -144,13 +144,13 @@ describe('defects', () => {
   });
 
   it('reports a bad code in a required extension', () => {
-    const sr = example('sp-referral-example') as ServiceRequest;
-    const source = sr.extension?.find((e) => e.url.endsWith('/referral-source'));
-    if (!source?.valueCoding || !sr.extension) {
-      throw new Error('example lost its referral source');
+    const sr = example('sp-connection-example') as ServiceRequest;
+    const status = sr.extension?.find((e) => e.url.endsWith('/connection-status'));
+    if (!status?.valueCoding || !sr.extension) {
+      throw new Error('example lost its connection status');
     }
-    source.valueCoding.code = 'lost';
-    const index = sr.extension.indexOf(source);
+    status.valueCoding.code = 'lost';
+    const index = sr.extension.indexOf(status);
     expect(expressions(checker.check(sr))).toEqual([`ServiceRequest.extension[${index}].value.ofType(Coding)`]);
   });
 

@@ -1,17 +1,5 @@
 // Extensions carrying source-system facts that have no home in the base resources.
 
-Extension: ReferralSource
-Id: referral-source
-Title: "Social prescribing referral source"
-Description: "Who referred the person to the social prescribing service."
-Context: ServiceRequest
-* insert SPMetadata
-* value[x] 1..1
-* value[x] only Coding
-* valueCoding from SPReferralSourceVS (required)
-* valueCoding.system 1..1
-* valueCoding.code 1..1
-
 Invariant: sp-importance-range
 Description: "Goal importance is a whole number from 1 to 10."
 Expression: "$this >= 1 and $this <= 10"

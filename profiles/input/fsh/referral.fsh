@@ -8,10 +8,12 @@ Description: "A referral to a social prescribing link worker, carried into the G
 * insert SPMetadata
 * insert SPNarrative
 * extension contains
-    ReferralSource named referralSource 0..1 and
     SourceRecordVersion named sourceRecordVersion 1..1 and
     $request-statusReason named statusReason 0..1
-* insert SPExtensionSlice(referralSource, referral-source)
+// Who referred the person is UK Core's own sourceOfServiceRequest extension, inherited from UKCore-ServiceRequest as
+// it is (the adapter always writes it; the slice is not narrowed here because validators that match extension
+// slices by a fixed url would need its children spelled out, which the second snapshot generator does not do for
+// an inherited slice).
 * insert SPExtensionSlice(sourceRecordVersion, source-record-version)
 * extension[statusReason].url = "http://hl7.org/fhir/StructureDefinition/request-statusReason" (exactly)
 * identifier 1..*
@@ -53,7 +55,9 @@ InstanceOf: SPReferral
 Title: "Example social prescribing referral"
 Description: "A GP referral for social isolation and a financial problem."
 Usage: #example
-* extension[referralSource].valueCoding = https://sp-fhir-adapter.org/fhir/CodeSystem/sp-referral-source#gp "GP practice"
+* extension[sourceOfServiceRequest].valueCodeableConcept.coding[0] = http://snomed.info/sct#108161000000109 "Referred by general practitioner"
+* extension[sourceOfServiceRequest].valueCodeableConcept.coding[1] = https://sp-fhir-adapter.org/fhir/CodeSystem/sp-referral-source#gp "GP practice"
+* extension[sourceOfServiceRequest].valueCodeableConcept.text = "GP practice"
 * extension[sourceRecordVersion].valueInteger = 3
 * identifier.system = "https://sp-fhir-adapter.org/fhir/Id/source-record/example-system"
 * identifier.value = "referral-1001"
