@@ -35,9 +35,10 @@ export function mapNeed(
       part: `need/${need.key}`,
       effective: message.agreedAt,
     }),
-    category: [{ coding: [CODES.socialHistory] }],
-    code: { coding: [CODES.need], text: CODES.need.display },
-    valueCodeableConcept: needConcept(need.need),
+    // The need itself is the code, so a GP system finds the national finding (160932005 Financial problem, ...)
+    // by the code it searches for; the project concept says, as a category, that it is a social prescribing need.
+    category: [{ coding: [CODES.socialHistory] }, { coding: [CODES.need], text: CODES.need.display }],
+    code: needConcept(need.need),
   };
 }
 

@@ -75,9 +75,9 @@ Description: "Social isolation, recorded as a need the support plan addresses."
 Usage: #example
 * insert SPExampleObservationCommon(plan-7001/need/isolation)
 * category[socialHistory] = $obs-category#social-history "Social History"
-* code = $sp#presenting-need "Social prescribing need or concern"
-* valueCodeableConcept = $sct#422650009 "Social isolation"
-* valueCodeableConcept.text = "Rarely leaves the house since moving"
+* category[socialPrescribingNeed] = $sp#presenting-need "Social prescribing need or concern"
+* code = $sct#422650009 "Social isolation"
+* code.text = "Rarely leaves the house since moving"
 
 Instance: sp-wemwbs-example
 InstanceOf: SPWEMWBS

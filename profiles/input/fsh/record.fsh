@@ -160,13 +160,13 @@ Description: "A need or concern recorded in the personalised care and support pl
 * insert SPMetadata
 * insert SPNarrative
 * insert SPObservationCommon
-* category contains socialHistory 1..1
+* category contains socialHistory 1..1 and socialPrescribingNeed 1..1
 * category[socialHistory] = $obs-category#social-history
-* code = $sp#presenting-need "Social prescribing need or concern"
+* category[socialPrescribingNeed] = $sp#presenting-need "Social prescribing need or concern"
+// The need is the code (a SNOMED CT finding where the sender coded one), so searches by the national code find it.
+* code from SPPresentingNeeds (extensible)
 * component ^slicing.rules = #open
-* value[x] 1..1
-* value[x] only CodeableConcept
-* valueCodeableConcept from SPPresentingNeeds (extensible)
+* value[x] 0..0
 // Elements the adapter fills: receivers must be able to store and show them.
 * basedOn MS
 * category MS
@@ -177,7 +177,6 @@ Description: "A need or concern recorded in the personalised care and support pl
 * performer MS
 * status MS
 * subject MS
-* value[x] MS
 
 Profile: SPWEMWBS
 Parent: Observation
