@@ -74,6 +74,19 @@ export function table(options: TableOptions): Html {
   </table>`;
 }
 
+/** An NHS design system summary list: one key and its value per row, as a message's or a document's details read. */
+export function summaryList(rows: readonly (readonly [string, Value])[], id?: string): Html {
+  return html`<dl class="nhsuk-summary-list" ${id !== undefined ? html`id="${id}"` : ''}>
+    ${rows.map(
+      ([key, value]) =>
+        html`<div class="nhsuk-summary-list__row">
+          <dt class="nhsuk-summary-list__key">${key}</dt>
+          <dd class="nhsuk-summary-list__value">${value}</dd>
+        </div>`,
+    )}
+  </dl>`;
+}
+
 const NAV: readonly [string, string][] = [
   ['/audit', 'Messages'],
   ['/audit/reconciliation', 'Reconciliation'],

@@ -23,7 +23,7 @@ import { audited } from '../routes/audit';
 import { messageQuery, queryTarget, reconciliationQuery } from '../routes/audit-query';
 import { withinPractices } from '../routes/practice-scope';
 import type { Html } from './html';
-import { errorSummary, html, page, table, textInput } from './html';
+import { errorSummary, html, page, summaryList, table, textInput } from './html';
 
 const NHSUK_DIST = join(dirname(require.resolve('nhsuk-frontend/package.json')), 'dist', 'nhsuk');
 
@@ -155,15 +155,7 @@ function documentView(fate: DocumentFate): Html {
     ['Last error', fate.reason ?? 'none'],
   ];
   return html`<h2 class="nhsuk-heading-m">Episode document (GP Connect Send Document)</h2>
-    <dl class="nhsuk-summary-list" id="episode-document">
-      ${rows.map(
-        ([k, v]) =>
-          html`<div class="nhsuk-summary-list__row">
-            <dt class="nhsuk-summary-list__key">${k}</dt>
-            <dd class="nhsuk-summary-list__value">${v}</dd>
-          </div>`,
-      )}
-    </dl>
+    ${summaryList(rows, 'episode-document')}
     ${table({
       id: 'document-timeline',
       caption: 'Episode document timeline',
@@ -273,28 +265,18 @@ export function dashboardRouter(deps: AuditRouteDeps): Router {
             await deps.ledger.timeline(episodeDocumentId(summary.endpoint, summary.sourceSystem, summary.recordId)),
           )
         : undefined;
-    const body = html`<dl class="nhsuk-summary-list">
-        ${(
-          [
-            ['Message id', summary.messageId],
-            ['Status', summary.status],
-            ['Kind', summary.kind],
-            ['Practice', summary.practice],
-            ['Endpoint', summary.endpoint],
-            ['Sent by', summary.client],
-            ['Source record', `${summary.sourceSystem} ${summary.recordId} version ${String(summary.recordVersion)}`],
-            ['Received', summary.receivedAt],
-            ['Attempts', String(summary.attempts)],
-            ['Body purged', summary.purgedAt ?? 'no'],
-          ] as const
-        ).map(
-          ([k, v]) =>
-            html`<div class="nhsuk-summary-list__row">
-              <dt class="nhsuk-summary-list__key">${k}</dt>
-              <dd class="nhsuk-summary-list__value">${v}</dd>
-            </div>`,
-        )}
-      </dl>
+    const body = html`${summaryList([
+        ['Message id', summary.messageId],
+        ['Status', summary.status],
+        ['Kind', summary.kind],
+        ['Practice', summary.practice],
+        ['Endpoint', summary.endpoint],
+        ['Sent by', summary.client],
+        ['Source record', `${summary.sourceSystem} ${summary.recordId} version ${String(summary.recordVersion)}`],
+        ['Received', summary.receivedAt],
+        ['Attempts', String(summary.attempts)],
+        ['Body purged', summary.purgedAt ?? 'no'],
+      ])}
       <h2 class="nhsuk-heading-m">Timeline</h2>
       <ol class="nhsuk-list" id="timeline">
         ${timeline.map(
