@@ -7,7 +7,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../support/browser';
 import { referralDoc } from '../support/fixtures';
 import type { TestAdapter } from '../support/adapter';
 import { postJson, startTestAdapter } from '../support/adapter';
@@ -40,16 +40,7 @@ describe('auditor dashboard in Chromium', () => {
     for (const id of ids) {
       await eventuallyDelivered(id);
     }
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
   }, 60_000);
 
   async function eventuallyDelivered(id: string): Promise<void> {
