@@ -5,10 +5,8 @@
  */
 import type { EndpointConfig } from '../config/schema';
 import type { MessageStatus } from '../messages/record';
-import type { QueueKind } from '../queue/board-queues';
-import { deploymentQueues } from '../queue/board-queues';
-import type { QueueStats } from '../queue/queue-stats';
-import { queueStats, statsOfQueue } from '../queue/queue-stats';
+import type { DeploymentQueueStats, QueueStats } from '../queue/queue-stats';
+import { deploymentQueueStats, queueStats } from '../queue/queue-stats';
 import type { CommandDeps } from './deps';
 
 export interface EndpointRow {
@@ -113,18 +111,9 @@ export async function endpointRows(deps: StatusDeps): Promise<EndpointRow[]> {
 }
 
 /** One queue of the deployment: which endpoint it serves, what it carries, its BullMQ name and its state. */
-export interface QueueRow extends QueueStats {
-  readonly queue: QueueKind;
-  readonly name: string;
-}
+export type QueueRow = DeploymentQueueStats;
 
 /** Every queue the configuration makes (delivery, Send Document, AuditEvent forwarding), endpoint by endpoint. */
 export async function queueRows(deps: StatusDeps): Promise<QueueRow[]> {
-  const now = deps.now().getTime();
-  const rows: QueueRow[] = [];
-  for (const { endpoint, kind, name } of deploymentQueues(deps.config)) {
-    const queue = kind === 'delivery' ? deps.queues().queue(endpoint) : deps.queues().watch(name);
-    rows.push({ ...(await statsOfQueue(queue, endpoint, now)), queue: kind, name });
-  }
-  return rows;
+  return deploymentQueueStats(deps.queues(), deps.config, deps.now().getTime());
 }

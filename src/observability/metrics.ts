@@ -1,6 +1,6 @@
 /**
  * The one Prometheus metrics registry: what practice IT watches (intake, delivery outcomes and latency per endpoint,
- * queue depth and the age of the oldest waiting job).
+ * the depth of every queue and the age of its oldest waiting job, episode documents and their acknowledgements).
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
@@ -11,8 +11,9 @@ export interface Metrics {
   readonly messagesRejected: Counter<'kind' | 'reason'>;
   readonly deliveries: Counter<'endpoint' | 'result'>;
   readonly deliveryDuration: Histogram<'endpoint' | 'result'>;
-  readonly queueJobs: Gauge<'endpoint' | 'state'>;
-  readonly queueOldestWaitingSeconds: Gauge<'endpoint'>;
+  /** Jobs in each queue of the deployment by state; `queue` is what it carries: delivery, send-document, audit-events. */
+  readonly queueJobs: Gauge<'endpoint' | 'queue' | 'state'>;
+  readonly queueOldestWaitingSeconds: Gauge<'endpoint' | 'queue'>;
   /** HTTP requests sent to each endpoint, by kind: search, read, transaction, write, token. */
   readonly ehrRequests: Counter<'endpoint' | 'kind'>;
   /** Answers that said the endpoint is overloaded (429, or 503 with a time to come back), by status. */
@@ -85,15 +86,15 @@ export function createMetrics(options: { readonly defaultMetrics?: boolean } = {
     }),
     queueJobs: new Gauge({
       name: 'spfa_queue_jobs',
-      help: 'Jobs in each endpoint queue, by state (sampled at scrape time)',
-      labelNames: ['endpoint', 'state'],
+      help: 'Jobs in each queue (delivery, send-document, audit-events) of each endpoint, by state (sampled at scrape time)',
+      labelNames: ['endpoint', 'queue', 'state'],
       registers: [registry],
       collect: sampleOnce,
     }),
     queueOldestWaitingSeconds: new Gauge({
       name: 'spfa_queue_oldest_waiting_seconds',
-      help: 'Age of the oldest job waiting in each endpoint queue, 0 when none waits (sampled at scrape time)',
-      labelNames: ['endpoint'],
+      help: 'Age of the oldest job waiting in each queue of each endpoint, 0 when none waits (sampled at scrape time)',
+      labelNames: ['endpoint', 'queue'],
       registers: [registry],
       collect: sampleOnce,
     }),
@@ -142,9 +143,10 @@ export function createMetrics(options: { readonly defaultMetrics?: boolean } = {
     }),
     acknowledgementsOutstanding: new Gauge({
       name: 'spfa_document_acknowledgements_outstanding',
-      help: 'Episode documents sent over MESH and waiting for the business acknowledgement, per endpoint',
+      help: 'Episode documents sent over MESH and waiting for the business acknowledgement, per endpoint (sampled at scrape time)',
       labelNames: ['endpoint'],
       registers: [registry],
+      collect: sampleOnce,
     }),
     onScrape(sampler) {
       samplers.push(sampler);

@@ -120,8 +120,6 @@ export function startDocumentRoute(options: DocumentRouteOptions): DocumentRoute
         });
       }
     });
-    const outstanding = (await deps.documents.list()).filter((d) => d.endpoint === id && d.status === 'awaiting-ack');
-    metrics?.acknowledgementsOutstanding.set({ endpoint: id }, outstanding.length);
   };
 
   for (const route of options.routes) {

@@ -1,8 +1,12 @@
 /**
- * One queue's state as operators read it: jobs per BullMQ state and how long the oldest waiting job has waited.
- * Shared by the metrics scrape and the `queues` and `endpoints list` commands.
+ * One queue's state as operators read it: jobs per BullMQ state and how long the oldest waiting job has waited,
+ * for one queue or for every queue of the deployment. Shared by the metrics scrape and the `queues` and
+ * `endpoints list` commands, so the gauges and the commands can never disagree on what a queue holds.
  */
 import type { Queue } from 'bullmq';
+import type { Config } from '../config/schema';
+import type { QueueKind } from './board-queues';
+import { deploymentQueues } from './board-queues';
 import type { DeliveryQueues } from './producer';
 
 /** The BullMQ job states worth watching: waiting (incl. prioritised), delayed (retry backoff), active, failed. */
@@ -34,4 +38,24 @@ export async function statsOfQueue(queue: Queue, endpoint: string, now: number):
   const oldest = Math.min(...ends.map((job) => job.timestamp));
   const oldestWaitingSeconds = ends.length === 0 ? 0 : Math.max(0, (now - oldest) / 1000);
   return { endpoint, counts, oldestWaitingSeconds };
+}
+
+/** One queue of the deployment: which endpoint it serves, what it carries, its BullMQ name and its state. */
+export interface DeploymentQueueStats extends QueueStats {
+  readonly queue: QueueKind;
+  readonly name: string;
+}
+
+/** Every queue the configuration makes (delivery, Send Document, AuditEvent forwarding), endpoint by endpoint. */
+export async function deploymentQueueStats(
+  queues: DeliveryQueues,
+  config: Pick<Config, 'endpoints'>,
+  now: number,
+): Promise<DeploymentQueueStats[]> {
+  const rows: DeploymentQueueStats[] = [];
+  for (const { endpoint, kind, name } of deploymentQueues(config)) {
+    const queue = kind === 'delivery' ? queues.queue(endpoint) : queues.watch(name);
+    rows.push({ ...(await statsOfQueue(queue, endpoint, now)), queue: kind, name });
+  }
+  return rows;
 }

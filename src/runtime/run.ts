@@ -88,12 +88,9 @@ export async function runAdapter(config: LoadedConfig, roles: Roles, logger: Log
   // The API's connection does not queue commands while disconnected (so an outage is a fast 503), so wait
   // until it is ready before taking requests.
   await waitForRedis(services.redis, 10_000);
-  // Every process that serves /metrics reports each endpoint's queue depth and oldest waiting job.
-  watchQueueMetrics(
-    services.metrics,
-    services.queues,
-    config.endpoints.map((endpoint) => endpoint.id),
-  );
+  // Every process that serves /metrics reports each queue's depth and oldest waiting job, and the acknowledgements
+  // outstanding, read from Redis at scrape time.
+  watchQueueMetrics(services.metrics, { queues: services.queues, documents: services.documents, config });
 
   let server: Server | undefined;
   let apiUrl: string | undefined;

@@ -340,6 +340,31 @@ export class EpisodeDocumentStore {
     return this.redis.zcard(this.docKeys.status(status));
   }
 
+  /**
+   * How many documents are in a status, per endpoint: the whole index a page at a time, reading only each
+   * document's endpoint, so the count is exact however many there are (the metrics scrape reads it).
+   */
+  async countByEndpoint(status: DocumentStatus, page = 500): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
+    for (let offset = 0; ; offset += page) {
+      const ids = await this.idsByStatus(status, page, offset);
+      if (ids.length > 0) {
+        const pipeline = this.redis.pipeline();
+        for (const id of ids) {
+          pipeline.hget(this.docKeys.document(id), 'endpoint');
+        }
+        for (const [error, endpoint] of (await pipeline.exec()) ?? []) {
+          if (error === null && typeof endpoint === 'string') {
+            counts.set(endpoint, (counts.get(endpoint) ?? 0) + 1);
+          }
+        }
+      }
+      if (ids.length < page) {
+        return counts;
+      }
+    }
+  }
+
   /** Every tracked document (each status index), at most `limit` per status. */
   async list(limit = 500): Promise<EpisodeDocumentRecord[]> {
     const ids = (await Promise.all(DOCUMENT_STATUS_LIST.map((s) => this.idsByStatus(s, limit)))).flat();

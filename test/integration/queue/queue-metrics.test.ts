@@ -1,8 +1,11 @@
 // Queue depth and the age of the oldest waiting job, read from a real BullMQ queue on Redis at scrape time.
 import { Redis } from 'ioredis';
 import { createMetrics } from '../../../src/observability/metrics';
+import { parseConfig } from '../../../src/config/load';
 import { DeliveryQueues } from '../../../src/queue/producer';
 import { watchQueueMetrics } from '../../../src/queue/queue-metrics';
+import { EpisodeDocumentStore } from '../../../src/store/episode-documents';
+import { messageKeys } from '../../../src/store/keys';
 import { TEST_REDIS_URL, deleteKeys, uniquePrefix } from '../../support/redis';
 
 const prefix = uniquePrefix('queue-metrics');
@@ -28,7 +31,15 @@ function sample(text: string, name: string, labels: string): number | undefined 
 test('waiting jobs are counted per endpoint and the oldest one gives the age', async () => {
   const metrics = createMetrics({ defaultMetrics: false });
   let clock = Date.now();
-  watchQueueMetrics(metrics, queues, ['ehr-a', 'ehr-b'], () => clock);
+  const config = parseConfig({
+    redis: { prefix },
+    endpoints: [
+      { id: 'ehr-a', baseUrl: 'sandbox', practices: ['A81001'] },
+      { id: 'ehr-b', baseUrl: 'sandbox', practices: ['*'] },
+    ],
+  });
+  const documents = new EpisodeDocumentStore(redis, messageKeys(prefix));
+  watchQueueMetrics(metrics, { queues, documents, config, now: () => clock });
   await queues.enqueue('ehr-a', 'm-1');
   await new Promise((resolve) => setTimeout(resolve, 20));
   await queues.enqueue('ehr-a', 'm-2');
@@ -37,8 +48,8 @@ test('waiting jobs are counted per endpoint and the oldest one gives the age', a
   clock = (first?.timestamp ?? 0) + 90_000;
 
   const text = await metrics.registry.metrics();
-  expect(sample(text, 'spfa_queue_jobs', 'endpoint="ehr-a",state="waiting"')).toBe(3);
-  expect(sample(text, 'spfa_queue_jobs', 'endpoint="ehr-b",state="waiting"')).toBe(0);
-  expect(sample(text, 'spfa_queue_oldest_waiting_seconds', 'endpoint="ehr-a"')).toBe(90);
-  expect(sample(text, 'spfa_queue_oldest_waiting_seconds', 'endpoint="ehr-b"')).toBe(0);
+  expect(sample(text, 'spfa_queue_jobs', 'endpoint="ehr-a",queue="delivery",state="waiting"')).toBe(3);
+  expect(sample(text, 'spfa_queue_jobs', 'endpoint="ehr-b",queue="delivery",state="waiting"')).toBe(0);
+  expect(sample(text, 'spfa_queue_oldest_waiting_seconds', 'endpoint="ehr-a",queue="delivery"')).toBe(90);
+  expect(sample(text, 'spfa_queue_oldest_waiting_seconds', 'endpoint="ehr-b",queue="delivery"')).toBe(0);
 });
