@@ -1,8 +1,8 @@
 /**
  * The MESH settings of an endpoint that delivers by GP Connect Send Document: which MESH and mailbox, where the
  * mailbox password and the environment's shared secret come from (the environment or files, never the
- * configuration itself), the client certificate, how long to wait for the practice's acknowledgement, and which
- * referral milestones send the episode document.
+ * configuration itself), the client certificate, how long to wait for the practice's acknowledgement, which
+ * referral milestones send the episode document, and whether messages from before the route was enabled count.
  */
 import { z } from 'zod';
 import { tlsFilesSchema } from './tls-schema';
@@ -17,6 +17,14 @@ export type EndpointRoute = (typeof ENDPOINT_ROUTES)[number];
  */
 export const DOCUMENT_MILESTONES = ['acceptance', 'in-progress', 'closure'] as const;
 export type DocumentMilestone = (typeof DOCUMENT_MILESTONES)[number];
+
+/**
+ * Which referral messages the route looks at when it first runs for an endpoint: only those accepted once the route
+ * was first enabled for it ("route-enabled", so turning it on for an endpoint with history sends no document for
+ * earlier closures), or every one the ledger holds for the endpoint ("all-history").
+ */
+export const DOCUMENT_SEND_FROM = ['route-enabled', 'all-history'] as const;
+export type DocumentSendFrom = (typeof DOCUMENT_SEND_FROM)[number];
 
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be the name of an environment variable');
 
@@ -54,6 +62,14 @@ export const meshSettingsSchema = z
     requestTimeoutMs: z.int().min(100).default(30_000),
     /** The milestones that send the episode document; closure is always one of them. */
     milestones: z.array(z.enum(DOCUMENT_MILESTONES)).min(1).default(['closure']),
+    /** Where the first look for milestones starts: messages accepted since the route was first enabled, or all. */
+    sendFrom: z
+      .enum(DOCUMENT_SEND_FROM, {
+        message:
+          'must be "route-enabled" (only messages accepted once the route was first enabled for the endpoint) or ' +
+          '"all-history" (every earlier message of the endpoint too)',
+      })
+      .default('route-enabled'),
     /** The sending organisation's telephone number, shown to the practice in the document's header. */
     senderTelephone: z.string().min(1).optional(),
   })

@@ -55,6 +55,9 @@ export function startDocumentRoute(options: DocumentRouteOptions): DocumentRoute
   const workers: Worker<SendDocumentJobData>[] = [];
   const rounds: Periodic[] = [];
   const byEndpoint = new Map(options.routes.map((route) => [route.endpointId, route]));
+  // The route's start in this process: an endpoint's first round records it as when the route was enabled for it,
+  // so closures accepted between the start and that round still count.
+  const startedAt = deps.now();
 
   for (const route of options.routes) {
     const name = sendDocumentQueueName(route.endpointId);
@@ -98,7 +101,7 @@ export function startDocumentRoute(options: DocumentRouteOptions): DocumentRoute
 
   const round = async (route: MeshRoute): Promise<void> => {
     const id = route.endpointId;
-    for (const outcome of await scanMilestones(deps, id, route.settings)) {
+    for (const outcome of await scanMilestones(deps, id, route.settings, startedAt)) {
       const record = await deps.documents.get(outcome.id);
       if (record?.status === 'pending') {
         await enqueue(record.id, id, sendJobId(record));

@@ -104,6 +104,7 @@ export function documentKeys(prefix: string): {
   readonly deadlines: string;
   itk(itkMessageId: string): string;
   cursor(endpoint: string): string;
+  routeEnabled(endpoint: string): string;
 } {
   return {
     document: (id) => `${prefix}:doc:${id}`,
@@ -112,6 +113,7 @@ export function documentKeys(prefix: string): {
     deadlines: `${prefix}:docs:deadlines`,
     itk: (itkMessageId) => `${prefix}:docs:itk:${itkMessageId}`,
     cursor: (endpoint) => `${prefix}:docs:cursor:${endpoint}`,
+    routeEnabled: (endpoint) => `${prefix}:docs:route-enabled:${endpoint}`,
   };
 }
 
@@ -317,9 +319,23 @@ export class EpisodeDocumentStore {
     return documentId === undefined || version === undefined ? undefined : { documentId, version: Number(version) };
   }
 
-  /** The receive time (ms) up to which the endpoint's messages were looked at for milestones; 0 before the first look. */
-  async cursor(endpoint: string): Promise<number> {
-    return Number((await this.redis.get(this.docKeys.cursor(endpoint))) ?? '0');
+  /**
+   * The receive time (ms) up to which the endpoint's messages were looked at for milestones; undefined before the
+   * first look, when the endpoint's `mesh.sendFrom` says where the first one starts.
+   */
+  async cursor(endpoint: string): Promise<number | undefined> {
+    const value = await this.redis.get(this.docKeys.cursor(endpoint));
+    return value === null ? undefined : Number(value);
+  }
+
+  /**
+   * When the Send Document route was first enabled for the endpoint (ms): `at` the first time it is asked, the
+   * same answer ever after (kept for ever, like the cursor), however many workers ask and whenever they start.
+   */
+  async routeEnabledAt(endpoint: string, at: Date): Promise<number> {
+    const key = this.docKeys.routeEnabled(endpoint);
+    await this.redis.set(key, String(at.getTime()), 'NX');
+    return Number((await this.redis.get(key)) ?? String(at.getTime()));
   }
 
   async setCursor(endpoint: string, receivedMs: number): Promise<void> {

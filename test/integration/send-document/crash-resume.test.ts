@@ -45,6 +45,8 @@ afterAll(async () => {
 class WorkerKilled extends Error {}
 
 it('adopts the message MESH already holds instead of sending it twice', async () => {
+  // The route counts as started before the referral and its closure are accepted.
+  const routeStartedAt = new Date();
   const [route] = meshRoutes.routes;
   if (route === undefined || adapter.meshSandbox === undefined) {
     throw new Error('the MESH route did not start');
@@ -74,7 +76,7 @@ it('adopts the message MESH already holds instead of sending it twice', async ()
   };
   const staleClaimMs = 50;
   const deps = sendDocumentDeps(adapter.services, [dying], staleClaimMs);
-  const [requested] = await scanMilestones(deps, 'sandbox', route.settings);
+  const [requested] = await scanMilestones(deps, 'sandbox', route.settings, routeStartedAt);
   if (requested === undefined) {
     throw new Error('the closure asked for no document');
   }

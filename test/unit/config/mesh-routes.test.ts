@@ -1,7 +1,7 @@
 /**
  * Endpoint routes and MESH settings: a wrong one stops start-up with a line naming the setting (a MESH route with no
- * mailbox, MESH settings on a FHIR-only endpoint, closure left out of the milestones, a live mailbox without its
- * secrets), and the password and shared secret are read from the environment or a file, never shown in a message.
+ * mailbox, MESH settings on a FHIR-only endpoint, closure left out of the milestones, a sendFrom that is neither
+ * choice, a live mailbox without its secrets), and the password and shared secret are read from the environment or a file, never shown in a message.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -103,6 +103,24 @@ describe('endpoint routes', () => {
     expect(problems).toEqual([
       'endpoints[0].mesh.milestones: must include "closure": closure always sends the document',
     ]);
+  });
+
+  it('names the key of a wrong sendFrom, and starts from the route being enabled by default', () => {
+    const problems = problemsOf(
+      endpoints({ routes: ['mesh-send-document'], mesh: { mailbox: 'SPFHIR001', sendFrom: 'yesterday' } }),
+    );
+    expect(problems).toEqual([
+      'endpoints[0].mesh.sendFrom: must be "route-enabled" (only messages accepted once the route was first enabled ' +
+        'for the endpoint) or "all-history" (every earlier message of the endpoint too)',
+    ]);
+    const config = parseConfig(
+      endpoints(
+        { routes: ['mesh-send-document'], mesh: { mailbox: 'SPFHIR001' } },
+        { routes: ['mesh-send-document'], mesh: { mailbox: 'SPFHIR002', sendFrom: 'all-history' } },
+      ),
+      {},
+    );
+    expect(config.endpoints.map((e) => e.mesh?.sendFrom)).toEqual(['route-enabled', 'all-history']);
   });
 
   it('fills the embedded sandbox defaults', () => {
