@@ -3,50 +3,10 @@
  * Query parameters and bodies are generated from the zod schemas the routes validate with; the answers are
  * described here, next to the error codes each can carry (docs/errors.md).
  */
-import { z } from 'zod';
+import type { JsonObject } from './openapi-parts';
+import { body, errorResponse, idParameter, jsonResponse, queryParameters } from './openapi-parts';
 import { ADMIN_DOCUMENT_REQUESTS } from './routes/admin-documents';
 import { ADMIN_MESSAGE_REQUESTS } from './routes/admin-messages';
-
-type JsonObject = Record<string, unknown>;
-
-const OUTCOME_REF = '#/components/schemas/OperationOutcome';
-
-function errorResponse(description: string): JsonObject {
-  return { description, content: { 'application/fhir+json': { schema: { $ref: OUTCOME_REF } } } };
-}
-
-function jsonResponse(description: string, schema: JsonObject): JsonObject {
-  return { description, content: { 'application/json': { schema } } };
-}
-
-/** Every field of a query schema as an optional query parameter, with the type the route reads it as. */
-function queryParameters(schema: z.ZodObject): JsonObject[] {
-  const json = z.toJSONSchema(schema, { io: 'output', target: 'openapi-3.0' }) as {
-    properties?: Record<string, JsonObject>;
-  };
-  return Object.entries(json.properties ?? {}).map(([name, property]) => ({
-    name,
-    in: 'query',
-    required: false,
-    schema: property,
-  }));
-}
-
-function body(schema: z.ZodType, required: boolean, description?: string): JsonObject {
-  return {
-    required,
-    ...(description !== undefined ? { description } : {}),
-    content: { 'application/json': { schema: z.toJSONSchema(schema, { io: 'input', target: 'openapi-3.0' }) } },
-  };
-}
-
-const idParameter = (description: string): JsonObject => ({
-  name: 'id',
-  in: 'path',
-  required: true,
-  description,
-  schema: { type: 'string', format: 'uuid' },
-});
 
 /** Answers every admin route can give besides its own. */
 const COMMON = {

@@ -12,6 +12,7 @@ import {
   supportPlanSchema,
 } from '../messages/schemas';
 import { adminPaths } from './openapi-admin';
+import { auditPaths } from './openapi-audit';
 import { INGEST_PATHS } from './routes/ingest';
 
 type JsonObject = Record<string, unknown>;
@@ -141,6 +142,10 @@ export function openApiDocument(version: string): JsonObject {
         },
       },
       ...adminPaths(),
+      ...auditPaths(),
+      '/openapi.json': {
+        get: { summary: 'This description', responses: { '200': { description: 'OpenAPI 3.0 JSON' } } },
+      },
       '/health/live': { get: { summary: 'Liveness', responses: { '200': { description: 'The process is up' } } } },
       '/health/ready': {
         get: {
@@ -162,6 +167,11 @@ export function openApiDocument(version: string): JsonObject {
           type: 'http',
           scheme: 'bearer',
           description: "The client's API key (sp-fhir-adapter keys create) or a JWT of the configured issuer",
+        },
+        basicKey: {
+          type: 'http',
+          scheme: 'basic',
+          description: 'HTTP Basic with the API key as the password, any user name (the audit routes and pages only)',
         },
       },
       schemas: {

@@ -27,7 +27,9 @@ import {
   parseQuery,
   queryTarget,
   reconciliationQuery,
+  reconciliationQuerySchema,
   refuseUnknownParameters,
+  searchQuerySchema,
 } from './audit-query';
 import { z } from 'zod';
 
@@ -49,6 +51,15 @@ const ledgerQuerySchema = z.object({
   to: z.preprocess((v) => (v === '' ? undefined : v), z.iso.datetime({ offset: true }).optional()),
   type: z.preprocess((v) => (v === '' ? undefined : v), z.string().max(40).optional()),
 });
+
+/** The query parameters each audit route reads, for the OpenAPI description. */
+export const AUDIT_REQUESTS = {
+  searchQuery: searchQuerySchema,
+  reconciliationQuery: reconciliationQuerySchema,
+  ledgerQuery: ledgerQuerySchema,
+  auditEventQuery: auditEventQuerySchema,
+  format: formatSchema,
+};
 
 /** The audit entry for this request, attributed to the authenticated auditor. */
 export async function audited(
