@@ -28,7 +28,7 @@
 //   --docs     folder that receives the Markdown pages (default: docs/profiles)
 //   --uk-core  folder of the UK Core 2.0.0 FHIR XML definitions (default: found as described above)
 import { createRequire } from 'node:module';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -42,6 +42,7 @@ import * as prettier from 'prettier';
 import type * as PackageCache from './profile-build/fhir-package-cache.js';
 import type * as IndependentSnapshots from './profile-build/independent-snapshots.js';
 import type * as ExtensionSlicing from './profile-build/extension-slicing.js';
+import type * as MedplumView from '../src/conformance/medplum-view.js';
 import type * as MedplumValidation from './profile-build/medplum-validation.js';
 import type * as ProfilePages from './profile-build/profile-pages.js';
 import type * as SnapshotCompare from './profile-build/snapshot-compare.js';
@@ -56,6 +57,16 @@ const requireFromProject = createRequire(path.join(projectRoot, 'package.json'))
 // extension, which the type checker refuses here, so they are loaded by URL and typed by their type-only imports.
 async function load<T>(name: string): Promise<T> {
   return (await import(pathToFileURL(path.join(import.meta.dirname, 'profile-build', `${name}.ts`)).href)) as T;
+}
+
+/**
+ * Loads a module of src/ that has type-only imports. src/ is CommonJS, which Node cannot run from TypeScript with
+ * `export` in it, so the file is copied into a scratch folder as a .mts module, which Node runs as it is.
+ */
+async function loadFromSrc<T>(relative: string, scratchDir: string): Promise<T> {
+  const copy = path.join(scratchDir, `${path.basename(relative, '.ts')}.mts`);
+  copyFileSync(path.join(projectRoot, 'src', relative), copy);
+  return (await import(pathToFileURL(copy).href)) as T;
 }
 
 const packageCache = await load<typeof PackageCache>('fhir-package-cache');
@@ -234,8 +245,15 @@ async function checkCompiled(resourcesDir: string, cacheDir: string): Promise<st
   } finally {
     rmSync(workDir, { recursive: true, force: true });
   }
-  for (const f of medplum.validateWithMedplum(structureDefinitions, examples)) {
-    findings.push(`Medplum: ${f.subject}: ${f.problem}`);
+  // Medplum is given each profile as the conformance checker gives it (src/conformance/medplum-view.ts).
+  const viewDir = mkdtempSync(path.join(tmpdir(), 'sp-medplum-view-'));
+  try {
+    const { medplumView } = await loadFromSrc<typeof MedplumView>('conformance/medplum-view.ts', viewDir);
+    for (const f of medplum.validateWithMedplum(structureDefinitions, examples, medplumView)) {
+      findings.push(`Medplum: ${f.subject}: ${f.problem}`);
+    }
+  } finally {
+    rmSync(viewDir, { recursive: true, force: true });
   }
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   process.stdout.write(

@@ -1,6 +1,7 @@
-// Loads each compiled profile into @medplum/core's validator, the one the embedded sandbox and a Medplum server
-// use, exactly as published (no rewriting), and validates every example against the profile it claims. A profile
-// that validator cannot read, or an example it refuses, is a finding.
+// Loads each compiled profile into @medplum/core's validator, the one the conformance checker uses, in the view the
+// checker gives it (src/conformance/medplum-view.ts: the snapshot without the slices inside slices Medplum misreads;
+// for every profile without such slices, the profile exactly as published), and validates every example against the
+// profile it claims. A profile that validator cannot read, or an example it refuses, is a finding.
 import {
   OperationOutcomeError,
   indexStructureDefinitionBundle,
@@ -34,9 +35,13 @@ function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/** The checker's `medplumView`, passed in as Node runs these modules unbundled. */
+export type MedplumView = (sd: StructureDefinition) => StructureDefinition;
+
 export function validateWithMedplum(
   structureDefinitions: readonly StructureDefinition[],
   examples: readonly Resource[],
+  medplumView: MedplumView,
 ): ValidatorFinding[] {
   ensureBaseDefinitions();
   const findings: ValidatorFinding[] = [];
@@ -45,8 +50,9 @@ export function validateWithMedplum(
   const ordered = [...structureDefinitions].sort(
     (a, b) => Number(a.kind === 'resource') - Number(b.kind === 'resource'),
   );
-  for (const sd of ordered) {
-    const url = sd.url;
+  for (const published of ordered) {
+    const url = published.url;
+    const sd = medplumView(published);
     try {
       parseStructureDefinition(sd);
       indexStructureDefinitionBundle([sd]);

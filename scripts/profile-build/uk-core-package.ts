@@ -315,7 +315,9 @@ export function usedUkCoreDefinitions(
   return [...used.values()].sort((a, b) => a.url.localeCompare(b.url));
 }
 
+// Every URL counts, not only UK Core's canonical: UK Core defines its R5 backport extensions (such as
+// UKCore-Observation's triggeredByR5) under http://hl7.org/fhir/5.0/. Only URLs the package defines are taken.
 function referencedUrls(sd: StructureDefinition): string[] {
   const urls = (sd.snapshot?.element ?? []).flatMap((e) => (e.type ?? []).flatMap((t) => t.profile ?? []));
-  return [sd.baseDefinition ?? '', ...urls].filter((url) => url.startsWith(`${UK_CORE_CANONICAL}/`));
+  return [sd.baseDefinition ?? '', ...urls].filter((url) => url !== '');
 }

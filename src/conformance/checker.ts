@@ -1,7 +1,8 @@
 /**
  * Checks an outbound FHIR resource against the project's profiles before it is sent anywhere.
  *
- * Structure comes from @medplum/core's validator. It misses three things a receiving EHR may reject, so they are
+ * Structure comes from @medplum/core's validator, given each profile as medplum-view.ts arranges it (without the
+ * slices inside slices it would misread). It misses three things a receiving EHR may reject, so they are
  * checked here by walking the profile's snapshot alongside the resource:
  * - the content of slices (an ONS4 item's range, a contact mode's value set): Medplum counts slice members but
  *   validates their content against the base type only;
@@ -29,6 +30,7 @@ import type {
 } from '@medplum/fhirtypes';
 import { ensureFhirDefinitionsLoaded } from '../lib/fhir-definitions';
 import { outcomeIssue } from '../lib/outcome';
+import { medplumView } from './medplum-view';
 import { PROJECT_CANONICAL, loadCompiledResources } from './resources';
 import type { CompiledResources } from './resources';
 import { createTerminology } from './terminology';
@@ -224,7 +226,8 @@ class Checker implements ConformanceChecker {
 
   constructor(compiled: CompiledResources) {
     ensureFhirDefinitionsLoaded();
-    indexStructureDefinitionBundle([...compiled.structureDefinitions]);
+    // Medplum is given the view it reads as the snapshot means it (medplum-view.ts); the walk uses the snapshot.
+    indexStructureDefinitionBundle(compiled.structureDefinitions.map(medplumView));
     for (const sd of compiled.structureDefinitions) {
       if (!sd.url) {
         continue;

@@ -5,6 +5,7 @@
 import { OperationOutcomeError, validateResource, validateTypedValue } from '@medplum/core';
 import type { OperationOutcomeIssue, Resource, StructureDefinition } from '@medplum/fhirtypes';
 import { createConformanceChecker, loadCompiledResources } from '../../src/conformance';
+import { medplumView } from '../../src/conformance/medplum-view';
 
 const compiled = loadCompiledResources();
 
@@ -63,7 +64,10 @@ function variants(value: unknown, path: string[] = []): { path: string; apply: (
   return found;
 }
 
-const profiles = new Map<string, StructureDefinition>(compiled.structureDefinitions.map((sd) => [sd.url, sd]));
+// The checker gives Medplum each profile in its view (medplum-view.ts), so that is what is parsed again here.
+const profiles = new Map<string, StructureDefinition>(
+  compiled.structureDefinitions.map((sd) => [sd.url, medplumView(sd)]),
+);
 
 test.each(compiled.examples.map((example) => [example.id ?? '', example] as const))(
   '%s and its broken variants: the same issues either way',

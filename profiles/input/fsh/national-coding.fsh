@@ -10,7 +10,7 @@ Description: "The SNOMED CT concepts NHS England asks practices to record for a 
 * $sct#871711000000103 "Social prescribing declined"
 
 Profile: SPNationalCoding
-Parent: Observation
+Parent: UKCore-Observation
 Id: sp-national-coding
 Title: "National social prescribing coded entry"
 Description: "One coded entry in the GP record for the person's answer to a social prescribing referral, dated when they answered. Its identifier is derived from the referral (referral/<id>/accepted or /declined), so each answer is recorded once however often the referral is sent again. An Observation carries either code (a procedure or a situation concept) as a plain dated coded entry, which is how practices search and count them."

@@ -50,7 +50,7 @@ RuleSet: SPItemSlice(slice, code, invariant)
 * component[{slice}].valueInteger obeys {invariant}
 
 Profile: SPContactNote
-Parent: Observation
+Parent: UKCore-Observation
 Id: sp-contact-note
 Title: "Social prescribing link worker contact note"
 Description: "A note of one contact between a link worker and the person."
@@ -91,7 +91,7 @@ Description: "A note of one contact between a link worker and the person."
 * value[x] MS
 
 Profile: SPONS4
-Parent: Observation
+Parent: UKCore-Observation
 Id: sp-ons4
 Title: "ONS4 personal wellbeing"
 Description: "The four ONS personal wellbeing answers, each 0 to 10, kept as separate components and never summed."
@@ -123,7 +123,7 @@ Description: "The four ONS personal wellbeing answers, each 0 to 10, kept as sep
 * subject MS
 
 Profile: SPSWEMWBS
-Parent: Observation
+Parent: UKCore-Observation
 Id: sp-swemwbs
 Title: "SWEMWBS score"
 Description: "A Short Warwick-Edinburgh Mental Well-being Scale raw total with its seven item values. Item wording is licensed and is never carried."

@@ -83,7 +83,7 @@ Description: "A contact is recorded once it has happened (finished), or retracte
 * http://hl7.org/fhir/encounter-status#entered-in-error "Entered in Error"
 
 Profile: SPReadinessObservation
-Parent: Observation
+Parent: UKCore-Observation
 Id: sp-readiness
 Title: "Readiness to act"
 Description: "How ready the person is to act on a goal or a connection, at one moment: the stage of change as the value, and the two parts of readiness, motivation (wanting to) and capacity (being able to), as components. Each assessment is its own Observation, so readiness is recorded over time."
@@ -117,7 +117,7 @@ Description: "How ready the person is to act on a goal or a connection, at one m
 * value[x] MS
 
 Profile: SPBarrierObservation
-Parent: Observation
+Parent: UKCore-Observation
 Id: sp-barrier
 Title: "Barrier to connection"
 Description: "Something that stops a connection to community support, with its type as a component: structural (in the person's circumstances) or personal (in themselves)."
@@ -153,7 +153,7 @@ Description: "Something that stops a connection to community support, with its t
 * value[x] MS
 
 Profile: SPNeed
-Parent: Observation
+Parent: UKCore-Observation
 Id: sp-need
 Title: "Social prescribing need or concern"
 Description: "A need or concern recorded in the personalised care and support plan, coded from the presenting needs value set where possible."
@@ -179,7 +179,7 @@ Description: "A need or concern recorded in the personalised care and support pl
 * subject MS
 
 Profile: SPWEMWBS
-Parent: Observation
+Parent: UKCore-Observation
 Id: sp-wemwbs
 Title: "WEMWBS score"
 Description: "A Warwick-Edinburgh Mental Well-being Scale total (14 to 70) with its fourteen item values. Item wording is licensed and is never carried."
@@ -222,7 +222,7 @@ Description: "A Warwick-Edinburgh Mental Well-being Scale total (14 to 70) with 
 * value[x] MS
 
 Profile: SPUCLA3
-Parent: Observation
+Parent: UKCore-Observation
 Id: sp-ucla3
 Title: "UCLA 3-item loneliness scale"
 Description: "The UCLA 3-item loneliness scale total (3 to 9) with its three item values (1 to 3 each)."
@@ -254,7 +254,7 @@ Description: "The UCLA 3-item loneliness scale total (3 to 9) with its three ite
 * value[x] MS
 
 Profile: SPEQ5DVAS
-Parent: Observation
+Parent: UKCore-Observation
 Id: sp-eq5d-vas
 Title: "EQ-5D visual analogue score"
 Description: "The person's rating of their own health today on the EQ-5D visual analogue scale, 0 (worst) to 100 (best)."
@@ -282,7 +282,7 @@ Description: "The person's rating of their own health today on the EQ-5D visual 
 * value[x] MS
 
 Profile: SPEpisodeSummary
-Parent: Observation
+Parent: UKCore-Observation
 Id: sp-episode-summary
 Title: "Social prescribing episode summary"
 Description: "The link worker's closing summary for the GP when a social prescribing episode ends: why it ended, whether re-referral was offered and any follow-up planned."

@@ -189,7 +189,7 @@ RuleSet: SPRiskSlice(slice, code)
 * component[{slice}].valueCodeableConcept.text 1..1
 
 Profile: SPRiskAssessment
-Parent: Observation
+Parent: UKCore-Observation
 Id: sp-risk-assessment
 Title: "Risk assessment"
 Description: "The risks section of the record (PRSB §17, mandatory): what the link worker found when they assessed risks, either no known risks or each active risk as a component naming whom it threatens (the person, the link worker, others). Each assessment is its own Observation, keyed on when it was made. A risk's code, where the sender gives one, is a SNOMED CT finding (PRSB binds it to descendants of 281694009 |Finding of at risk|, which cannot be checked offline)."
@@ -261,7 +261,7 @@ Description: "An alert in the GP record for what anyone about to see the person 
 * subject MS
 
 Profile: SPSafeguardingConcern
-Parent: Observation
+Parent: UKCore-Observation
 Id: sp-safeguarding-concern
 Title: "Safeguarding concern"
 Description: "A safeguarding concern the link worker raised (PRSB §5): the concern (a SNOMED CT code where given, from the PRSB safeguarding concerns refset 999002381000000108, which cannot be checked offline, and words), who it was referred to and when, and whether it is still open. Always labelled restricted and withheld from online record access."
