@@ -8,7 +8,11 @@
  * `runRealisticEhr` returns the figures; `npm run bench:realistic` runs it alone and writes them to bench/results/.
  * Sizes and the server's settings come from BENCH_MESSAGES (default 1000), BENCH_QUOTA_POINTS, BENCH_QUOTA_WINDOW,
  * BENCH_CONFLICT_RATE, BENCH_ENTRY_CONFLICT_RATE and BENCH_SEED (defaults: the realistic mode's own).
+ * With BENCH_BASE_URL the same run goes to a real FHIR server instead (client credentials from BENCH_TOKEN_URL,
+ * BENCH_CLIENT_ID, BENCH_CLIENT_AUTH and FHIR_CLIENT_SECRET): the synthetic patients are seeded there first, and the
+ * EHR-side counts (429s, 409s, requests) are left to the server's own logs, since only the sandbox reports them.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,9 +25,19 @@ import { DURABLE_REDIS_ARGS, createPrivateRedis, freePort } from '../test/suppor
 import { machineInfo, writeResults } from './report';
 import type { MachineInfo } from './report';
 
+/** A real FHIR server to run against instead of the sandbox, reached with OAuth 2.0 client credentials. */
+export interface ExternalEhr {
+  readonly baseUrl: string;
+  readonly tokenUrl: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly clientAuthentication: 'client_secret_basic' | 'client_secret_post';
+}
+
 export interface RealisticEhrOptions {
   readonly messages: number;
   readonly realistic: Required<RealisticOptions>;
+  readonly external?: ExternalEhr;
   /** Give up waiting for the drain after this long; what is still open then counts as stuck. */
   readonly drainTimeoutMs: number;
 }
@@ -32,7 +46,8 @@ export interface RealisticEhrFigures {
   readonly date: string;
   readonly machine: MachineInfo;
   readonly messages: number;
-  readonly ehr: Required<RealisticOptions>;
+  /** The sandbox's realistic settings, or the real server's base URL. */
+  readonly ehr: Required<RealisticOptions> | { readonly baseUrl: string };
   readonly postSeconds: number;
   /** From the first POST until no message is queued or delivering. */
   readonly drainSeconds: number;
@@ -44,11 +59,14 @@ export interface RealisticEhrFigures {
   readonly stuck: number;
   /** Delivery attempts beyond the first, over all messages. */
   readonly retries: number;
-  readonly ehrAnswered429: number;
-  readonly ehrAnswered429ByKind: Readonly<Record<string, number>>;
-  readonly ehrAnswered409: { readonly wholeRequests: number; readonly entries: number };
-  readonly ehrRequests: Readonly<Record<string, number>>;
-  readonly ehrRequestsPerMessage: number;
+  /** What the EHR answered, counted by the sandbox; absent for a real server (read its own logs). */
+  readonly ehrSide?: {
+    readonly answered429: number;
+    readonly answered429ByKind: Readonly<Record<string, number>>;
+    readonly answered409: { readonly wholeRequests: number; readonly entries: number };
+    readonly requests: Readonly<Record<string, number>>;
+    readonly requestsPerMessage: number;
+  };
   readonly loadAverage1m: { readonly start: number; readonly mean: number; readonly max: number; readonly end: number };
 }
 
@@ -194,7 +212,8 @@ const round1 = (value: number): number => Math.round(value * 10) / 10;
 export async function runRealisticEhr(options: RealisticEhrOptions): Promise<RealisticEhrFigures> {
   const work = mkdtempSync(join(tmpdir(), 'spfa-bench-realistic-'));
   const redis = await createPrivateRedis({ args: DURABLE_REDIS_ARGS, dir: join(work, 'redis') });
-  const sandbox = await startSandbox({ port: 0, realistic: options.realistic });
+  const external = options.external;
+  const sandbox = external === undefined ? await startSandbox({ port: 0, realistic: options.realistic }) : undefined;
   const processes: AdapterProcess[] = [];
   const loads: number[] = [];
   const sampler = setInterval(() => loads.push(loadavg()[0] ?? 0), 2000);
@@ -206,7 +225,21 @@ export async function runRealisticEhr(options: RealisticEhrOptions): Promise<Rea
       redis: { url: redis.url, prefix },
       sandbox: { enabled: false },
       // The endpoint's defaults (concurrency, request rate, retry policy), as an operator would start.
-      endpoints: [{ id: 'realistic', baseUrl: sandbox.baseUrl, practices: ['*'] }],
+      endpoints: [
+        external === undefined
+          ? { id: 'realistic', baseUrl: sandbox?.baseUrl, practices: ['*'] }
+          : {
+              id: 'realistic',
+              baseUrl: external.baseUrl,
+              practices: ['*'],
+              auth: {
+                type: 'client-credentials',
+                tokenUrl: external.tokenUrl,
+                clientId: external.clientId,
+                clientAuthentication: external.clientAuthentication,
+              },
+            },
+      ],
       // info: the processes are ready when their log says so.
       log: { level: 'info' },
     };
@@ -214,7 +247,13 @@ export async function runRealisticEhr(options: RealisticEhrOptions): Promise<Rea
     writeFileSync(configFile, JSON.stringify(config));
     // Compiled next to this file: dist/bench/ and dist/src/.
     const main = join(__dirname, '..', 'src', 'main.js');
-    const env = { CONFIG_FILE: configFile };
+    const env = {
+      CONFIG_FILE: configFile,
+      ...(external !== undefined ? { FHIR_CLIENT_SECRET: external.clientSecret } : {}),
+    };
+    if (external !== undefined) {
+      seedExternal(main, external);
+    }
     processes.push(
       new AdapterProcess(main, 'api', env, work, 'api'),
       new AdapterProcess(main, 'worker', env, work, 'worker-1'),
@@ -244,19 +283,21 @@ export async function runRealisticEhr(options: RealisticEhrOptions): Promise<Rea
     await client.quit();
     loads.push(loadavg()[0] ?? 0);
 
-    const stats = (await (await fetch(`http://127.0.0.1:${sandbox.port}${STATS_PATH}`)).json()) as SandboxStats;
+    const stats =
+      sandbox === undefined
+        ? undefined
+        : ((await (await fetch(`http://127.0.0.1:${sandbox.port}${STATS_PATH}`)).json()) as SandboxStats);
     const views = await pool(ids, 20, async (id) => {
       const response = await fetch(`${apiUrl}/v1/messages/${id}`);
       return (await response.json()) as { status: string; attempts: number };
     });
     const count = (status: string): number => views.filter((view) => view.status === status).length;
     const attempts = views.reduce((sum, view) => sum + view.attempts, 0);
-    const requests = Object.values(stats.requests).reduce((sum, n) => sum + n, 0);
     return {
       date: new Date().toISOString(),
       machine: machineInfo(),
       messages: ids.length,
-      ehr: options.realistic,
+      ehr: external === undefined ? options.realistic : { baseUrl: external.baseUrl },
       postSeconds: round1(postSeconds),
       drainSeconds: round1(drainSeconds),
       delivered: count('delivered'),
@@ -264,11 +305,7 @@ export async function runRealisticEhr(options: RealisticEhrOptions): Promise<Rea
       replaysNeeded: count('failed'),
       stuck,
       retries: attempts - ids.length,
-      ehrAnswered429: Object.values(stats.throttled).reduce((sum, n) => sum + n, 0),
-      ehrAnswered429ByKind: stats.throttled,
-      ehrAnswered409: { wholeRequests: stats.conflicts.requests, entries: stats.conflicts.entries },
-      ehrRequests: stats.requests,
-      ehrRequestsPerMessage: Math.round((requests / ids.length) * 100) / 100,
+      ...(stats !== undefined ? { ehrSide: ehrSide(stats, ids.length) } : {}),
       loadAverage1m: {
         start: round1(loads[0] ?? 0),
         mean: round1(loads.reduce((sum, n) => sum + n, 0) / Math.max(1, loads.length)),
@@ -279,10 +316,66 @@ export async function runRealisticEhr(options: RealisticEhrOptions): Promise<Rea
   } finally {
     clearInterval(sampler);
     await Promise.all(processes.map(async (p) => p.kill('SIGTERM')));
-    await sandbox.close();
+    await sandbox?.close();
     await redis.destroy();
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+function ehrSide(stats: SandboxStats, messages: number): NonNullable<RealisticEhrFigures['ehrSide']> {
+  const requests = Object.values(stats.requests).reduce((sum, n) => sum + n, 0);
+  return {
+    answered429: Object.values(stats.throttled).reduce((sum, n) => sum + n, 0),
+    answered429ByKind: stats.throttled,
+    answered409: { wholeRequests: stats.conflicts.requests, entries: stats.conflicts.entries },
+    requests: stats.requests,
+    requestsPerMessage: Math.round((requests / messages) * 100) / 100,
+  };
+}
+
+/** Writes the synthetic patients the documents name into the real server, with the adapter's own command. */
+function seedExternal(main: string, external: ExternalEhr): void {
+  const seeded = spawnSync(
+    process.execPath,
+    [
+      main,
+      'seed-patients',
+      '--base-url',
+      external.baseUrl,
+      '--token-url',
+      external.tokenUrl,
+      '--client-id',
+      external.clientId,
+      '--client-auth',
+      external.clientAuthentication,
+    ],
+    { env: { ...process.env, FHIR_CLIENT_SECRET: external.clientSecret }, encoding: 'utf8' },
+  );
+  if (seeded.status !== 0) {
+    throw new Error(`seed-patients failed: ${seeded.stderr}${seeded.stdout}`);
+  }
+}
+
+function externalEhr(): ExternalEhr | undefined {
+  const baseUrl = process.env.BENCH_BASE_URL;
+  if (baseUrl === undefined || baseUrl === '') {
+    return undefined;
+  }
+  const need = (name: string): string => {
+    const value = process.env[name];
+    if (value === undefined || value === '') {
+      throw new Error(`BENCH_BASE_URL is set: ${name} is needed too`);
+    }
+    return value;
+  };
+  return {
+    baseUrl,
+    tokenUrl: need('BENCH_TOKEN_URL'),
+    clientId: need('BENCH_CLIENT_ID'),
+    clientSecret: need('FHIR_CLIENT_SECRET'),
+    clientAuthentication:
+      process.env.BENCH_CLIENT_AUTH === 'client_secret_post' ? 'client_secret_post' : 'client_secret_basic',
+  };
 }
 
 function envNumber(name: string, fallback: number): number {
@@ -301,6 +394,7 @@ async function main(): Promise<void> {
       quotaWindowSeconds: envNumber('BENCH_QUOTA_WINDOW', REALISTIC_DEFAULTS.quotaWindowSeconds),
     },
     drainTimeoutMs: envNumber('BENCH_DRAIN_TIMEOUT_S', 3600) * 1000,
+    ...(externalEhr() !== undefined ? { external: externalEhr() } : {}),
   });
   writeResults('realistic-ehr', figures);
   process.exit(figures.replaysNeeded === 0 && figures.stuck === 0 ? 0 : 1);

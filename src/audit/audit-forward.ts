@@ -1,11 +1,13 @@
 /**
  * Forwards one delivery's IHE BALP AuditEvents to the endpoint's audit target (its EHR or a separate FHIR audit
- * repository) and records the result in the ledger. The events are rebuilt from the ledger, and each is written
- * with `PUT AuditEvent/<id>` under an id derived from the ledger entry's chain hash, so running a job twice never
- * makes a second copy.
+ * repository) and records the result in the ledger. The events are rebuilt from the ledger, and each carries a write
+ * key derived from the ledger entry's chain hash as its tag and is written by a conditional update on that tag (the
+ * server chooses the id: many refuse client-chosen ones), so running a job twice never makes a second copy.
  */
 import { nameBasedUuid } from '../lib/name-uuid';
-import type { AuditEvent, AuditEventEntity, Reference, Resource } from '@medplum/fhirtypes';
+import { writeKeyUrl } from '../mapping/bundle';
+import { writeKeyOf, writeKeyTag } from '../mapping/identifiers';
+import type { AuditEvent, AuditEventEntity, Bundle, Reference, Resource } from '@medplum/fhirtypes';
 import type { RetryPolicy } from '../config/schema';
 import { classifyStatus, retryAfterMs } from '../delivery/classify';
 import type { FhirClient, FhirResponse } from '../delivery/fhir-client';
@@ -67,7 +69,7 @@ function absolute(reference: Reference | undefined, base: string | undefined): R
   return { ...reference, reference: `${base.replace(/\/+$/, '')}/${text}` };
 }
 
-/** The event as the target receives it: its deterministic id, and absolute references for a repository. */
+/** The event as the target receives it: its write key as a tag (no id), and absolute references for a repository. */
 function forTarget(
   event: AuditEvent,
   delivery: { readonly entry: LedgerEntry; readonly event: DeliveryEvent },
@@ -75,26 +77,37 @@ function forTarget(
   site: AuditEventSite,
 ): AuditEvent {
   const part = event.id?.split('-').at(-1) ?? '';
-  const id = auditEventUuid(delivery.entry.hash, part);
+  const keyed: AuditEvent = {
+    ...event,
+    meta: { ...event.meta, tag: [...(event.meta?.tag ?? []), writeKeyTag(auditEventUuid(delivery.entry.hash, part))] },
+  };
+  delete keyed.id;
   if (target.kind === 'ehr') {
-    return { ...event, id };
+    return keyed;
   }
   const base = site.endpointUrl(delivery.event.endpoint);
   const entity = event.entity?.map((e): AuditEventEntity => {
     const what = absolute(e.what, base);
     return what === undefined ? e : { ...e, what };
   });
-  return { ...event, id, ...(entity !== undefined ? { entity } : {}) };
+  return { ...keyed, ...(entity !== undefined ? { entity } : {}) };
 }
 
 type WriteOutcome =
-  | { readonly ok: true; readonly status: number }
+  | { readonly ok: true; readonly status: number; readonly reference: string }
   | { readonly ok: false; readonly retry: boolean; readonly reason: string; readonly retryAfterMs?: number };
 
-function answer(response: FhirResponse, what: string, now: Date): WriteOutcome {
+/** `AuditEvent/<id>` as the target named what it wrote: the body's id, else the Location; the write key if neither. */
+function writtenReference(response: FhirResponse, event: AuditEvent): string {
+  const id = (response.body as Resource | undefined)?.id;
+  const location = /AuditEvent\/([^/]+)/.exec(response.headers.get('location') ?? '')?.[1];
+  return `AuditEvent/${id ?? location ?? `?_tag=${writeKeyOf(event) ?? ''}`}`;
+}
+
+function answer(response: FhirResponse, what: string, now: Date, event: AuditEvent): WriteOutcome {
   const verdict = classifyStatus(response.status);
   if (verdict === 'ok') {
-    return { ok: true, status: response.status };
+    return { ok: true, status: response.status, reference: writtenReference(response, event) };
   }
   const wait = retryAfterMs(response.headers.get('retry-after'), now);
   const body = response.body as Resource | undefined;
@@ -108,30 +121,33 @@ function answer(response: FhirResponse, what: string, now: Date): WriteOutcome {
 }
 
 /**
- * Writes one AuditEvent unless the target already holds it. The read first keeps a second run from adding a
- * version (some audit repositories refuse updates to AuditEvents); a target that does not let the adapter read
- * AuditEvents (a 4xx other than 404/410) is simply written to, which is still idempotent.
+ * Writes one AuditEvent unless the target already holds it. The search first keeps a second run from adding a
+ * version (some audit repositories refuse updates to AuditEvents); a target that does not let the adapter search
+ * AuditEvents (a 4xx) is simply written to, which is still idempotent (a conditional update on the write key).
  */
 async function writeOnce(target: AuditTarget, event: AuditEvent, now: () => Date): Promise<WriteOutcome> {
-  const path = `AuditEvent/${event.id ?? ''}`;
+  const key = writeKeyOf(event) ?? '';
+  const path = writeKeyUrl('AuditEvent', key);
+  const what = `AuditEvent with write key ${key}`;
   try {
     const existing = await target.client.request('GET', path);
-    if (existing.status === 200) {
-      return { ok: true, status: 200 };
+    const held = (existing.body as Bundle | undefined)?.entry?.[0]?.resource?.id;
+    if (existing.status === 200 && held !== undefined) {
+      return { ok: true, status: 200, reference: `AuditEvent/${held}` };
     }
     if (classifyStatus(existing.status) === 'retry') {
-      return answer(existing, `reading ${path}`, now());
+      return answer(existing, `reading ${what}`, now(), event);
     }
-    return answer(await target.client.request('PUT', path, event), `writing ${path}`, now());
+    return answer(await target.client.request('PUT', path, event), `writing ${what}`, now(), event);
   } catch (error) {
     if (error instanceof EhrUnreachableError) {
-      return { ok: false, retry: true, reason: `${path}: ${error.message}` };
+      return { ok: false, retry: true, reason: `${what}: ${error.message}` };
     }
     if (error instanceof AccessTokenError) {
       return {
         ok: false,
         retry: !error.permanent,
-        reason: `${path}: ${error.message}`,
+        reason: `${what}: ${error.message}`,
         ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
       };
     }
@@ -212,10 +228,12 @@ export async function forwardAuditEvents(
     targetUrl: target.baseUrl,
   };
   const statuses: number[] = [];
+  const ids: string[] = [];
   for (const event of events) {
     const outcome = await writeOnce(target, event, deps.now);
     if (outcome.ok) {
       statuses.push(outcome.status);
+      ids.push(outcome.reference);
       continue;
     }
     const tries = request.previousTries + 1;
@@ -230,13 +248,12 @@ export async function forwardAuditEvents(
     await deps.ledger.recordForward({
       type: 'audit-forward-failed',
       ...common,
-      ...(statuses.length > 0 ? { written: events.slice(0, statuses.length).map(idOf).join(' ') } : {}),
+      ...(ids.length > 0 ? { written: ids.join(' ') } : {}),
       reason,
       at: deps.now().toISOString(),
     });
     return { kind: 'failed', reason };
   }
-  const ids = events.map(idOf);
   await deps.ledger.recordForward({
     type: 'audit-forwarded',
     ...common,
@@ -245,8 +262,4 @@ export async function forwardAuditEvents(
     at: deps.now().toISOString(),
   });
   return { kind: 'forwarded', ids };
-}
-
-function idOf(event: AuditEvent): string {
-  return `AuditEvent/${event.id ?? ''}`;
 }

@@ -3,7 +3,16 @@
  * the result against the profiles, send it as a transaction and read every entry's answer. It performs no state
  * changes of its own; `deliverMessage` records what it returns.
  */
-import type { Bundle, Identifier, OperationOutcome, Patient, Resource, ServiceRequest } from '@medplum/fhirtypes';
+import type {
+  Bundle,
+  EpisodeOfCare,
+  Identifier,
+  OperationOutcome,
+  Patient,
+  Reference,
+  Resource,
+  ServiceRequest,
+} from '@medplum/fhirtypes';
 import type { IdentifiedResource, MapContext } from '../mapping';
 import { identifierToken, mapMessage, recordIdentifier, sourceIdentifier, transactionBundle } from '../mapping';
 import { EXTENSIONS, SYSTEMS } from '../mapping/codes';
@@ -23,6 +32,7 @@ import { patientMismatches } from './patient-match';
 import type { FailedReferralLookup } from './failed-referral';
 import { failedReferralReason } from './failed-referral';
 import { findEpisodeParts, needsEpisodeParts } from './episode-parts';
+import { findEpisodeOfCare } from './episode-lookup';
 import { completeTransaction, settlePartialProvenance } from './transaction-entries';
 import type { CacheUse, CachedUse, Lookup } from './cached-lookup';
 import { cachedLookup } from './cached-lookup';
@@ -357,7 +367,13 @@ async function deliverInContext(
   deps: AttemptDeps,
 ): Promise<AttemptResult | Stale> {
   let episodeParts: readonly Resource[] = [];
+  let episodeOfCare: Reference<EpisodeOfCare> | undefined;
   if (needsEpisodeParts(message)) {
+    const episode = await findEpisodeOfCare(deps.client, message);
+    if ('failed' in episode) {
+      return failedResponse(episode.failed, episode.what, deps.now());
+    }
+    episodeOfCare = episode.episode;
     const found = await findEpisodeParts(deps.client, ctx.patient);
     if ('failed' in found) {
       return failedResponse(found.failed, found.what, deps.now());
@@ -369,6 +385,7 @@ async function deliverInContext(
     recordedAt: deps.now().toISOString(),
     ...(deps.previous !== undefined ? { previous: deps.previous } : {}),
     ...(episodeParts.length > 0 ? { episodeParts } : {}),
+    ...(episodeOfCare !== undefined ? { episodeOfCare } : {}),
   });
   const errors = conformanceErrors(resources, deps.conformance);
   if (errors.length > 0) {

@@ -29,6 +29,12 @@ export const SYSTEMS = {
   dataOperation: 'http://terminology.hl7.org/CodeSystem/v3-DataOperation',
   provenanceParticipant: 'http://terminology.hl7.org/CodeSystem/provenance-participant-type',
   taskCode: 'http://hl7.org/fhir/CodeSystem/task-code',
+  /**
+   * Tags the one resource written for a source record version where R4 gives the resource no business identifier
+   * (Provenance, AuditEvent), so it is written by a conditional update on `_tag` instead of a client-chosen id,
+   * which many servers refuse (Medplum, for one, answers 404 to update-as-create).
+   */
+  writeKey: `${CANONICAL}/CodeSystem/write-key`,
 } as const;
 
 export const PROFILES = {

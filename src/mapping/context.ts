@@ -3,7 +3,7 @@
  * moment of sending. Keeping them here (rather than letting a mapper look them up or read a clock) is what keeps
  * mappers pure and golden-testable.
  */
-import type { Patient, Reference, Resource, ServiceRequest } from '@medplum/fhirtypes';
+import type { EpisodeOfCare, Patient, Reference, Resource, ServiceRequest } from '@medplum/fhirtypes';
 import type { InboundMessage } from '../messages/schemas';
 
 export interface MapContext {
@@ -23,4 +23,9 @@ export interface MapContext {
    * the worker, so the ones of this episode that are still open are closed with it (see episode-closure.ts).
    */
   readonly episodeParts?: readonly Resource[];
+  /**
+   * For a referral that ends its episode: its EpisodeOfCare as the EHR names it (`EpisodeOfCare/<the server's id>`),
+   * the reference the episode's parts carry.
+   */
+  readonly episodeOfCare?: Reference<EpisodeOfCare>;
 }

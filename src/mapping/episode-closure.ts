@@ -7,7 +7,6 @@
 import type { CarePlan, EpisodeOfCare, Goal, Reference, Resource, ServiceRequest } from '@medplum/fhirtypes';
 import type { ReferralMessage } from '../messages/schemas';
 import { EXTENSIONS, PROFILES } from './codes';
-import { episodeReference } from './episode-of-care';
 
 /** A resource of the episode that closing it may change. */
 export type EpisodePart = Goal | CarePlan | ServiceRequest;
@@ -106,12 +105,15 @@ function closeConnection(request: ServiceRequest): ServiceRequest | undefined {
  * The parts of the referral's episode that its ending closes, as they are to be written again (each keeps the id
  * the EHR gave it); nothing while the episode runs, and nothing for a part already closed.
  */
-export function closedParts(message: ReferralMessage, parts: readonly Resource[]): EpisodePart[] {
+export function closedParts(
+  message: ReferralMessage,
+  parts: readonly Resource[],
+  episode: Reference<EpisodeOfCare> | undefined,
+): EpisodePart[] {
   const end = episodeEnd(message);
-  if (end === undefined) {
+  if (end === undefined || episode === undefined) {
     return [];
   }
-  const episode = episodeReference(message.source.system, message.source.recordId);
   const closed: EpisodePart[] = [];
   for (const part of parts) {
     if (part.id === undefined || !belongsToEpisode(part, episode)) {

@@ -1,15 +1,15 @@
 /**
  * The social prescribing episode as an EpisodeOfCare: the link-worker service's responsibility for the person from
- * referral to closure, which contacts, plans, goals and observations point to. Its id is derived from the referral's
- * source identity, so every record of the episode can name it literally without asking the EHR, and a re-referral's
- * episode can name the earlier one.
+ * referral to closure, which contacts, plans, goals and observations point to. It is written, like everything else,
+ * conditionally on its business identifier (derived from the referral's source identity): the referral's own
+ * transaction names it by its fullUrl, and every later record (and a re-referral's episode) by a conditional
+ * reference the server resolves, so no record needs to know the id the server gave it.
  */
-import type { EpisodeOfCare, Extension, Reference, ServiceRequest } from '@medplum/fhirtypes';
-import { nameBasedUuid } from '../lib/name-uuid';
+import type { EpisodeOfCare, Extension, Identifier, Reference, ServiceRequest } from '@medplum/fhirtypes';
 import type { InboundMessage, ReferralMessage, ReferralStatus } from '../messages/schemas';
 import { CODES, EXTENSIONS, PROFILES } from './codes';
 import type { MapContext } from './context';
-import { bundleReference, recordIdentifier } from './identifiers';
+import { bundleReference, conditionalReference, recordIdentifier, sourceIdentifier } from './identifiers';
 import { linkWorkerReference, organisationReference, sourceVersionExtension } from './people';
 
 /**
@@ -26,18 +26,25 @@ export const REFERRAL_STATUS_TO_EPISODE: Readonly<Record<ReferralStatus, Episode
   withdrawn: 'cancelled',
 };
 
-/** The EpisodeOfCare id of the referral `referralId` from source system `system` (the same on every delivery). */
-export function episodeOfCareId(system: string, referralId: string): string {
-  return nameBasedUuid(`episode-of-care\n${system}\n${referralId}`);
+/** The business identifier of the episode of referral `referralId` from source system `system`. */
+export function episodeIdentifier(system: string, referralId: string): Identifier {
+  return sourceIdentifier(system, 'referral', referralId, 'episode');
 }
 
+/** The episode of a referral written by an earlier message: a conditional reference the server resolves. */
 export function episodeReference(system: string, referralId: string): Reference<EpisodeOfCare> {
-  return { reference: `EpisodeOfCare/${episodeOfCareId(system, referralId)}`, type: 'EpisodeOfCare' };
+  return conditionalReference<EpisodeOfCare>('EpisodeOfCare', episodeIdentifier(system, referralId));
 }
 
-/** The episode a record belongs to: a referral's own, or the one of the referral a follow-up record names. */
+/**
+ * The episode a record belongs to: a referral's own, which its transaction writes (named by its fullUrl), or the
+ * one of the referral a follow-up record names, written by an earlier message.
+ */
 export function episodeOf(body: InboundMessage['body']): Reference<EpisodeOfCare> {
-  return episodeReference(body.source.system, 'referralId' in body ? body.referralId : body.source.recordId);
+  if ('referralId' in body) {
+    return episodeReference(body.source.system, body.referralId);
+  }
+  return bundleReference<EpisodeOfCare>('EpisodeOfCare', episodeIdentifier(body.source.system, body.source.recordId));
 }
 
 /** The core workflow-episodeOfCare extension, for resources R4 gives no element naming their episode. */
@@ -65,13 +72,12 @@ export function mapEpisodeOfCare(message: ReferralMessage, ctx: MapContext): Epi
   const end = endOf(message);
   return {
     resourceType: 'EpisodeOfCare',
-    id: episodeOfCareId(message.source.system, message.source.recordId),
     meta: { profile: [PROFILES.episodeOfCare] },
     extension: [
       sourceVersionExtension(message),
       ...(previous !== undefined ? [{ url: EXTENSIONS.previousEpisode, valueReference: previous }] : []),
     ],
-    identifier: [recordIdentifier(message.source, 'referral', 'episode')],
+    identifier: [episodeIdentifier(message.source.system, message.source.recordId)],
     status: REFERRAL_STATUS_TO_EPISODE[message.status],
     type: [{ coding: [CODES.socialPrescribingEpisode], text: CODES.socialPrescribingEpisode.display }],
     patient: ctx.patient,

@@ -3,8 +3,9 @@
  * same record always yields the same identifier, and conditional writes keyed on it make redelivery harmless.
  */
 import { createHash } from 'node:crypto';
-import type { Identifier, Reference, Resource } from '@medplum/fhirtypes';
+import type { Coding, Identifier, Reference, Resource } from '@medplum/fhirtypes';
 import type { MessageKind, SourceRef } from '../messages/schemas';
+import { SYSTEMS } from './codes';
 
 /**
  * The identifier of one resource written from a source record. The source system's URI is the identifier
@@ -38,4 +39,34 @@ export function bundleReference<T extends Resource = Resource>(
   identifier: Identifier,
 ): Reference<T> {
   return { reference: identifierUrn(resourceType, identifier), type: resourceType };
+}
+
+/** The search URL that selects a resource by one business identifier, for conditional writes and references. */
+export function identifierSearchUrl(resourceType: string, identifier: Identifier): string {
+  if (identifier.system === undefined || identifier.value === undefined) {
+    throw new Error(`${resourceType} has no business identifier to select it by`);
+  }
+  return `${resourceType}?identifier=${encodeURIComponent(identifier.system)}|${encodeURIComponent(identifier.value)}`;
+}
+
+/**
+ * A conditional reference (FHIR R4 transaction processing): the server resolves it to the one resource with this
+ * identifier when it applies the transaction, so a record can name a resource an earlier message wrote without
+ * knowing the id the server gave it.
+ */
+export function conditionalReference<T extends Resource = Resource>(
+  resourceType: T['resourceType'],
+  identifier: Identifier,
+): Reference<T> {
+  return { reference: identifierSearchUrl(resourceType, identifier), type: resourceType };
+}
+
+/** The write-key tag of a resource R4 gives no business identifier (see `SYSTEMS.writeKey`). */
+export function writeKeyTag(key: string): Coding {
+  return { system: SYSTEMS.writeKey, code: key };
+}
+
+/** The write key a resource carries in `meta.tag`, if any. */
+export function writeKeyOf(resource: Resource): string | undefined {
+  return resource.meta?.tag?.find((tag) => tag.system === SYSTEMS.writeKey)?.code;
 }

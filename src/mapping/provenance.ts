@@ -1,8 +1,9 @@
 /**
  * The Provenance of one source record version: which resources it wrote, that the link worker authored them on
  * behalf of their organisation, that this adapter transmitted them, and which source record version they came
- * from. R4 gives Provenance no business identifier, so its id is derived from that version: every redelivery or
- * replay writes the same Provenance again rather than adding another.
+ * from. R4 gives Provenance no business identifier, so a write key derived from that version is its tag and the
+ * transaction updates it conditionally on that tag: every redelivery or replay writes the same Provenance again
+ * rather than adding another, on any server, whatever id the server gave it.
  */
 import type { Device, Provenance, Reference } from '@medplum/fhirtypes';
 import { nameBasedUuid } from '../lib/name-uuid';
@@ -10,7 +11,7 @@ import type { InboundMessage } from '../messages/schemas';
 import type { IdentifiedResource } from './bundle';
 import { PROFILES, SYSTEMS } from './codes';
 import type { MapContext } from './context';
-import { bundleReference, recordIdentifier } from './identifiers';
+import { bundleReference, recordIdentifier, writeKeyTag } from './identifiers';
 import { linkWorkerReference, organisationReference } from './people';
 
 /** How the adapter names itself as the transmitting device. */
@@ -27,8 +28,8 @@ function target(resource: IdentifiedResource): Reference {
   return bundleReference(resource.resourceType, identifier);
 }
 
-/** The Provenance id of one source record version of one kind (the same on every attempt). */
-export function provenanceId(message: InboundMessage): string {
+/** The Provenance write key of one source record version of one kind (the same on every attempt). */
+export function provenanceKey(message: InboundMessage): string {
   const { system, recordId, recordVersion } = message.body.source;
   return nameBasedUuid(`provenance\n${message.kind}\n${system}\n${recordId}\n${recordVersion}`);
 }
@@ -42,8 +43,7 @@ export function mapProvenance(
   const first = body.source.recordVersion === 1;
   return {
     resourceType: 'Provenance',
-    id: provenanceId(message),
-    meta: { profile: [PROFILES.provenance] },
+    meta: { profile: [PROFILES.provenance], tag: [writeKeyTag(provenanceKey(message))] },
     target: resources.map(target),
     occurredDateTime: body.source.sentAt,
     recorded: ctx.recordedAt,

@@ -194,7 +194,7 @@ export function mapReferral(
     ...mapRecordSections({ kind: 'referral', body: message }, ctx, {
       referral: bundleReference<ServiceRequest>('ServiceRequest', recordIdentifier(message.source, 'referral')),
     }),
-    ...closedParts(message, ctx.episodeParts ?? []),
+    ...closedParts(message, ctx.episodeParts ?? [], ctx.episodeOfCare),
   ];
 }
 

@@ -51,7 +51,8 @@ function describeType(type: ResourceType): CapabilityStatementRestResource {
     interaction: TYPE_INTERACTIONS.map((code) => ({ code })),
     versioning: 'versioned',
     readHistory: true,
-    updateCreate: true,
+    // The server chooses ids, as Medplum's does: the adapter must never depend on update-as-create.
+    updateCreate: false,
     conditionalCreate: true,
     conditionalUpdate: true,
     conditionalDelete: 'single',

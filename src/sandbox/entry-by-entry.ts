@@ -4,7 +4,7 @@
  * written. Tests choose which entries fail (by resource type), to exercise a client's handling of that answer.
  */
 import { randomUUID } from 'node:crypto';
-import { getStatus, isResource } from '@medplum/core';
+import { getStatus, isResource, notFound } from '@medplum/core';
 import type { FhirResponse } from '@medplum/fhir-router';
 import type { Bundle, BundleEntry, OperationOutcome, OperationOutcomeIssue } from '@medplum/fhirtypes';
 import type { ValidatingMemoryRepository } from './validating-repository';
@@ -101,8 +101,14 @@ export async function runEntryByEntry(
   run: (single: Bundle) => Promise<FhirResponse>,
 ): Promise<Bundle> {
   const resolved = await resolveTransactionConditionals(bundle, repository);
+  // Updates that would create a resource under an id the client chose fail alone, as on Medplum (404).
+  const refused = await updatesThatCreate(resolved, repository);
   const answers: BundleEntry[] = [];
-  for (const entry of assignIds(resolved.entry ?? [])) {
+  for (const [index, entry] of assignIds(resolved.entry ?? []).entries()) {
+    if (refused.has(index)) {
+      answers.push({ response: { status: '404', outcome: notFound } });
+      continue;
+    }
     const resourceType = entry.resource?.resourceType ?? entry.request?.url.split(/[/?]/)[0] ?? '';
     const failure = failures.take(resourceType);
     if (failure !== undefined) {

@@ -37,7 +37,7 @@ import { createEntryFailures, runEntryByEntry } from './entry-by-entry';
 import type { RealisticBehaviour, RealisticOptions } from './realistic';
 import { createRealisticBehaviour } from './realistic';
 import { seedSandbox } from './seed-patients';
-import { markCreated, resolveTransactionConditionals, updatesThatCreate } from './transaction-conditionals';
+import { resolveTransactionConditionals, updatesThatCreate } from './transaction-conditionals';
 import { ValidatingMemoryRepository } from './validating-repository';
 import { closeServer, urlHost } from './http-server';
 import { validateOperation } from './validate-operation';
@@ -238,11 +238,13 @@ async function handleFhirRequest(
       }
       const resolved = await resolveTransactionConditionals(body, repository);
       const creating = await updatesThatCreate(resolved, repository);
-      const [outcome, answer] = await router.handleRequest(fhirRequest(resolved), repository);
-      return isResource<Bundle>(answer, 'Bundle')
-        ? ([outcome, markCreated(answer, creating)] as FhirResponse)
-        : ([outcome, answer] as FhirResponse);
+      if (creating.size > 0) {
+        return [clientChosenIds(creating)] as FhirResponse;
+      }
+      return router.handleRequest(fhirRequest(resolved), repository);
     });
+  } else if (method === 'PUT' && (await updatesThatCreate(singleUpdate(url, body), repository)).size > 0) {
+    response = [clientChosenIds(new Set([0]))] as FhirResponse;
   } else {
     response = await router.handleRequest(fhirRequest(body), repository);
   }
@@ -264,6 +266,28 @@ async function handleFhirRequest(
       ? realistic.answered(decorated)
       : decorated;
   sendFhir(res, status, req.get('prefer') === 'return=OperationOutcome' ? outcome : answered);
+}
+
+/** A plain update as a one-entry transaction, so the update-as-create check reads it as it reads an entry. */
+function singleUpdate(url: string, body: unknown): Bundle {
+  return {
+    resourceType: 'Bundle',
+    type: 'transaction',
+    entry: [{ request: { method: 'PUT', url }, ...(isResource(body) ? { resource: body } : {}) }],
+  };
+}
+
+/** Medplum's answer to an update-as-create with an id the client chose (its `updateCreate` is false). */
+function clientChosenIds(entries: ReadonlySet<number>): OperationOutcome {
+  return {
+    ...notFound,
+    issue: notFound.issue.map((issue) => ({
+      ...issue,
+      diagnostics:
+        'the server chooses resource ids: an update of a resource that does not exist is refused (updateCreate false)',
+      expression: [...entries].map((index) => `Bundle.entry[${String(index)}].request.url`),
+    })),
+  };
 }
 
 function decorate(resource: Resource, baseUrl: string): Resource {

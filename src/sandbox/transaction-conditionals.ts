@@ -1,10 +1,18 @@
 /**
- * Resolves the conditional entries of a transaction (PUT `Type?identifier=…`, POST with `ifNoneExist`) before
- * FhirRouter sees it. FhirRouter refuses any transaction with conditional entries and more than 8 entries
- * ("requires strict isolation but has too many entries", a limit of Medplum's PostgreSQL server, not of FHIR),
- * and a referral Bundle can easily be larger. Resolved here, the router only sees plain creates, updates and reads.
+ * Resolves the conditional entries of a transaction (PUT `Type?identifier=…`, POST with `ifNoneExist`) and its
+ * conditional references (`"reference": "Type?identifier=…"`, which FHIR R4 lets a transaction use to name a
+ * resource it does not know the id of) before FhirRouter sees it. FhirRouter refuses any transaction with
+ * conditional entries and more than 8 entries ("requires strict isolation but has too many entries", a limit of
+ * Medplum's PostgreSQL server, not of FHIR), and a referral Bundle can easily be larger. Resolved here, the router
+ * only sees plain creates, updates and reads with literal references.
  */
-import { OperationOutcomeError, getReferenceString, multipleMatches, parseSearchRequest } from '@medplum/core';
+import {
+  OperationOutcomeError,
+  getReferenceString,
+  multipleMatches,
+  parseSearchRequest,
+  preconditionFailed,
+} from '@medplum/core';
 import type { WithId } from '@medplum/core';
 import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
 import type { ValidatingMemoryRepository } from './validating-repository';
@@ -25,7 +33,9 @@ export async function resolveTransactionConditionals(
   const resolved: BundleEntry[] = [];
   const replacements = new Map<string, string>();
   for (const [index, entry] of entries.entries()) {
-    resolved.push(await resolveEntry(entry, index, repository, replacements));
+    resolved.push(
+      await resolveReferences(await resolveEntry(entry, index, repository, replacements), index, repository),
+    );
   }
   return {
     ...bundle,
@@ -33,10 +43,62 @@ export async function resolveTransactionConditionals(
   };
 }
 
+/** `Type?search`: a conditional reference (a literal one is `Type/id`, a Bundle-internal one `urn:uuid:…`). */
+const CONDITIONAL_REFERENCE = /^[A-Z][A-Za-z]+\?./;
+
 /**
- * Indexes of the plain `PUT Type/id` entries whose resource does not exist yet. FHIR answers such an
- * update-as-create with 201 Created, as real servers do, but the router answers 200; the caller corrects the
- * statuses with `markCreated` after the router has written the Bundle (inside the same exclusive section).
+ * Replaces each conditional reference in the entry's resource with the literal reference of the one resource its
+ * search finds. None or several fail the whole transaction with 412, naming the entry and the search, as FHIR
+ * says a transaction with an unresolvable conditional reference fails.
+ */
+async function resolveReferences(
+  entry: BundleEntry,
+  index: number,
+  repository: ValidatingMemoryRepository,
+): Promise<BundleEntry> {
+  if (entry.resource === undefined) {
+    return entry;
+  }
+  const searches = new Set<string>();
+  JSON.stringify(entry.resource, (key, field: unknown) => {
+    if (key === 'reference' && typeof field === 'string' && CONDITIONAL_REFERENCE.test(field)) {
+      searches.add(field);
+    }
+    return field;
+  });
+  if (searches.size === 0) {
+    return entry;
+  }
+  const literal = new Map<string, string>();
+  for (const search of searches) {
+    const [match, duplicate] = await repository.searchResources({
+      ...parseSearchRequest(search),
+      count: 2,
+      offset: 0,
+    });
+    if (match === undefined || duplicate !== undefined) {
+      const found = match === undefined ? 'no resource' : 'more than one resource';
+      const issue = preconditionFailed.issue.map((i) => ({
+        ...i,
+        details: { text: `conditional reference ${search} matches ${found}` },
+        expression: [`Bundle.entry[${String(index)}].resource`],
+      }));
+      throw new OperationOutcomeError({ ...preconditionFailed, issue });
+    }
+    literal.set(search, getReferenceString(match));
+  }
+  return {
+    ...entry,
+    resource: JSON.parse(JSON.stringify(entry.resource), (key, field: unknown) =>
+      key === 'reference' && typeof field === 'string' ? (literal.get(field) ?? field) : field,
+    ) as Resource,
+  };
+}
+
+/**
+ * Indexes of the plain `PUT Type/id` entries whose resource does not exist yet: an update-as-create with an id the
+ * client chose, which the sandbox refuses with 404 as Medplum does (its CapabilityStatement says `updateCreate:
+ * false`), so the adapter is shown never to depend on it.
  */
 export async function updatesThatCreate(bundle: Bundle, repository: ValidatingMemoryRepository): Promise<Set<number>> {
   const creating = new Set<number>();

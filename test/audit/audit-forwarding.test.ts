@@ -278,7 +278,7 @@ describe('forwarding to a separate audit repository that is down at first', () =
 
     repository = await startSandbox({ port: repository.port, seed: false, repository: repository.repository });
     const entry = await forwarded(adapter, messageId);
-    expect(entry.fields).toMatchObject({ target: 'repository', targetUrl: repository.baseUrl, httpStatus: '200' });
+    expect(entry.fields).toMatchObject({ target: 'repository', targetUrl: repository.baseUrl, httpStatus: '201' });
 
     const stored = await auditEventsIn(repository.baseUrl);
     expect(stored.map((e) => `AuditEvent/${e.id ?? ''}`)).toEqual(entry.fields.auditEvents?.split(' '));
@@ -339,7 +339,7 @@ describe('a repository that refuses the adapter', () => {
       'audit-forward-failed',
     );
     expect(failed.fields).toMatchObject({ target: 'repository', endpoint: 'sandbox', attempt: '1' });
-    expect(failed.fields.reason).toMatch(/^writing AuditEvent\/[0-9a-f-]{36}: HTTP 401/);
+    expect(failed.fields.reason).toMatch(/^writing AuditEvent with write key [0-9a-f-]{36}: HTTP 401/);
     expect(failed.fields.reason).not.toContain('not-a-token-it-issued');
     const queue = new Queue(auditForwardQueueName('sandbox'), {
       connection: adapter.services.redis,

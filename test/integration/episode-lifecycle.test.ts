@@ -6,10 +6,9 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import type { Bundle, Resource } from '@medplum/fhirtypes';
+import type { Bundle, EpisodeOfCare, Resource } from '@medplum/fhirtypes';
 import { INGEST_PATHS } from '../../src/http/routes/ingest';
 import { EXTENSIONS } from '../../src/mapping/codes';
-import { episodeOfCareId } from '../../src/mapping/episode-of-care';
 import type { MessageKind } from '../../src/messages/schemas';
 import type { TestAdapter } from '../support/adapter';
 import { getJson, postJson, startTestAdapter, waitForStatus } from '../support/adapter';
@@ -87,13 +86,11 @@ test("the closure closed the episode's open plan and goal, and left the attended
 });
 
 test('the re-referral has its own episode, which names the earlier, finished one', async () => {
-  const read = async (referralId: string): Promise<Record<string, unknown>> => {
-    const response = await fetch(
-      `${adapter.sandbox?.baseUrl ?? ''}/EpisodeOfCare/${episodeOfCareId(SYSTEM, referralId)}`,
-    );
-    expect(response.status).toBe(200);
-    return (await response.json()) as Record<string, unknown>;
-  };
+  // Written conditionally on its identifier: the EHR chose its id, and the re-referral's link was resolved to it.
+  const read = async (referralId: string): Promise<Record<string, unknown>> =>
+    byIdentifier<EpisodeOfCare>('EpisodeOfCare', `referral/${referralId}/episode`) as Promise<
+      EpisodeOfCare & Record<string, unknown>
+    >;
   const earlier = await read('JD-REF-1');
   const later = await read('JD-REF-2');
   expect(earlier.status).toBe('finished');

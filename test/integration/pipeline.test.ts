@@ -2,12 +2,11 @@
  * End to end on real parts: the API, BullMQ on the real Redis and the sandbox EHR over HTTP. A referral, a goal
  * and an outcome note go in; the ServiceRequest, Goal and Observations come out in the EHR, linked to the patient.
  */
-import type { Bundle, Goal, Observation, ServiceRequest, Task } from '@medplum/fhirtypes';
+import type { Bundle, EpisodeOfCare, Goal, Observation, ServiceRequest, Task } from '@medplum/fhirtypes';
 import { SANDBOX_PATIENTS } from '../../src/sandbox';
 import type { TestAdapter } from '../support/adapter';
 import { getJson, postJson, startTestAdapter, waitForStatus } from '../support/adapter';
 import { goalDoc, outcomeNoteDoc, referralDoc } from '../support/fixtures';
-import { episodeOfCareId } from '../../src/mapping/episode-of-care';
 
 let adapter: TestAdapter;
 
@@ -69,6 +68,10 @@ test('a referral, a goal and an outcome note reach the EHR linked to the right p
   const [task] = await searchByIdentifier<Task>('Task', `${system}|referral/${referralId}/task`);
   expect([task?.status, task?.focus?.reference]).toEqual(['accepted', `ServiceRequest/${serviceRequest?.id}`]);
   const coded = await searchByIdentifier<Observation>('Observation', `${system}|referral/${referralId}/accepted`);
+  const [episode] = await searchByIdentifier<EpisodeOfCare>(
+    'EpisodeOfCare',
+    `${system}|referral/${referralId}/episode`,
+  );
   expect(coded.map((o) => [o.code.coding?.[0]?.code, o.subject?.reference])).toEqual([
     ['871731000000106', `Patient/${patient.id}`],
   ]);
@@ -76,11 +79,8 @@ test('a referral, a goal and an outcome note reach the EHR linked to the right p
   expect(referralStatus.resources).toEqual([
     expect.objectContaining({ resourceType: 'ServiceRequest', reference: `ServiceRequest/${serviceRequest?.id}` }),
     expect.objectContaining({ resourceType: 'Task', reference: `Task/${task?.id}` }),
-    // The episode of care, written under the id derived from the referral's source identity.
-    expect.objectContaining({
-      resourceType: 'EpisodeOfCare',
-      reference: `EpisodeOfCare/${episodeOfCareId(system, referralId)}`,
-    }),
+    // The episode of care, written conditionally on its identifier under the id the EHR chose.
+    expect.objectContaining({ resourceType: 'EpisodeOfCare', reference: `EpisodeOfCare/${episode?.id}` }),
     expect.objectContaining({ resourceType: 'Observation', reference: `Observation/${coded[0]?.id}` }),
     // Every delivery also records its Provenance (link worker as author, the adapter as assembler).
     expect.objectContaining({ resourceType: 'Provenance' }),

@@ -5,6 +5,7 @@ import type {
   Goal,
   Observation,
   OperationOutcome,
+  Provenance,
   ServiceRequest,
 } from '@medplum/fhirtypes';
 import { randomUUID } from 'node:crypto';
@@ -142,25 +143,77 @@ describe('sandbox server basics', () => {
     expect(found.body.entry![0]!.resource!.status).toBe('completed');
   });
 
-  test('a transaction update-as-create (PUT Type/id) answers 201 the first time and 200 after', async () => {
+  test('an update-as-create under an id the client chose is refused with 404, as Medplum does; updating by id is not', async () => {
     const id = randomUUID();
-    const bundle = (status: ServiceRequest['status']): Bundle => ({
+    const transaction: Bundle = {
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [
+        { resource: { ...serviceRequest(randomUUID()), id }, request: { method: 'PUT', url: `ServiceRequest/${id}` } },
+      ],
+    };
+    const refused = await fhir<OperationOutcome>(base, 'POST', '', transaction);
+    expect(refused.status).toBe(404);
+    expect(refused.body.issue[0]?.expression).toEqual(['Bundle.entry[0].request.url']);
+    const alone = await fhir(base, 'PUT', `ServiceRequest/${id}`, { ...serviceRequest(randomUUID()), id });
+    expect(alone.status).toBe(404);
+    expect((await fhir(base, 'GET', `ServiceRequest/${id}`)).status).toBe(404);
+    const metadata = await fhir<CapabilityStatement>(base, 'GET', 'metadata');
+    expect(metadata.body.rest?.[0]?.resource?.every((resource) => resource.updateCreate === false)).toBe(true);
+
+    const created = await fhir<ServiceRequest>(base, 'POST', 'ServiceRequest', serviceRequest(randomUUID()));
+    const updated = await fhir<ServiceRequest>(base, 'PUT', `ServiceRequest/${created.body.id ?? ''}`, {
+      ...created.body,
+      status: 'completed',
+    });
+    expect([updated.status, updated.body.status]).toEqual([200, 'completed']);
+  });
+
+  test('a conditional reference in a transaction is resolved to the one resource it finds, or fails it with 412', async () => {
+    const value = randomUUID();
+    const target = await fhir<ServiceRequest>(base, 'POST', 'ServiceRequest', serviceRequest(value));
+    const naming = (search: string): Bundle => ({
       resourceType: 'Bundle',
       type: 'transaction',
       entry: [
         {
-          resource: { ...serviceRequest(randomUUID(), { status }), id },
-          request: { method: 'PUT', url: `ServiceRequest/${id}` },
+          resource: { ...serviceRequest(randomUUID()), basedOn: [{ reference: `ServiceRequest?${search}` }] },
+          request: { method: 'POST', url: 'ServiceRequest' },
         },
       ],
     });
-    const first = await fhir<Bundle>(base, 'POST', '', bundle('active'));
-    expect(first.status).toBe(200);
-    expect(first.body.entry?.[0]?.response?.status).toMatch(/^201/);
-    const second = await fhir<Bundle>(base, 'POST', '', bundle('completed'));
-    expect(second.body.entry?.[0]?.response?.status).toMatch(/^200/);
-    const read = await fhir<ServiceRequest>(base, 'GET', `ServiceRequest/${id}`);
-    expect(read.body.status).toBe('completed');
+    const written = await fhir<Bundle>(base, 'POST', '', naming(`identifier=${SR_SYSTEM}|${value}`));
+    expect(written.status).toBe(200);
+    const location = written.body.entry?.[0]?.response?.location ?? '';
+    const read = await fhir<ServiceRequest>(
+      base,
+      'GET',
+      location.replace(/^.*\/fhir\//, '').replace(/\/_history.*$/, ''),
+    );
+    expect(read.body.basedOn?.[0]?.reference).toBe(`ServiceRequest/${target.body.id ?? ''}`);
+
+    const unmatched = await fhir<OperationOutcome>(base, 'POST', '', naming(`identifier=${SR_SYSTEM}|${randomUUID()}`));
+    expect(unmatched.status).toBe(412);
+    expect(unmatched.body.issue[0]?.details?.text).toContain('matches no resource');
+  });
+
+  test('a conditional update on a tag writes one resource and then updates it', async () => {
+    const tag = `https://example.org/test/write-key|${randomUUID()}`;
+    const [system, code] = tag.split('|');
+    const provenance = (recorded: string): Provenance => ({
+      resourceType: 'Provenance',
+      meta: { tag: [{ system, code }] },
+      target: [{ reference: 'Patient/example' }],
+      recorded,
+      agent: [{ who: { display: 'test' } }],
+    });
+    const url = `Provenance?_tag=${encodeURIComponent(system ?? '')}|${code ?? ''}`;
+    const first = await fhir<Provenance>(base, 'PUT', url, provenance('2026-12-01T00:00:00Z'));
+    const second = await fhir<Provenance>(base, 'PUT', url, provenance('2026-12-02T00:00:00Z'));
+    expect([first.status, second.status]).toEqual([201, 200]);
+    expect(second.body.id).toBe(first.body.id);
+    const found = await fhir<Bundle>(base, 'GET', url);
+    expect(searchCount(found.body)).toBe(1);
   });
 
   test('conditional update matching several resources is a 412', async () => {

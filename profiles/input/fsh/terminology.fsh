@@ -140,3 +140,11 @@ Description: "SNOMED CT findings commonly given as the reason for a social presc
 * $sct#224484003 "Person themselves is a carer"
 * $sct#40979000 "Lack of physical exercise"
 * $sct#266934004 "Transport problem"
+
+CodeSystem: SPWriteKey
+Id: write-key
+Title: "Write key"
+Description: "Tags the one resource the adapter writes for a source record version where R4 gives the resource no business identifier (Provenance, AuditEvent). Each code is a name-based UUID (RFC 9562 version 8) of what the resource records; the adapter writes the resource as a conditional update on this tag (`PUT Provenance?_tag=...`), so redelivery never adds a copy and the server chooses the id. The codes are not enumerated."
+* insert SPMetadata
+* ^caseSensitive = true
+* ^content = #not-present

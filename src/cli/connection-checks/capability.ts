@@ -1,8 +1,9 @@
 /**
  * Reads the EHR's CapabilityStatement and checks, one line each, what delivery relies on: FHIR 4.0.x,
- * transactions, and for each resource type the adapter writes, that it is supported with the update interaction,
- * conditional update (or update-as-create for the Provenance, written to its own id), and the identifier
- * searches the adapter makes before it writes.
+ * transactions, and for each resource type the adapter writes, that it is supported with the update interaction and
+ * conditional update (every write is one: on the business identifier, or for the Provenance on its write-key tag;
+ * the adapter never relies on update-as-create, which many servers refuse), and the identifier searches the adapter
+ * makes before it writes.
  */
 import type { CapabilityStatement, CapabilityStatementRestResource } from '@medplum/fhirtypes';
 import type { FhirClient } from '../../delivery/fhir-client';
@@ -13,10 +14,13 @@ import { fail, pass } from './check-result';
 export const WRITTEN_TYPES = [
   'ServiceRequest',
   'Task',
+  'EpisodeOfCare',
   'Goal',
   'CarePlan',
   'Encounter',
   'Observation',
+  'Flag',
+  'Consent',
   'Provenance',
 ] as const;
 
@@ -45,21 +49,18 @@ function checkWrittenType(type: string, resource: CapabilityStatementRestResourc
   if (!interactions(resource).has('update')) {
     missing.push('the update interaction');
   }
-  if (type === 'Provenance') {
-    if (resource.updateCreate !== true) {
-      missing.push('update-as-create (updateCreate)');
-    }
-  } else if (resource.conditionalUpdate !== true) {
+  if (resource.conditionalUpdate !== true) {
     missing.push('conditional update (conditionalUpdate)');
   }
+  const key = type === 'Provenance' ? 'its write-key tag (_tag)' : 'its business identifier';
   if (missing.length > 0) {
     return fail(
       name,
       `${type} is listed without ${missing.join(' and ')}`,
-      `The adapter writes ${type} as ${type === 'Provenance' ? 'a PUT to its own id' : 'a conditional update on its business identifier'}, so that a redelivery never duplicates it: ask the EHR supplier to enable ${missing.join(' and ')} for ${type}.`,
+      `The adapter writes ${type} as a conditional update on ${key}, so that a redelivery never duplicates it: ask the EHR supplier to enable ${missing.join(' and ')} for ${type}.`,
     );
   }
-  return pass(name, `${type}: update, ${type === 'Provenance' ? 'update-as-create' : 'conditional update'}`);
+  return pass(name, `${type}: update, conditional update on ${key}`);
 }
 
 function checkSearchedType(type: string, resource: CapabilityStatementRestResource | undefined): CheckResult {

@@ -115,7 +115,7 @@ test('the sandbox EHR passes every check, including a test patient and the $vali
   expect(result(report, 'dns').detail).toContain('IP address');
   expect(result(report, 'tls').status).toBe('skip');
   expect(result(report, 'capability: FHIR version').detail).toContain('4.0.1');
-  expect(result(report, 'capability: Provenance').detail).toContain('update-as-create');
+  expect(result(report, 'capability: Provenance').detail).toContain('conditional update on its write-key tag');
   expect(result(report, 'test patient').detail).toMatch(/^\*{6}\d{4} is Patient\//);
   const dryRun = report.checks.filter((entry) => entry.check.startsWith('dry run: '));
   expect(dryRun.map((entry) => entry.check)).toEqual(
@@ -181,7 +181,7 @@ test('a CapabilityStatement without R4, transactions, conditional update or iden
   expect(result(report, 'capability: transaction').fix).toContain('enable FHIR transactions');
   expect(result(report, 'capability: ServiceRequest').detail).toContain('conditional update');
   expect(result(report, 'capability: Goal').detail).toContain('not in the CapabilityStatement');
-  expect(result(report, 'capability: Provenance').detail).toContain('update-as-create');
+  expect(result(report, 'capability: Provenance').detail).toContain('conditional update');
 });
 
 test('a base URL that is not a FHIR base fails the CapabilityStatement with where to point it', async () => {

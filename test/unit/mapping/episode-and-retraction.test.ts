@@ -17,7 +17,7 @@ import type { ConformanceChecker } from '../../../src/conformance';
 import type { MapContext } from '../../../src/mapping';
 import { mapMessage } from '../../../src/mapping';
 import { EXTENSIONS } from '../../../src/mapping/codes';
-import { REFERRAL_STATUS_TO_EPISODE, episodeOfCareId } from '../../../src/mapping/episode-of-care';
+import { REFERRAL_STATUS_TO_EPISODE } from '../../../src/mapping/episode-of-care';
 import type { InboundMessage, MessageKind } from '../../../src/messages/schemas';
 import { recordStatusOf, statusTransitionIssue } from '../../../src/messages/domain-rules';
 import { validateInbound } from '../../../src/messages/validate';
@@ -73,14 +73,15 @@ function statusOf(resource: Resource): string | undefined {
   return resource.resourceType === 'Goal' ? resource.lifecycleStatus : (resource as { status?: string }).status;
 }
 
-const episodeOf = (referralId: string): string => `EpisodeOfCare/${episodeOfCareId(SYSTEM, referralId)}`;
+const episodeOf = (referralId: string): string =>
+  `EpisodeOfCare?identifier=${encodeURIComponent(SYSTEM)}|${encodeURIComponent(`referral/${referralId}/episode`)}`;
 
 describe('the episode of care', () => {
-  it('is written with the referral under a stable id, and follows its stage', () => {
+  it('is written with the referral, keyed on its identifier (the server chooses its id), and follows its stage', () => {
     const resources = mapped(message('referral', 'd-re-referral/01-referral.json'));
     const [episode] = only<EpisodeOfCare>(resources, 'EpisodeOfCare');
+    expect(episode?.id).toBeUndefined();
     expect(episode).toMatchObject({
-      id: episodeOfCareId(SYSTEM, 'JD-REF-1'),
       identifier: [{ system: SYSTEM, value: 'referral/JD-REF-1/episode' }],
       status: 'active',
       patient: { reference: 'Patient/p-1' },
@@ -149,7 +150,7 @@ describe('a re-referral', () => {
     expect(request?.replaces).toBeUndefined();
     expect(request?.supportingInfo).toEqual([{ ...earlier, display: 'Earlier social prescribing episode' }]);
     expect(episode && extensionValue(episode, EXTENSIONS.previousEpisode)).toEqual(earlier);
-    expect(episode?.id).toBe(episodeOfCareId(SYSTEM, 'JD-REF-2'));
+    expect(episode?.identifier).toEqual([{ system: SYSTEM, value: 'referral/JD-REF-2/episode' }]);
   });
 
   it('cannot name itself as the earlier referral', () => {
@@ -339,14 +340,26 @@ describe('closing an episode', () => {
         referralId: 'OTHER-REF',
       }),
     );
+    // The EHR resolved each conditional episode reference to the id it gave that episode.
+    const literal = new Map([
+      [episodeOf('JD-REF-1'), HELD_EPISODE.reference],
+      [episodeOf('OTHER-REF'), 'EpisodeOfCare/held-other-episode'],
+    ]);
     return [...plan, ...connection, ...suggested, ...otherEpisode]
       .filter((r) => ['CarePlan', 'Goal', 'ServiceRequest'].includes(r.resourceType))
+      .map(
+        (r) =>
+          JSON.parse(JSON.stringify(r), (_key, v: unknown) =>
+            typeof v === 'string' ? (literal.get(v) ?? v) : v,
+          ) as Resource,
+      )
       .map((r, index) => ({ ...r, id: `held-${String(index)}`, meta: { ...r.meta, versionId: '3' } }));
   }
+  const HELD_EPISODE = { reference: 'EpisodeOfCare/held-episode-d1', type: 'EpisodeOfCare' as const };
 
   it("closes the episode's open plan, goals and connections as R4 defines them, and nothing else", () => {
     const closure = message('referral', 'd-re-referral/05-closure.json');
-    const resources = mapped(closure, { ...CTX, episodeParts: heldInEhr() });
+    const resources = mapped(closure, { ...CTX, episodeParts: heldInEhr(), episodeOfCare: HELD_EPISODE });
     const closed = resources.filter((r) => r.id?.startsWith('held-') === true);
     expect(closed.map((r) => [r.resourceType, (r as Goal).identifier?.[0]?.value, statusOf(r)])).toEqual([
       ['CarePlan', 'support-plan/JD-PLAN', 'completed'],
@@ -366,11 +379,14 @@ describe('closing an episode', () => {
       statusReason: { code: 'patient-moved-away' },
       source: { ...body.source, recordVersion: 3 },
     });
-    const closed = mapped(withdrawn, { ...CTX, episodeParts: heldInEhr() }).filter((r) => r.id?.startsWith('held-'));
+    const closed = mapped(withdrawn, { ...CTX, episodeParts: heldInEhr(), episodeOfCare: HELD_EPISODE }).filter((r) =>
+      r.id?.startsWith('held-'),
+    );
     expect(closed.map(statusOf)).toEqual(['revoked', 'cancelled', 'revoked']);
     const running = mapped(message('referral', 'd-re-referral/01-referral.json'), {
       ...CTX,
       episodeParts: heldInEhr(),
+      episodeOfCare: HELD_EPISODE,
     });
     expect(running.filter((r) => r.id?.startsWith('held-'))).toEqual([]);
   });

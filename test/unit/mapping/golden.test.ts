@@ -12,7 +12,7 @@ import type { MapContext } from '../../../src/mapping';
 import { mapMessage, transactionBundle } from '../../../src/mapping';
 import { validateInbound } from '../../../src/messages/validate';
 import type { InboundMessage, MessageKind } from '../../../src/messages/schemas';
-import { episodeOfCareId } from '../../../src/mapping/episode-of-care';
+import { episodeIdentifier, episodeReference } from '../../../src/mapping/episode-of-care';
 
 const JOURNEYS = path.join(__dirname, '..', '..', 'fixtures', 'journeys');
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
@@ -64,17 +64,17 @@ function previousOf(journey: string, file: string, message: InboundMessage): Inb
     .at(-1);
 }
 
-/** The episodes a message may name by their stable ids: its own and, for a re-referral, the earlier one. */
-function episodeIds(message: InboundMessage): string[] {
+/**
+ * The episodes a message may name by conditional reference (the server resolves them): a follow-up record its
+ * referral's, a re-referral the earlier one.
+ */
+function episodeReferences(message: InboundMessage): string[] {
   const { system } = message.body.source;
   if (message.kind !== 'referral') {
-    return [episodeOfCareId(system, message.body.referralId)];
+    return [episodeReference(system, message.body.referralId).reference ?? ''];
   }
   const previous = message.body.previousReferralId;
-  return [
-    episodeOfCareId(system, message.body.source.recordId),
-    ...(previous !== undefined ? [episodeOfCareId(system, previous)] : []),
-  ];
+  return previous !== undefined ? [episodeReference(system, previous).reference ?? ''] : [];
 }
 
 /** The context the worker would map `file` in: the version it follows, and for a referral what the EHR holds. */
@@ -85,7 +85,19 @@ function contextOf(journey: string, file: string, message: InboundMessage, held:
     ...base,
     ...(previous !== undefined ? { previous } : {}),
     ...(message.kind === 'referral' && held.length > 0 ? { episodeParts: held } : {}),
+    ...(message.kind === 'referral' ? heldEpisode(message, held) : {}),
   };
+}
+
+/** The referral's episode as the EHR names it, when the journey's earlier documents wrote it. */
+function heldEpisode(message: InboundMessage, held: readonly Resource[]): Pick<MapContext, 'episodeOfCare'> {
+  const wanted = episodeIdentifier(message.body.source.system, message.body.source.recordId);
+  const episode = held.find(
+    (resource) =>
+      resource.resourceType === 'EpisodeOfCare' &&
+      resource.identifier?.some((i) => i.system === wanted.system && i.value === wanted.value),
+  );
+  return episode?.id === undefined ? {} : { episodeOfCare: { reference: `EpisodeOfCare/${episode.id}` } };
 }
 
 /**
@@ -103,11 +115,13 @@ function heldBefore(journey: string, file: string): Resource[] {
       }
     }
   }
+  // A server makes both bundle-internal and conditional references literal (the conditional URL of an entry's
+  // write is the conditional reference a later record names it by).
   const literal = new Map(
-    [...latest].map(([fullUrl, entry], index) => [
-      fullUrl,
-      `${entry.resource?.resourceType ?? ''}/held-${String(index)}`,
-    ]),
+    [...latest].flatMap(([fullUrl, entry], index) => {
+      const held = `${entry.resource?.resourceType ?? ''}/held-${String(index)}`;
+      return [[fullUrl, held] as const, [entry.request?.url ?? fullUrl, held] as const];
+    }),
   );
   return [...latest.values()].map((entry, index) => {
     const resource = JSON.parse(JSON.stringify(entry.resource), (_key, value: unknown) =>
@@ -149,7 +163,7 @@ describe.each(cases)('%s/%s', (journey, file) => {
 
   it('references only entries of the same transaction, its episodes or resources the worker resolved', () => {
     const fullUrls = new Set((bundle.entry ?? []).map((e) => e.fullUrl).filter((u) => u !== undefined));
-    const episodes = episodeIds(message).map((id) => `EpisodeOfCare/${id}`);
+    const episodes = episodeReferences(message);
     for (const entry of bundle.entry ?? []) {
       const contained = new Set(
         ((entry.resource as { contained?: { id?: string }[] } | undefined)?.contained ?? []).map(
@@ -163,7 +177,7 @@ describe.each(cases)('%s/%s', (journey, file) => {
           expect(fullUrls).toContain(value);
         } else if (value.startsWith('#')) {
           expect(contained).toContain(value);
-        } else if (value.startsWith('EpisodeOfCare/')) {
+        } else if (value.startsWith('EpisodeOfCare?')) {
           expect(episodes).toContain(value);
         } else if (value.includes('/held-')) {
           // A part of the episode the EHR already held, closed by this referral.
