@@ -28,6 +28,7 @@ interface CliOptions {
   readonly steadySeconds?: string;
   readonly single?: string;
   readonly privateRedis?: boolean;
+  readonly intakeCheckThreads?: string;
   readonly list?: boolean;
 }
 
@@ -47,6 +48,7 @@ function benchOptions(cli: CliOptions): BenchOptions {
     ehrConcurrency: number(cli.ehrConcurrency, 16),
     steadySeconds: number(cli.steadySeconds, quick ? 10 : 60),
     singleMessages: number(cli.single, quick ? 10 : 50),
+    ...(cli.intakeCheckThreads !== undefined ? { intakeCheckThreads: Number(cli.intakeCheckThreads) } : {}),
   };
 }
 
@@ -61,6 +63,7 @@ async function main(argv: readonly string[]): Promise<void> {
     .option('--steady-seconds <n>', 'seconds of the steady and offered-rate phases (default 60, quick 10)')
     .option('--single <n>', 'messages of the single-message phase (default 50, quick 10)')
     .option('--private-redis', 'a private redis-server with appendonly and appendfsync always, for exact Redis CPU')
+    .option('--intake-check-threads <n>', "the API's http.intakeCheckThreads (default: the configuration's default)")
     .option('--list', 'list the scenarios and stop')
     .parse(argv, { from: 'user' })
     .opts<CliOptions>();
@@ -88,7 +91,10 @@ async function main(argv: readonly string[]): Promise<void> {
     results,
     config: (scenario) =>
       parseConfig({
-        http: { port: 0 },
+        http: {
+          port: 0,
+          ...(options.intakeCheckThreads !== undefined ? { intakeCheckThreads: options.intakeCheckThreads } : {}),
+        },
         redis: { url: redisUrl, prefix: `bench-${run}-${scenario}` },
         endpoints: [
           {

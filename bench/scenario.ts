@@ -19,6 +19,8 @@ export interface BenchOptions {
   readonly singleMessages: number;
   /** Deliveries in flight at once to the EHR: the endpoint's concurrency, and the direct baseline's. */
   readonly ehrConcurrency: number;
+  /** The API's http.intakeCheckThreads, when given (`--intake-check-threads`); else the configuration's default. */
+  readonly intakeCheckThreads?: number;
 }
 
 export interface BenchContext {
