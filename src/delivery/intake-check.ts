@@ -54,6 +54,8 @@ interface Thread {
   readonly worker: Worker;
   readonly pending: Map<number, Pending>;
   readonly ready: Promise<void>;
+  /** Why the thread stopped before it was ready (it is not replaced: checks sent to it fail with this). */
+  failure: Error | undefined;
 }
 
 const WORKER_FILE = siblingModule(__filename, 'intake-check-worker');
@@ -84,6 +86,7 @@ export function startIntakeCheckPool(options: IntakeCheckPoolOptions): IntakeChe
         }
         pending.clear();
         if (!isReady) {
+          thread.failure = err;
           reject(err);
         } else if (!closing) {
           options.logger.error({ err, thread: slot }, 'an intake check thread stopped; starting another');
@@ -118,7 +121,9 @@ export function startIntakeCheckPool(options: IntakeCheckPoolOptions): IntakeChe
     });
     // A thread that fails before it is ready fails ready(); nothing else waits on this promise.
     ready.catch(() => undefined);
-    return { worker, pending, ready };
+    // The worker's events, which use `thread`, come only after this returns.
+    const thread: Thread = { worker, pending, ready, failure: undefined };
+    return thread;
   };
 
   for (let slot = 0; slot < options.threads; slot += 1) {
@@ -134,6 +139,9 @@ export function startIntakeCheckPool(options: IntakeCheckPoolOptions): IntakeChe
         return Promise.reject(new Error('the intake check is closed'));
       }
       const thread = leastBusy();
+      if (thread.failure !== undefined) {
+        return Promise.reject(thread.failure);
+      }
       const id = nextId;
       nextId += 1;
       const answer = new Promise<OperationOutcomeIssue[]>((resolve, reject) => {

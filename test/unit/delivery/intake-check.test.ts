@@ -115,13 +115,17 @@ test('close waits for the checks in flight, then refuses new ones', async () => 
   await expect(pool.errors(validated('referral', referralDoc()), NOW)).rejects.toThrow('the intake check is closed');
 });
 
-test('a thread that cannot start fails ready()', async () => {
+test('a thread that cannot start fails ready() and every check sent to it', async () => {
   const pool = startIntakeCheckPool({
     threads: 1,
     logger: silentLogger(),
     workerFile: join(SUPPORT, 'failing-intake-check-worker.ts'),
   });
   await expect(pool.ready()).rejects.toThrow('the profiles could not be loaded');
+  // A check sent to it fails at once with the same reason rather than waiting for an answer that cannot come.
+  await expect(pool.errors(validated('referral', referralDoc()), NOW)).rejects.toThrow(
+    'the profiles could not be loaded',
+  );
   await pool.close();
 });
 
