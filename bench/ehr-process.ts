@@ -1,17 +1,19 @@
 /**
  * The benchmark's EHR in a process of its own: the sandbox behind a request counter (test/support/
  * counting-sandbox.ts), so it does not share an event loop with the adapter it is measured against. Started by
- * bench/ehr.ts with an IPC channel: it sends `{ baseUrl }` once listening and answers `counts` and `reset`.
+ * bench/ehr.ts with an IPC channel: it sends `{ baseUrl }` once listening and answers `counts`, `reset` and `arrivals`.
  */
 import { startCountingSandbox } from '../test/support/counting-sandbox';
 
 export interface EhrRequest {
-  readonly type: 'counts' | 'reset';
+  readonly type: 'counts' | 'reset' | 'arrivals';
   readonly id: number;
 }
 export type EhrReply =
   | { readonly type: 'ready'; readonly baseUrl: string }
-  | { readonly type: 'counts'; readonly id: number; readonly total: number; readonly byKind: Record<string, number> };
+  | { readonly type: 'counts'; readonly id: number; readonly total: number; readonly byKind: Record<string, number> }
+  /** When each request since the last reset arrived (ms since the epoch). */
+  | { readonly type: 'arrivals'; readonly id: number; readonly arrivals: readonly number[] };
 
 async function main(): Promise<void> {
   const sandbox = await startCountingSandbox();
@@ -19,6 +21,10 @@ async function main(): Promise<void> {
     process.send?.(reply);
   };
   process.on('message', (request: EhrRequest) => {
+    if (request.type === 'arrivals') {
+      send({ type: 'arrivals', id: request.id, arrivals: sandbox.arrivals() });
+      return;
+    }
     if (request.type === 'reset') {
       sandbox.reset();
     }

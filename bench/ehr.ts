@@ -20,6 +20,8 @@ export interface BenchEhr {
   readonly description: string;
   /** Requests the EHR received since the last reset; undefined when they cannot be counted. */
   counts(): Promise<EhrCounts | undefined>;
+  /** When each of those requests arrived (ms since the epoch, in order); undefined when they cannot be seen. */
+  arrivals(): Promise<readonly number[] | undefined>;
   reset(): Promise<void>;
   close(): Promise<void>;
 }
@@ -29,6 +31,7 @@ function externalEhr(baseUrl: string): BenchEhr {
     baseUrl: baseUrl.replace(/\/+$/, ''),
     description: `external FHIR server ${baseUrl}`,
     counts: async () => Promise.resolve(undefined),
+    arrivals: async () => Promise.resolve(undefined),
     reset: async () => Promise.resolve(),
     close: async () => Promise.resolve(),
   };
@@ -39,7 +42,7 @@ async function embeddedEhr(): Promise<BenchEhr> {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   let nextId = 0;
-  const waiting = new Map<number, (counts: EhrCounts) => void>();
+  const waiting = new Map<number, (reply: EhrReply) => void>();
   const baseUrl = await new Promise<string>((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', (code) => {
@@ -49,21 +52,29 @@ async function embeddedEhr(): Promise<BenchEhr> {
       if (reply.type === 'ready') {
         resolve(reply.baseUrl);
       } else {
-        waiting.get(reply.id)?.({ total: reply.total, byKind: reply.byKind });
+        waiting.get(reply.id)?.(reply);
         waiting.delete(reply.id);
       }
     });
   });
-  const ask = async (type: EhrRequest['type']): Promise<EhrCounts> =>
+  const ask = async (type: EhrRequest['type']): Promise<EhrReply> =>
     new Promise((resolve) => {
       nextId += 1;
       waiting.set(nextId, resolve);
       child.send({ type, id: nextId } satisfies EhrRequest);
     });
+  const counts = async (): Promise<EhrCounts> => {
+    const reply = await ask('counts');
+    return reply.type === 'counts' ? { total: reply.total, byKind: reply.byKind } : { total: 0, byKind: {} };
+  };
   return {
     baseUrl,
     description: 'embedded sandbox EHR in its own process',
-    counts: async () => ask('counts'),
+    counts,
+    arrivals: async () => {
+      const reply = await ask('arrivals');
+      return reply.type === 'arrivals' ? reply.arrivals : [];
+    },
     reset: async () => {
       await ask('reset');
     },

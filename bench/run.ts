@@ -28,6 +28,8 @@ interface CliOptions {
   readonly steadySeconds?: string;
   readonly single?: string;
   readonly privateRedis?: boolean;
+  readonly intakeCheckThreads?: string;
+  readonly backlogRate?: string;
   readonly list?: boolean;
 }
 
@@ -47,6 +49,9 @@ function benchOptions(cli: CliOptions): BenchOptions {
     ehrConcurrency: number(cli.ehrConcurrency, 16),
     steadySeconds: number(cli.steadySeconds, quick ? 10 : 60),
     singleMessages: number(cli.single, quick ? 10 : 50),
+    backlogMessages: number(cli.messages, 100_000),
+    backlogRate: number(cli.backlogRate, 100),
+    ...(cli.intakeCheckThreads !== undefined ? { intakeCheckThreads: Number(cli.intakeCheckThreads) } : {}),
   };
 }
 
@@ -61,18 +66,24 @@ async function main(argv: readonly string[]): Promise<void> {
     .option('--steady-seconds <n>', 'seconds of the steady and offered-rate phases (default 60, quick 10)')
     .option('--single <n>', 'messages of the single-message phase (default 50, quick 10)')
     .option('--private-redis', 'a private redis-server with appendonly and appendfsync always, for exact Redis CPU')
+    .option('--backlog-rate <n>', "the backlog scenario's declared requests per second for the endpoint (default 100)")
+    .option('--intake-check-threads <n>', "the API's http.intakeCheckThreads (default: the configuration's default)")
     .option('--list', 'list the scenarios and stop')
     .parse(argv, { from: 'user' })
     .opts<CliOptions>();
   if (cli.list === true) {
     for (const scenario of SCENARIOS) {
-      console.log(`${scenario.name}: ${scenario.describe}`);
+      console.log(
+        `${scenario.name}: ${scenario.describe}${scenario.onlyWhenNamed === true ? ' (only when named)' : ''}`,
+      );
     }
     return;
   }
   const options = benchOptions(cli);
   const chosen =
-    cli.scenarios === undefined ? SCENARIOS : SCENARIOS.filter((s) => cli.scenarios?.split(',').includes(s.name));
+    cli.scenarios === undefined
+      ? SCENARIOS.filter((s) => s.onlyWhenNamed !== true)
+      : SCENARIOS.filter((s) => cli.scenarios?.split(',').includes(s.name));
   const loadStart = loadavg();
   const run = randomBytes(3).toString('hex');
   const privateRedis = cli.privateRedis === true ? await createPrivateRedis({ args: DURABLE_REDIS_ARGS }) : undefined;
@@ -88,7 +99,10 @@ async function main(argv: readonly string[]): Promise<void> {
     results,
     config: (scenario) =>
       parseConfig({
-        http: { port: 0 },
+        http: {
+          port: 0,
+          ...(options.intakeCheckThreads !== undefined ? { intakeCheckThreads: options.intakeCheckThreads } : {}),
+        },
         redis: { url: redisUrl, prefix: `bench-${run}-${scenario}` },
         endpoints: [
           {

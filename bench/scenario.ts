@@ -19,6 +19,12 @@ export interface BenchOptions {
   readonly singleMessages: number;
   /** Deliveries in flight at once to the EHR: the endpoint's concurrency, and the direct baseline's. */
   readonly ehrConcurrency: number;
+  /** Messages of the backlog scenario: `--messages` when given, else 100,000. */
+  readonly backlogMessages: number;
+  /** The endpoint's declared requests per second in the backlog scenario (`--backlog-rate`). */
+  readonly backlogRate: number;
+  /** The API's http.intakeCheckThreads, when given (`--intake-check-threads`); else the configuration's default. */
+  readonly intakeCheckThreads?: number;
 }
 
 export interface BenchContext {
@@ -55,5 +61,7 @@ export interface Scenario {
   readonly name: string;
   /** One sentence for the summary and `--list`. */
   readonly describe: string;
+  /** Run only when named in `--scenarios` (a long run), never as part of a run of every scenario. */
+  readonly onlyWhenNamed?: boolean;
   run(context: BenchContext): Promise<ScenarioResult>;
 }

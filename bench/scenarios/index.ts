@@ -3,6 +3,7 @@
  * one, export a Scenario from a module in this folder and add it here: one line.
  */
 import type { Scenario } from '../scenario';
+import { backlog } from './backlog';
 import { batching } from './batching';
 import { delivery } from './delivery';
 import { direct } from './direct';
@@ -11,4 +12,13 @@ import { intakeSteps } from './intake-steps';
 import { single } from './single';
 import { steady } from './steady';
 
-export const SCENARIOS: readonly Scenario[] = [intake, intakeSteps, delivery, direct, batching, steady, single];
+export const SCENARIOS: readonly Scenario[] = [
+  intake,
+  intakeSteps,
+  delivery,
+  direct,
+  batching,
+  steady,
+  single,
+  backlog,
+];

@@ -29,6 +29,11 @@ async function measure(context: BenchContext): Promise<ScenarioResult> {
     const memoryBefore = await redisUsedMemory(redis);
     const cpuBefore = await redisCpuMs(redis);
     const commandsBefore = await redisCommandUs(redis);
+    // The API and this load generator share the process: its CPU (worker threads included) and the main
+    // thread's alone, which is what serves requests, say how much of a message's work left the event loop.
+    const processCpu = process.cpuUsage();
+    const mainThreadCpu = process.threadCpuUsage();
+    const eventLoop = performance.eventLoopUtilization();
     const started = performance.now();
     await runPool(docs, options.concurrency, async (doc) => {
       const sent = performance.now();
@@ -36,6 +41,11 @@ async function measure(context: BenchContext): Promise<ScenarioResult> {
       latency.push(performance.now() - sent);
     });
     const seconds = (performance.now() - started) / 1000;
+    const cpuMsPerMessage = (usage: NodeJS.CpuUsage): number =>
+      Math.round(((usage.user + usage.system) / 1000 / options.messages) * 1000) / 1000;
+    const benchProcessCpuMsPerMessage = cpuMsPerMessage(process.cpuUsage(processCpu));
+    const mainThreadCpuMsPerMessage = cpuMsPerMessage(process.threadCpuUsage(mainThreadCpu));
+    const eventLoopUtilization = Math.round(performance.eventLoopUtilization(eventLoop).utilization * 1000) / 1000;
     const commands = (await redisCommandUs(redis)) - commandsBefore;
     const cpu = (await redisCpuMs(redis)) - cpuBefore;
     const memoryAfter = await redisUsedMemory(redis);
@@ -70,6 +80,11 @@ async function measure(context: BenchContext): Promise<ScenarioResult> {
           redisCommandMsPerMessage: Math.round((commands / 1000 / options.messages) * 1000) / 1000,
           // Record, indexes, ledger entry and job of each queued message; only exact on a Redis nothing else uses.
           redisBytesPerMessage: Math.round((memoryAfter - memoryBefore) / options.messages),
+          intakeCheckThreads: adapter.services.config.http.intakeCheckThreads,
+          // API and load generator: the whole process (threads included), and its main thread alone.
+          benchProcessCpuMsPerMessage,
+          mainThreadCpuMsPerMessage,
+          mainThreadEventLoopUtilization: eventLoopUtilization,
         },
         offered: {
           offeredPerSecond: OFFERED_PER_SECOND,

@@ -6,8 +6,7 @@
  */
 import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
 import type { EndpointRegistry } from '../delivery/endpoints';
-import type { ConformanceCheck } from '../delivery/preflight';
-import { preflightErrors } from '../delivery/preflight';
+import type { IntakeCheck } from '../delivery/intake-check';
 import type { Logger } from '../observability/logger';
 import type { DeliveryQueues } from '../queue/producer';
 import type { Principal } from '../config/client-scope';
@@ -23,8 +22,8 @@ import { consentWithdrawnIssue } from '../messages/consent-order';
 
 export interface IntakeDeps {
   readonly store: MessageStore;
-  /** The same profile check the worker runs, so what could never be delivered is refused now. */
-  readonly conformance: ConformanceCheck;
+  /** The same mapping and profile check the worker runs, so what could never be delivered is refused now. */
+  readonly intakeCheck: IntakeCheck;
   readonly queues: DeliveryQueues;
   readonly endpoints: EndpointRegistry;
   readonly logger: Logger;
@@ -126,7 +125,7 @@ export async function acceptMessage(
     return { kind: 'invalid', issues: validation.issues };
   }
   const { message } = validation;
-  const preflight = preflightErrors(message, deps.conformance, now);
+  const preflight = await deps.intakeCheck.errors(message, now);
   if (preflight.length > 0) {
     return { kind: 'invalid', issues: preflight };
   }

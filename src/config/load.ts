@@ -151,6 +151,9 @@ function applyEnv(raw: Json, env: Env): void {
   if (env.RATE_LIMITS !== undefined) {
     section(http, 'rateLimits').enabled = envFlag(env.RATE_LIMITS);
   }
+  if (env.INTAKE_CHECK_THREADS !== undefined) {
+    http.intakeCheckThreads = Number(env.INTAKE_CHECK_THREADS);
+  }
   if (env.API_KEYS !== undefined) {
     http.apiKeys = parseApiKeys(env.API_KEYS);
   }

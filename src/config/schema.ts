@@ -331,6 +331,12 @@ export const configSchema = z.strictObject({
       /** Start with no credentials at all on an address other than loopback (never in production). */
       allowInsecure: z.boolean().default(false),
       /**
+       * Worker threads that run the intake conformance check (the worker's mapping and profile check on every
+       * message) off the API's event loop; 0 runs it in the API's own thread. Each thread holds its own checker
+       * (about 250 MB, as the in-process one does). See docs/performance.md for how the default was chosen.
+       */
+      intakeCheckThreads: z.int().min(0).max(32).default(0),
+      /**
        * Which proxies in front of the API to believe about the client's address, protocol and host
        * (X-Forwarded-For, -Proto, -Host), as Express's `trust proxy`: false (none, the default), true (any),
        * a number of hops, or addresses and subnets ("loopback, 10.0.0.0/8"). Set it behind TLS termination so

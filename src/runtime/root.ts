@@ -14,6 +14,8 @@ import type { DeliveryDeps } from '../delivery/deliver-message';
 import type { MeshRoute } from '../delivery/send-document';
 import type { EndpointRegistry } from '../delivery/endpoints';
 import { createEndpointRegistry } from '../delivery/endpoints';
+import type { IntakeCheck } from '../delivery/intake-check';
+import { inProcessIntakeCheck, startIntakeCheckPool } from '../delivery/intake-check';
 import { createEndpointPacing } from '../delivery/request-pacing';
 import { endpointResolutionCaches } from '../delivery/resolution-cache';
 import { endpointBatchers } from '../delivery/transaction-batch';
@@ -57,6 +59,11 @@ export interface Root {
   meshRoutes(): Promise<readonly MeshRoute[]>;
   /** Loads and compiles every profile: the most expensive part, built only for roles that deliver or accept. */
   conformance(): ConformanceCheck;
+  /**
+   * The check intake runs on every message: in this thread over `conformance()`, or in `http.intakeCheckThreads`
+   * worker threads, each with its own checker.
+   */
+  intakeCheck(): IntakeCheck;
   metrics(): Metrics;
   /** This deployment as AuditEvents name it: version, address and the endpoints' base URLs. */
   auditSite(): AuditEventSite;
@@ -142,6 +149,11 @@ export function createRoot(config: LoadedConfig, logger: Logger, options: RootOp
   );
   const meshRoutes = once('meshRoutes', () => buildMeshRoutes(config, undefined));
   const conformance = once('conformance', () => createConformanceChecker());
+  const intakeCheck = once('intakeCheck', () =>
+    config.http.intakeCheckThreads > 0
+      ? startIntakeCheckPool({ threads: config.http.intakeCheckThreads, logger })
+      : inProcessIntakeCheck(conformance.get()),
+  );
   const resolutions = once('resolutions', () =>
     endpointResolutionCaches(config.endpoints, store.get().resolutions, (err: unknown) => {
       logger.warn({ err }, 'the shared lookup cache could not be reached; looking up in the EHR');
@@ -166,6 +178,7 @@ export function createRoot(config: LoadedConfig, logger: Logger, options: RootOp
     endpoints: endpoints.get,
     meshRoutes: async () => (await meshRoutes.get()).routes,
     conformance: conformance.get,
+    intakeCheck: intakeCheck.get,
     metrics: metrics.get,
     auditSite: auditSite.get,
     deliveryDeps: () => {
@@ -185,6 +198,7 @@ export function createRoot(config: LoadedConfig, logger: Logger, options: RootOp
     },
     built: () => [...builtParts],
     async close() {
+      await intakeCheck.built()?.close();
       await queues.built()?.close();
       const connections = [redis.built(), workerRedis.built()].filter((c) => c !== undefined);
       await Promise.all(connections.map(closeRedis));

@@ -104,8 +104,12 @@ export async function runAdapter(config: LoadedConfig, roles: Roles, logger: Log
       apiKeys: services.apiKeys,
       ...(config.http.oauth !== undefined ? { oauth: config.http.oauth } : {}),
     });
+    // A pool's threads build their checkers before the API takes its first message (and a thread that cannot
+    // start stops start-up here).
+    await services.intakeCheck.ready();
     const app = buildApp({
       ...services,
+      intakeCheck: services.intakeCheck,
       http: config.http,
       ...(config.http.rateLimits.enabled
         ? { rateLimits: createRedisRateLimits(services.redis, config.redis.prefix, config.http.rateLimits) }

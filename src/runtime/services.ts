@@ -8,6 +8,7 @@ import type { LoadedConfig } from '../config/load';
 import type { ConformanceCheck } from '../delivery/attempt';
 import type { DeliveryDeps } from '../delivery/deliver-message';
 import type { EndpointRegistry } from '../delivery/endpoints';
+import type { IntakeCheck } from '../delivery/intake-check';
 import type { ApiKeyStore } from '../store/api-keys';
 import type { AuditLedger } from '../store/ledger';
 import type { PatientKeyer } from '../store/patient-key';
@@ -37,7 +38,13 @@ export interface Services {
   readonly apiKeys: ApiKeyStore;
   readonly queues: DeliveryQueues;
   readonly endpoints: EndpointRegistry;
+  /** The profile check the workers run before sending; built on first use. */
   readonly conformance: ConformanceCheck;
+  /**
+   * The check intake runs on every message (in this thread or in a pool of threads); built on first use, so a
+   * worker process never starts the pool.
+   */
+  readonly intakeCheck: IntakeCheck;
   readonly auditSite: AuditEventSite;
   readonly now: () => Date;
   readonly newId: () => string;
@@ -48,13 +55,12 @@ export interface Services {
 }
 
 /**
- * Everything the API and the workers use, built by the root (the conformance checker included: intake checks
- * messages against the profiles at the door, the workers before sending). Only the workers' own connection waits
- * for first use.
+ * Everything the API and the workers use, built by the root. The workers' own connection, the conformance checker
+ * and the intake check wait for first use (the API builds its intake check before it listens).
  */
 export function servicesOf(root: Root): Services {
   const { messages, ledger, patientKey, apiKeys, documents } = root.store();
-  const services: Omit<Services, 'workerRedis'> = {
+  const services: Omit<Services, 'workerRedis' | 'conformance' | 'intakeCheck'> = {
     config: root.config,
     logger: root.logger,
     metrics: root.metrics(),
@@ -66,7 +72,6 @@ export function servicesOf(root: Root): Services {
     apiKeys,
     queues: root.queues(),
     endpoints: root.endpoints(),
-    conformance: root.conformance(),
     auditSite: root.auditSite(),
     now: root.now,
     newId: randomUUID,
@@ -74,10 +79,13 @@ export function servicesOf(root: Root): Services {
     built: () => root.built(),
     close: () => root.close(),
   };
-  // A getter, so the connection opens on first use; not enumerable, so spreading the services (as the HTTP app's
-  // dependencies do) does not open it either.
-  return Object.defineProperty(services, 'workerRedis', {
-    get: () => root.workerRedis(),
-    enumerable: false,
+  // Getters, so the workers' connection opens, the checker (about 250 MB) is built and the intake check's threads
+  // start on first use: an API whose check runs in threads never builds a checker of its own, a worker process
+  // never starts the threads. Not enumerable, so spreading the services (as the HTTP app's dependencies do) does
+  // not build them either.
+  return Object.defineProperties(services, {
+    workerRedis: { get: () => root.workerRedis(), enumerable: false },
+    conformance: { get: () => root.conformance(), enumerable: false },
+    intakeCheck: { get: () => root.intakeCheck(), enumerable: false },
   }) as Services;
 }

@@ -1,7 +1,8 @@
 /**
  * The sandbox EHR behind a counter: the same Express app and validating repository `startSandbox` serves, with
- * every request counted where the EHR receives it (by method and resource type, a transaction as `POST /`), so
- * tests and the benchmark can say how many requests each message cost the EHR.
+ * every request counted where the EHR receives it (by method and resource type, a transaction as `POST /`) and the
+ * moment it arrived, so tests and the benchmark can say how many requests each message cost the EHR and how fast
+ * they came.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,6 +14,8 @@ export interface CountingSandbox {
   readonly repository: ValidatingMemoryRepository;
   /** Requests received since the start or the last reset, in total and by `METHOD ResourceType`. */
   counts(): { readonly total: number; readonly byKind: Readonly<Record<string, number>> };
+  /** When each of those requests arrived, in milliseconds since the epoch (fractional), in order. */
+  arrivals(): readonly number[];
   reset(): void;
   close(): Promise<void>;
 }
@@ -31,10 +34,12 @@ export async function startCountingSandbox(
   await seedSandbox(repository);
   const app = createSandboxApp({ repository });
   let byKind: Record<string, number> = {};
+  let arrivals: number[] = [];
   const server = createServer((req, res) => {
     if (req.url?.startsWith(FHIR_BASE_PATH) === true) {
       const kind = kindOf(req.method, req.url);
       byKind[kind] = (byKind[kind] ?? 0) + 1;
+      arrivals.push(performance.timeOrigin + performance.now());
     }
     app(req, res);
   });
@@ -48,8 +53,10 @@ export async function startCountingSandbox(
     baseUrl: `http://${host}:${String(port)}${FHIR_BASE_PATH}`,
     repository,
     counts: () => ({ total: Object.values(byKind).reduce((sum, n) => sum + n, 0), byKind: { ...byKind } }),
+    arrivals: () => [...arrivals],
     reset: () => {
       byKind = {};
+      arrivals = [];
     },
     close: async () => closeServer(server),
   };

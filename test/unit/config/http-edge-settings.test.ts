@@ -1,6 +1,7 @@
 /**
  * The HTTP edge's settings: `trust proxy` from http.trustProxy or TRUST_PROXY (digits are a hop count, yes/no a
- * flag, anything else addresses and subnets), and the abuse limits' documented defaults and their switch.
+ * flag, anything else addresses and subnets), the abuse limits' documented defaults and their switch, and the
+ * intake check's threads.
  */
 import { loadConfig, parseConfig } from '../../../src/config/load';
 
@@ -34,4 +35,10 @@ test('RATE_LIMITS=off turns them off; a bad setting is named', () => {
     'http.rateLimits.ingest.points',
   );
   expect(() => parseConfig({ http: { rateLimits: { ingst: {} } } })).toThrow('http.rateLimits.ingst');
+});
+
+test('INTAKE_CHECK_THREADS sets the intake check threads; a negative or fractional count is named', () => {
+  expect(loadConfig({ INTAKE_CHECK_THREADS: '2' }).http.intakeCheckThreads).toBe(2);
+  expect(() => loadConfig({ INTAKE_CHECK_THREADS: '-1' })).toThrow('http.intakeCheckThreads');
+  expect(() => parseConfig({ http: { intakeCheckThreads: 1.5 } })).toThrow('http.intakeCheckThreads');
 });
