@@ -236,6 +236,8 @@ export async function runRealisticEhr(options: RealisticEhrOptions): Promise<Rea
                 type: 'client-credentials',
                 tokenUrl: external.tokenUrl,
                 clientId: external.clientId,
+                // In the run's own temporary config file, removed with it.
+                clientSecret: external.clientSecret,
                 clientAuthentication: external.clientAuthentication,
               },
             },
@@ -247,10 +249,7 @@ export async function runRealisticEhr(options: RealisticEhrOptions): Promise<Rea
     writeFileSync(configFile, JSON.stringify(config));
     // Compiled next to this file: dist/bench/ and dist/src/.
     const main = join(__dirname, '..', 'src', 'main.js');
-    const env = {
-      CONFIG_FILE: configFile,
-      ...(external !== undefined ? { FHIR_CLIENT_SECRET: external.clientSecret } : {}),
-    };
+    const env = { CONFIG_FILE: configFile };
     if (external !== undefined) {
       seedExternal(main, external);
     }
