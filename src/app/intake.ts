@@ -14,7 +14,7 @@ import type { Principal } from '../config/client-scope';
 import { permits } from '../config/client-scope';
 import { errorIssue } from '../lib/outcome';
 import { contentHash, identityKeys } from '../messages/identity';
-import { retractionIssue, statusTransitionIssue } from '../messages/domain-rules';
+import { previousReferralIssue, retractionIssue, statusTransitionIssue } from '../messages/domain-rules';
 import type { InboundMessage, MessageKind } from '../messages/schemas';
 import type { LatestOfRecord, MessageStore } from '../store/message-store';
 import { validateInbound } from '../messages/validate';
@@ -96,6 +96,22 @@ async function referralOrderProblems(message: InboundMessage, store: MessageStor
   return referredAt === undefined ? [] : datesBeforeReferral(message, referredAt);
 }
 
+/**
+ * Whether the earlier referral a re-referral names was accepted from the same source system. Looked up under the
+ * message's own system, which the client's scope has already permitted, so the answer never depends on another
+ * client's records.
+ */
+async function previousReferralKnown(message: InboundMessage, store: MessageStore): Promise<boolean> {
+  if (message.kind !== 'referral' || message.body.previousReferralId === undefined) {
+    return true;
+  }
+  const earlier = await store.latestOfRecord('referral', {
+    system: message.body.source.system,
+    recordId: message.body.previousReferralId,
+  });
+  return earlier !== undefined;
+}
+
 /** A client submits only under its own source systems and for its own practices; each refusal names its field. */
 function scopeIssues(
   message: InboundMessage,
@@ -143,21 +159,24 @@ export async function acceptMessage(
   let previousMessageId: string | undefined;
   let withdrawn: OperationOutcomeIssue | undefined;
   try {
-    const [latest, beforeReferral, consent] = await Promise.all([
+    const [latest, beforeReferral, consent, previousKnown] = await Promise.all([
       deps.store.latestOfRecord(message.kind, message.body.source),
       referralOrderProblems(message, deps.store),
       deps.store.gpConsent({
         system: message.body.source.system,
         recordId: message.kind === 'referral' ? message.body.source.recordId : message.body.referralId,
       }),
+      previousReferralKnown(message, deps.store),
     ]);
     withdrawn = consentWithdrawnIssue(message, consent);
     const transitionIssue = statusChangeProblem(message, latest);
     const retraction = retractionIssue(message, latest !== undefined);
+    const unknownPrevious = previousReferralIssue(message, previousKnown);
     previousMessageId = previousMessageOf(message, latest);
     orderIssues = [
       ...(transitionIssue !== undefined ? [transitionIssue] : []),
       ...(retraction !== undefined ? [retraction] : []),
+      ...(unknownPrevious !== undefined ? [unknownPrevious] : []),
       ...beforeReferral,
     ];
   } catch (error) {
