@@ -22,6 +22,7 @@ import { outcomeOf, summariseOutcome } from './outcome';
 import { patientMismatches } from './patient-match';
 import type { FailedReferralLookup } from './failed-referral';
 import { failedReferralReason } from './failed-referral';
+import type { EpisodePartsPaging } from './episode-parts';
 import { findEpisodeParts, needsEpisodeParts } from './episode-parts';
 import { completeTransaction, settlePartialProvenance } from './transaction-entries';
 import type { CacheUse, CachedUse, Lookup } from './cached-lookup';
@@ -44,6 +45,8 @@ export interface AttemptDeps {
   readonly resolutions?: ResolutionCache;
   /** The version of the record this message follows, whose dropped parts the delivery retracts. */
   readonly previous?: InboundMessage;
+  /** How a closing referral pages through the episode's parts (the endpoint's `episodeParts`); defaults otherwise. */
+  readonly episodeParts?: EpisodePartsPaging;
   /** What an earlier, partly applied attempt of this message wrote (recorded on the message). */
   readonly partial?: readonly WrittenResource[];
   /**
@@ -358,9 +361,13 @@ async function deliverInContext(
 ): Promise<AttemptResult | Stale> {
   let episodeParts: readonly Resource[] = [];
   if (needsEpisodeParts(message)) {
-    const found = await findEpisodeParts(deps.client, ctx.patient);
+    const found = await findEpisodeParts(deps.client, ctx.patient, deps.episodeParts);
     if ('failed' in found) {
       return failedResponse(found.failed, found.what, deps.now());
+    }
+    if ('unfinished' in found) {
+      // The same search would stop at the same place: a failure to replay once the bound is raised, not a retry.
+      return { kind: 'rejected', reason: found.unfinished, outcome: outcomeOf('too-costly', found.unfinished) };
     }
     episodeParts = found.parts;
   }

@@ -28,7 +28,7 @@ import { retryDelayMs, wouldExceedMaxAge } from './retry-policy';
  * server's rate-limit window.
  */
 export interface DeliveryEndpoint {
-  readonly config: Pick<EndpointConfig, 'retry' | 'auditEvents'>;
+  readonly config: Pick<EndpointConfig, 'retry' | 'auditEvents'> & Partial<Pick<EndpointConfig, 'episodeParts'>>;
   readonly client?: FhirRequests;
   readonly pacing?: Pick<EndpointPacing, 'serverWindowMs'>;
 }
@@ -207,6 +207,7 @@ async function runAttempt(
       ...(previous !== undefined ? { previous } : {}),
       ...(record.resources.length > 0 ? { partial: record.resources } : {}),
       client,
+      ...(endpoint.config.episodeParts !== undefined ? { episodeParts: endpoint.config.episodeParts } : {}),
       conformance: deps.conformance,
       now: deps.now,
       failedReferral: failedReferralLookup(deps.messages),
