@@ -20,6 +20,7 @@ import type { LatestOfRecord, MessageStore } from '../store/message-store';
 import { validateInbound } from '../messages/validate';
 import { datesBeforeReferral } from '../messages/referral-order';
 import { consentWithdrawnIssue } from '../messages/consent-order';
+import { risksWarning } from '../messages/prsb-warnings';
 
 export interface IntakeDeps {
   readonly store: MessageStore;
@@ -48,7 +49,13 @@ export type IntakeResult =
   | { readonly kind: 'conflict'; readonly id: string }
   /** The person withdrew consent to share with the GP for this episode (consent-withdrawn, 409). */
   | { readonly kind: 'consent-withdrawn'; readonly issues: OperationOutcomeIssue[] }
-  | { readonly kind: 'accepted'; readonly id: string; readonly duplicate: boolean };
+  /** `warnings`: what PRSB requires and the message (or its episode) lacks; the message is accepted all the same. */
+  | {
+      readonly kind: 'accepted';
+      readonly id: string;
+      readonly duplicate: boolean;
+      readonly warnings: readonly OperationOutcomeIssue[];
+    };
 
 /** The store could not durably take the write (Redis down, out of memory, read-only…). Nothing was written. */
 export class StoreUnavailableError extends Error {
@@ -158,8 +165,9 @@ export async function acceptMessage(
   let orderIssues: OperationOutcomeIssue[];
   let previousMessageId: string | undefined;
   let withdrawn: OperationOutcomeIssue | undefined;
+  let warnings: OperationOutcomeIssue[];
   try {
-    const [latest, beforeReferral, consent, previousKnown] = await Promise.all([
+    const [latest, beforeReferral, consent, previousKnown, risksRecorded] = await Promise.all([
       deps.store.latestOfRecord(message.kind, message.body.source),
       referralOrderProblems(message, deps.store),
       deps.store.gpConsent({
@@ -167,7 +175,13 @@ export async function acceptMessage(
         recordId: message.kind === 'referral' ? message.body.source.recordId : message.body.referralId,
       }),
       previousReferralKnown(message, deps.store),
+      deps.store.episodeRecordedRisks({
+        system: message.body.source.system,
+        recordId: message.kind === 'referral' ? message.body.source.recordId : message.body.referralId,
+      }),
     ]);
+    const warning = risksWarning(message, risksRecorded);
+    warnings = warning !== undefined ? [warning] : [];
     withdrawn = consentWithdrawnIssue(message, consent);
     const transitionIssue = statusChangeProblem(message, latest);
     const retraction = retractionIssue(message, latest !== undefined);
@@ -210,7 +224,7 @@ export async function acceptMessage(
   }
   if (!created.created) {
     return created.sameContent
-      ? { kind: 'accepted', id: created.id, duplicate: true }
+      ? { kind: 'accepted', id: created.id, duplicate: true, warnings }
       : { kind: 'conflict', id: created.id };
   }
   try {
@@ -220,5 +234,5 @@ export async function acceptMessage(
     // The message is durable and stays in the outbox; the sweeper will enqueue it.
     deps.logger.warn({ messageId: id, err: error }, 'enqueue not confirmed; left to the outbox sweeper');
   }
-  return { kind: 'accepted', id, duplicate: false };
+  return { kind: 'accepted', id, duplicate: false, warnings };
 }

@@ -127,6 +127,7 @@ export class MessageStore {
     const patientKey = await this.options.patientKey?.(message.body.patient.nhsNumber);
     const recordStatus = recordStatusOf(message);
     const gpConsent = message.kind === 'referral' ? message.body.consent?.gpPractice : undefined;
+    const episode = episodeOf(message);
     const fields = fieldPairs({
       id,
       kind: message.kind,
@@ -141,6 +142,7 @@ export class MessageStore {
       recordVersion: String(source.recordVersion),
       ...(recordStatus !== undefined ? { recordStatus } : {}),
       ...(gpConsent !== undefined ? { gpConsent } : {}),
+      ...(recordsRisks(message) ? { risksRecorded: '1' } : {}),
       ...(input.previousMessageId !== undefined ? { previousMessageId: input.previousMessageId } : {}),
       receivedAt,
       updatedAt: receivedAt,
@@ -172,6 +174,7 @@ export class MessageStore {
         keys.outbox,
         keys.byStatus('queued'),
         keys.latestOfRecord(source.system, message.kind, source.recordId),
+        keys.latestOfRecord(episode.system, 'referral', episode.recordId),
         ...ledger.keys,
       ],
       [id, input.contentHash, now.getTime(), fields.length, ...fields, ...ledger.args],
@@ -227,6 +230,18 @@ export class MessageStore {
       return undefined;
     }
     return { decision, version: Number(version) };
+  }
+
+  /**
+   * Whether any accepted record of the episode (its referral, an outcome note) recorded its risks or "no known
+   * risks" (PRSB §17). Kept beside the referral's latest version, so it outlives the purge of message bodies.
+   */
+  async episodeRecordedRisks(referral: Pick<SourceRef, 'system' | 'recordId'>): Promise<boolean> {
+    const held = await this.redis.hget(
+      this.keys.latestOfRecord(referral.system, 'referral', referral.recordId),
+      'risksRecorded',
+    );
+    return held === '1';
   }
 
   async get(id: string): Promise<MessageRecord | undefined> {
@@ -318,6 +333,18 @@ export class MessageStore {
   async markOutbox(id: string, now: Date): Promise<void> {
     await this.redis.zadd(this.keys.outbox, now.getTime(), id);
   }
+}
+
+/** The referral whose episode a message belongs to: the message itself for a referral. */
+function episodeOf(message: InboundMessage): Pick<SourceRef, 'system' | 'recordId'> {
+  const { system, recordId } = message.body.source;
+  return { system, recordId: message.kind === 'referral' ? recordId : message.body.referralId };
+}
+
+/** A referral or outcome note with a `risks` section, not sent in error, records the episode's risks. */
+function recordsRisks(message: InboundMessage): boolean {
+  const sent = message.body.enteredInError !== true;
+  return sent && (message.kind === 'referral' || message.kind === 'outcome-note') && message.body.risks !== undefined;
 }
 
 /** `[name, value, ...]` (as HGETALL answers inside a script) → `{name: value}`. */

@@ -51,6 +51,7 @@ async function createMessage(
       keys.outbox,
       keys.byStatus('queued'),
       keys.latestOfRecord('urn:sys', 'referral', 'rec-1'),
+      keys.latestOfRecord('urn:sys', 'referral', 'rec-1'),
       ...block.keys,
     ],
     [id, contentHash, at, fields.length, ...fields, ...block.args],
