@@ -5,9 +5,16 @@
  */
 import type { Bundle, Identifier, OperationOutcome, Patient, Resource, ServiceRequest } from '@medplum/fhirtypes';
 import type { IdentifiedResource, MapContext } from '../mapping';
-import { identifierToken, mapMessage, recordIdentifier, sourceIdentifier, transactionBundle } from '../mapping';
+import {
+  identifierToken,
+  mapMessage,
+  ownParts,
+  recordIdentifier,
+  sourceIdentifier,
+  transactionBundle,
+} from '../mapping';
 import { EXTENSIONS, SYSTEMS } from '../mapping/codes';
-import type { WrittenResource } from '../messages/record';
+import type { RecordPart, WrittenResource } from '../messages/record';
 import type { InboundMessage } from '../messages/schemas';
 import { maskNhsNumber } from '../messages/nhs-number';
 import { operationOutcome, outcomeIssue } from '../lib/outcome';
@@ -24,6 +31,8 @@ import type { FailedReferralLookup } from './failed-referral';
 import { failedReferralReason } from './failed-referral';
 import type { EpisodePartsPaging } from './episode-parts';
 import { findEpisodeParts, needsEpisodeParts } from './episode-parts';
+import type { EarlierParts } from './dropped-parts';
+import { findDroppedParts } from './dropped-parts';
 import { completeTransaction, settlePartialProvenance } from './transaction-entries';
 import type { CacheUse, CachedUse, Lookup } from './cached-lookup';
 import { cachedLookup } from './cached-lookup';
@@ -43,6 +52,11 @@ export interface AttemptDeps {
   readonly failedReferral?: FailedReferralLookup;
   /** The endpoint's cache of patient and referral lookups; without it every attempt searches. */
   readonly resolutions?: ResolutionCache;
+  /**
+   * What the record's earlier deliveries wrote (the store's held parts): what this version no longer writes is
+   * retracted. Without it (records delivered before parts were kept), `previous` is compared instead.
+   */
+  readonly earlier?: EarlierParts;
   /** The version of the record this message follows, whose dropped parts the delivery retracts. */
   readonly previous?: InboundMessage;
   /** How a closing referral pages through the episode's parts (the endpoint's `episodeParts`); defaults otherwise. */
@@ -371,10 +385,24 @@ async function deliverInContext(
     }
     episodeParts = found.parts;
   }
+  const recordedAt = deps.now().toISOString();
+  const own = ownParts(message, { ...ctx, recordedAt });
+  let dropped: readonly Resource[] | undefined;
+  let partsAfter: readonly RecordPart[] = own;
+  if (deps.earlier !== undefined && deps.earlier.parts.length > 0) {
+    const found = await findDroppedParts(deps.client, message, own, deps.earlier);
+    if ('failed' in found) {
+      return failedResponse(found.failed, found.what, deps.now());
+    }
+    dropped = found.dropped;
+    partsAfter = found.after;
+  } else if (message.body.enteredInError === true) {
+    partsAfter = [];
+  }
   const resources = mapMessage(message, {
     ...ctx,
-    recordedAt: deps.now().toISOString(),
-    ...(deps.previous !== undefined ? { previous: deps.previous } : {}),
+    recordedAt,
+    ...(dropped !== undefined ? { dropped } : deps.previous !== undefined ? { previous: deps.previous } : {}),
     ...(episodeParts.length > 0 ? { episodeParts } : {}),
   });
   const errors = conformanceErrors(resources, deps.conformance);
@@ -425,5 +453,11 @@ async function deliverInContext(
   if (!Array.isArray(written)) {
     return written;
   }
-  return { kind: 'delivered', resources: written, httpStatus: response.status, patient: ctx.patient.reference ?? '' };
+  return {
+    kind: 'delivered',
+    resources: written,
+    httpStatus: response.status,
+    patient: ctx.patient.reference ?? '',
+    parts: partsAfter,
+  };
 }

@@ -23,4 +23,10 @@ export interface MapContext {
    * the worker, so the ones of this episode that are still open are closed with it (see episode-closure.ts).
    */
   readonly episodeParts?: readonly Resource[];
+  /**
+   * Parts earlier delivered versions of this record wrote and this version no longer does, as the EHR holds them
+   * (found by the worker from what the store kept of those deliveries): each is retracted. When given, `previous`
+   * is not compared.
+   */
+  readonly dropped?: readonly Resource[];
 }
