@@ -15,7 +15,7 @@ import type {
 import { createConformanceChecker } from '../../../src/conformance';
 import type { ConformanceChecker } from '../../../src/conformance';
 import type { MapContext } from '../../../src/mapping';
-import { mapMessage } from '../../../src/mapping';
+import { mapMessage, ownParts } from '../../../src/mapping';
 import { EXTENSIONS } from '../../../src/mapping/codes';
 import { REFERRAL_STATUS_TO_EPISODE, episodeOfCareId } from '../../../src/mapping/episode-of-care';
 import type { InboundMessage, MessageKind } from '../../../src/messages/schemas';
@@ -195,6 +195,44 @@ describe('retraction', () => {
     expect(goal?.achievementStatus).toBeUndefined();
     // The retracting version is the one that last wrote the part.
     expect(goal?.extension).toContainEqual({ url: EXTENSIONS.sourceRecordVersion, valueInteger: 2 });
+  });
+
+  it('retracts the parts the worker found dropped as the EHR holds them, and compares no previous version', () => {
+    const previous = message('support-plan', 'd-re-referral/02-support-plan.json');
+    const current = message('support-plan', 'd-re-referral/04-support-plan.json');
+    const [held] = mapMessage(previous, CTX).filter((r) => (r as Goal).identifier?.[0]?.value === 'goal/JD-GOAL-2');
+    const inEhr = {
+      ...held,
+      id: 'goal-2',
+      meta: { ...held?.meta, versionId: '3', lastUpdated: '2026-11-01T00:00:00Z' },
+    } as Goal;
+    const resources = mapped(current, { ...CTX, previous, dropped: [inEhr] });
+    const retracted = resources.filter((r) => statusOf(r) === 'entered-in-error');
+    // Only what the worker found: the need the previous body also drops is not retracted a second way.
+    expect(retracted.map((r) => `${r.resourceType} ${r.id ?? ''}`)).toEqual(['Goal goal-2']);
+    expect(retracted[0]?.meta).toEqual({ profile: inEhr.meta?.profile });
+    expect((retracted[0] as Goal).extension).toContainEqual({ url: EXTENSIONS.sourceRecordVersion, valueInteger: 2 });
+  });
+
+  it("names the record's own parts, with history entries marked and the closed episode's parts left out", () => {
+    const planMessage = message('support-plan', 'd-re-referral/02-support-plan.json');
+    const plan = ownParts(planMessage, CTX);
+    expect(plan.map((p) => `${p.resourceType} ${p.identifier.split('|')[1] ?? ''}`)).toEqual(
+      expect.arrayContaining([
+        'CarePlan support-plan/JD-PLAN',
+        'Observation support-plan/JD-PLAN/need/exercise',
+        'Goal goal/JD-GOAL-2',
+      ]),
+    );
+    const referral = ownParts(message('referral', 'c-link-worker-only/01-referral.json'), CTX);
+    expect(referral.filter((p) => p.history === true).length).toBeGreaterThan(0);
+    const closure = message('referral', 'd-re-referral/05-closure.json');
+    const openPlan = mapMessage(planMessage, CTX).find((r) => r.resourceType === 'CarePlan');
+    const withPlan = { ...CTX, episodeParts: openPlan !== undefined ? [{ ...openPlan, id: 'plan-1' }] : [] };
+    // The closure writes the plan, closed, in its transaction; the plan is still the support plan's part.
+    expect(mapMessage(closure, withPlan).map((r) => r.resourceType)).toContain('CarePlan');
+    const closing = ownParts(closure, withPlan);
+    expect(closing.map((p) => p.resourceType)).not.toContain('CarePlan');
   });
 
   it('keeps history entries a newer version does not repeat: readiness assessments and the national entry', () => {
