@@ -13,12 +13,13 @@ import type { Principal } from '../config/client-scope';
 import { permits } from '../config/client-scope';
 import { errorIssue } from '../lib/outcome';
 import { contentHash, identityKeys } from '../messages/identity';
-import { retractionIssue, statusTransitionIssue } from '../messages/domain-rules';
+import { previousReferralIssue, retractionIssue, statusTransitionIssue } from '../messages/domain-rules';
 import type { InboundMessage, MessageKind } from '../messages/schemas';
 import type { LatestOfRecord, MessageStore } from '../store/message-store';
 import { validateInbound } from '../messages/validate';
 import { datesBeforeReferral } from '../messages/referral-order';
 import { consentWithdrawnIssue } from '../messages/consent-order';
+import { risksWarning } from '../messages/prsb-warnings';
 
 export interface IntakeDeps {
   readonly store: MessageStore;
@@ -47,7 +48,13 @@ export type IntakeResult =
   | { readonly kind: 'conflict'; readonly id: string }
   /** The person withdrew consent to share with the GP for this episode (consent-withdrawn, 409). */
   | { readonly kind: 'consent-withdrawn'; readonly issues: OperationOutcomeIssue[] }
-  | { readonly kind: 'accepted'; readonly id: string; readonly duplicate: boolean };
+  /** `warnings`: what PRSB requires and the message (or its episode) lacks; the message is accepted all the same. */
+  | {
+      readonly kind: 'accepted';
+      readonly id: string;
+      readonly duplicate: boolean;
+      readonly warnings: readonly OperationOutcomeIssue[];
+    };
 
 /** The store could not durably take the write (Redis down, out of memory, read-only…). Nothing was written. */
 export class StoreUnavailableError extends Error {
@@ -93,6 +100,22 @@ async function referralOrderProblems(message: InboundMessage, store: MessageStor
     recordId: message.body.referralId,
   });
   return referredAt === undefined ? [] : datesBeforeReferral(message, referredAt);
+}
+
+/**
+ * Whether the earlier referral a re-referral names was accepted from the same source system. Looked up under the
+ * message's own system, which the client's scope has already permitted, so the answer never depends on another
+ * client's records.
+ */
+async function previousReferralKnown(message: InboundMessage, store: MessageStore): Promise<boolean> {
+  if (message.kind !== 'referral' || message.body.previousReferralId === undefined) {
+    return true;
+  }
+  const earlier = await store.latestOfRecord('referral', {
+    system: message.body.source.system,
+    recordId: message.body.previousReferralId,
+  });
+  return earlier !== undefined;
 }
 
 /** A client submits only under its own source systems and for its own practices; each refusal names its field. */
@@ -141,22 +164,32 @@ export async function acceptMessage(
   let orderIssues: OperationOutcomeIssue[];
   let previousMessageId: string | undefined;
   let withdrawn: OperationOutcomeIssue | undefined;
+  let warnings: OperationOutcomeIssue[];
   try {
-    const [latest, beforeReferral, consent] = await Promise.all([
+    const [latest, beforeReferral, consent, previousKnown, risksRecorded] = await Promise.all([
       deps.store.latestOfRecord(message.kind, message.body.source),
       referralOrderProblems(message, deps.store),
       deps.store.gpConsent({
         system: message.body.source.system,
         recordId: message.kind === 'referral' ? message.body.source.recordId : message.body.referralId,
       }),
+      previousReferralKnown(message, deps.store),
+      deps.store.episodeRecordedRisks({
+        system: message.body.source.system,
+        recordId: message.kind === 'referral' ? message.body.source.recordId : message.body.referralId,
+      }),
     ]);
+    const warning = risksWarning(message, risksRecorded);
+    warnings = warning !== undefined ? [warning] : [];
     withdrawn = consentWithdrawnIssue(message, consent);
     const transitionIssue = statusChangeProblem(message, latest);
     const retraction = retractionIssue(message, latest !== undefined);
+    const unknownPrevious = previousReferralIssue(message, previousKnown);
     previousMessageId = previousMessageOf(message, latest);
     orderIssues = [
       ...(transitionIssue !== undefined ? [transitionIssue] : []),
       ...(retraction !== undefined ? [retraction] : []),
+      ...(unknownPrevious !== undefined ? [unknownPrevious] : []),
       ...beforeReferral,
     ];
   } catch (error) {
@@ -190,7 +223,7 @@ export async function acceptMessage(
   }
   if (!created.created) {
     return created.sameContent
-      ? { kind: 'accepted', id: created.id, duplicate: true }
+      ? { kind: 'accepted', id: created.id, duplicate: true, warnings }
       : { kind: 'conflict', id: created.id };
   }
   try {
@@ -200,5 +233,5 @@ export async function acceptMessage(
     // The message is durable and stays in the outbox; the sweeper will enqueue it.
     deps.logger.warn({ messageId: id, err: error }, 'enqueue not confirmed; left to the outbox sweeper');
   }
-  return { kind: 'accepted', id, duplicate: false };
+  return { kind: 'accepted', id, duplicate: false, warnings };
 }

@@ -161,6 +161,17 @@ export const endpointSchema = z.strictObject({
     })
     .prefault({}),
   /**
+   * How a closing referral reads the patient's goals, plans and connections from the EHR: `pageSize` per search
+   * page (`_count`), following the searchset's `next` links for up to `maxPages` pages per resource type. More
+   * than that fails the delivery with a reason rather than leave some of the episode's parts open.
+   */
+  episodeParts: z
+    .strictObject({
+      pageSize: z.int().min(1).max(1000).default(200),
+      maxPages: z.int().min(1).max(100).default(10),
+    })
+    .prefault({}),
+  /**
    * Micro-batching (off unless set; `batch: {}` turns it on with the defaults): deliveries ready to write at the
    * same time send one transaction of up to `maxEntries` entries, each message keeping its own result. A ready
    * transaction waits up to `maxWaitMs` for others only while more deliveries are in flight; a lone one never waits.

@@ -14,9 +14,16 @@ import type {
   ServiceRequest,
 } from '@medplum/fhirtypes';
 import type { IdentifiedResource, MapContext } from '../mapping';
-import { identifierToken, mapMessage, recordIdentifier, sourceIdentifier, transactionBundle } from '../mapping';
+import {
+  identifierToken,
+  mapMessage,
+  ownParts,
+  recordIdentifier,
+  sourceIdentifier,
+  transactionBundle,
+} from '../mapping';
 import { EXTENSIONS, SYSTEMS } from '../mapping/codes';
-import type { WrittenResource } from '../messages/record';
+import type { RecordPart, WrittenResource } from '../messages/record';
 import type { InboundMessage } from '../messages/schemas';
 import { maskNhsNumber } from '../messages/nhs-number';
 import { operationOutcome, outcomeIssue } from '../lib/outcome';
@@ -31,8 +38,11 @@ import { outcomeOf, summariseOutcome } from './outcome';
 import { patientMismatches } from './patient-match';
 import type { FailedReferralLookup } from './failed-referral';
 import { failedReferralReason } from './failed-referral';
+import type { EpisodePartsPaging } from './episode-parts';
 import { findEpisodeParts, needsEpisodeParts } from './episode-parts';
 import { findEpisodeOfCare } from './episode-lookup';
+import type { EarlierParts } from './dropped-parts';
+import { findDroppedParts } from './dropped-parts';
 import { completeTransaction, settlePartialProvenance } from './transaction-entries';
 import type { CacheUse, CachedUse, Lookup } from './cached-lookup';
 import { cachedLookup } from './cached-lookup';
@@ -52,8 +62,15 @@ export interface AttemptDeps {
   readonly failedReferral?: FailedReferralLookup;
   /** The endpoint's cache of patient and referral lookups; without it every attempt searches. */
   readonly resolutions?: ResolutionCache;
+  /**
+   * What the record's earlier deliveries wrote (the store's held parts): what this version no longer writes is
+   * retracted. Without it (records delivered before parts were kept), `previous` is compared instead.
+   */
+  readonly earlier?: EarlierParts;
   /** The version of the record this message follows, whose dropped parts the delivery retracts. */
   readonly previous?: InboundMessage;
+  /** How a closing referral pages through the episode's parts (the endpoint's `episodeParts`); defaults otherwise. */
+  readonly episodeParts?: EpisodePartsPaging;
   /** What an earlier, partly applied attempt of this message wrote (recorded on the message). */
   readonly partial?: readonly WrittenResource[];
   /**
@@ -374,16 +391,34 @@ async function deliverInContext(
       return failedResponse(episode.failed, episode.what, deps.now());
     }
     episodeOfCare = episode.episode;
-    const found = await findEpisodeParts(deps.client, ctx.patient);
+    const found = await findEpisodeParts(deps.client, ctx.patient, deps.episodeParts);
     if ('failed' in found) {
       return failedResponse(found.failed, found.what, deps.now());
     }
+    if ('unfinished' in found) {
+      // The same search would stop at the same place: a failure to replay once the bound is raised, not a retry.
+      return { kind: 'rejected', reason: found.unfinished, outcome: outcomeOf('too-costly', found.unfinished) };
+    }
     episodeParts = found.parts;
+  }
+  const recordedAt = deps.now().toISOString();
+  const own = ownParts(message, { ...ctx, recordedAt });
+  let dropped: readonly Resource[] | undefined;
+  let partsAfter: readonly RecordPart[] = own;
+  if (deps.earlier !== undefined && deps.earlier.parts.length > 0) {
+    const found = await findDroppedParts(deps.client, message, own, deps.earlier);
+    if ('failed' in found) {
+      return failedResponse(found.failed, found.what, deps.now());
+    }
+    dropped = found.dropped;
+    partsAfter = found.after;
+  } else if (message.body.enteredInError === true) {
+    partsAfter = [];
   }
   const resources = mapMessage(message, {
     ...ctx,
-    recordedAt: deps.now().toISOString(),
-    ...(deps.previous !== undefined ? { previous: deps.previous } : {}),
+    recordedAt,
+    ...(dropped !== undefined ? { dropped } : deps.previous !== undefined ? { previous: deps.previous } : {}),
     ...(episodeParts.length > 0 ? { episodeParts } : {}),
     ...(episodeOfCare !== undefined ? { episodeOfCare } : {}),
   });
@@ -435,5 +470,11 @@ async function deliverInContext(
   if (!Array.isArray(written)) {
     return written;
   }
-  return { kind: 'delivered', resources: written, httpStatus: response.status, patient: ctx.patient.reference ?? '' };
+  return {
+    kind: 'delivered',
+    resources: written,
+    httpStatus: response.status,
+    patient: ctx.patient.reference ?? '',
+    parts: partsAfter,
+  };
 }

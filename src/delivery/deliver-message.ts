@@ -28,7 +28,7 @@ import { retryDelayMs, wouldExceedMaxAge } from './retry-policy';
  * server's rate-limit window.
  */
 export interface DeliveryEndpoint {
-  readonly config: Pick<EndpointConfig, 'retry' | 'auditEvents'>;
+  readonly config: Pick<EndpointConfig, 'retry' | 'auditEvents'> & Partial<Pick<EndpointConfig, 'episodeParts'>>;
   readonly client?: FhirRequests;
   readonly pacing?: Pick<EndpointPacing, 'serverWindowMs'>;
 }
@@ -39,7 +39,7 @@ export interface DeliveryEndpoints {
 
 export interface DeliveryDeps {
   /** Reads the message before anything else: its lease is keyed on its source record. */
-  readonly messages: Pick<MessageStore, 'get' | 'latestOfRecord'>;
+  readonly messages: Pick<MessageStore, 'get' | 'latestOfRecord'> & Partial<Pick<MessageStore, 'heldParts'>>;
   readonly lifecycle: MessageLifecycle;
   readonly endpoints: DeliveryEndpoints;
   readonly conformance: ConformanceCheck;
@@ -144,8 +144,15 @@ async function recordResult(
   const handOff = (endpoint?.config.auditEvents.send ?? 'none') !== 'none';
   switch (result.kind) {
     case 'delivered': {
-      const { resources, patient, httpStatus } = result;
-      const recorded = await lifecycle.delivered(facts, { resources, patientRef: patient, httpStatus, handOff });
+      const { resources, patient, httpStatus, parts } = result;
+      const { kind, body } = record.message;
+      const recorded = await lifecycle.delivered(facts, {
+        resources,
+        patientRef: patient,
+        httpStatus,
+        handOff,
+        ...(parts !== undefined ? { parts: { kind, source: body.source, parts } } : {}),
+      });
       return recordedOrSettled(recorded, facts, { kind: 'delivered' });
     }
     case 'settled':
@@ -203,10 +210,14 @@ async function runAttempt(
   const seat = deps.batchers?.(record.endpointId)?.open(client, requestId);
   try {
     const previous = await previousVersion(record, deps);
-    return await attemptDelivery(record.message, {
+    const { message } = record;
+    const earlier = await deps.messages.heldParts?.(message.kind, message.body.source);
+    return await attemptDelivery(message, {
+      ...(earlier !== undefined ? { earlier } : {}),
       ...(previous !== undefined ? { previous } : {}),
       ...(record.resources.length > 0 ? { partial: record.resources } : {}),
       client,
+      ...(endpoint.config.episodeParts !== undefined ? { episodeParts: endpoint.config.episodeParts } : {}),
       conformance: deps.conformance,
       now: deps.now,
       failedReferral: failedReferralLookup(deps.messages),

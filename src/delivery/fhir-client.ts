@@ -72,6 +72,11 @@ export interface FhirRequests {
   /** The same client sending `X-Request-Id: <requestId>` on each request. */
   withRequestId(requestId: string): FhirRequests;
   search(resourceType: string, query: Readonly<Record<string, string>>): Promise<FhirResponse>;
+  /**
+   * GETs a page link the EHR gave (a searchset's `next`). A link outside the endpoint's base URL is not followed
+   * (undefined), so the endpoint's credentials never go anywhere else.
+   */
+  page(link: string): Promise<FhirResponse | undefined>;
   transaction(bundle: Bundle): Promise<FhirResponse>;
 }
 
@@ -163,6 +168,11 @@ export class FhirClient implements FhirRequests {
 
   async search(resourceType: string, query: Readonly<Record<string, string>>): Promise<FhirResponse> {
     return this.request('GET', `${resourceType}?${new URLSearchParams(query).toString()}`);
+  }
+
+  async page(link: string): Promise<FhirResponse | undefined> {
+    const base = `${this.baseUrl}/`;
+    return link.startsWith(base) ? this.request('GET', link.slice(base.length)) : undefined;
   }
 
   async metadata(): Promise<FhirResponse> {

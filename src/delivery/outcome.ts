@@ -4,7 +4,7 @@
  */
 import type { OperationOutcome } from '@medplum/fhirtypes';
 import { operationOutcome, outcomeIssue } from '../lib/outcome';
-import type { WrittenResource } from '../messages/record';
+import type { RecordPart, WrittenResource } from '../messages/record';
 
 /** The literal reference (`Patient/<id>`) of the patient the attempt resolved in the EHR, once it is known. */
 interface ResolvedPatient {
@@ -17,6 +17,8 @@ export type AttemptResult = (
       readonly resources: readonly WrittenResource[];
       readonly httpStatus: number;
       readonly patient: string;
+      /** The record's parts once this version is delivered, for the store to keep (see dropped-parts.ts). */
+      readonly parts?: readonly RecordPart[];
     }
   /** Nothing to do: the message is gone, already delivered or otherwise settled. */
   | { readonly kind: 'settled'; readonly reason: string }

@@ -187,6 +187,14 @@ export function openApiDocument(version: string): JsonObject {
             messageId: { type: 'string', format: 'uuid' },
             status: { type: 'string', enum: ['queued', 'delivering', 'delivered', 'failed', 'superseded'] },
             statusUrl: { type: 'string', format: 'uri' },
+            outcome: {
+              // OpenAPI 3.0 ignores siblings of a $ref, so the reference is wrapped to keep the description.
+              allOf: [{ $ref: '#/components/schemas/OperationOutcome' }],
+              description:
+                'Present only with warnings (severity warning): what PRSB requires that the message or its episode ' +
+                'lacks, e.g. `risks` (code incomplete) when no record of the episode has recorded them. The ' +
+                'message is accepted all the same.',
+            },
           },
         },
         OperationOutcome: operationOutcome,

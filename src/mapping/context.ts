@@ -28,4 +28,10 @@ export interface MapContext {
    * the reference the episode's parts carry.
    */
   readonly episodeOfCare?: Reference<EpisodeOfCare>;
+  /**
+   * Parts earlier delivered versions of this record wrote and this version no longer does, as the EHR holds them
+   * (found by the worker from what the store kept of those deliveries): each is retracted. When given, `previous`
+   * is not compared.
+   */
+  readonly dropped?: readonly Resource[];
 }

@@ -15,7 +15,9 @@ import { mapOutcomeNote } from './outcome-note';
 import { mapProvenance } from './provenance';
 import { mapReferral } from './referral';
 import type { RetractableResource } from './retraction';
-import { droppedParts, enteredInError } from './retraction';
+import { droppedParts, enteredInError, isHistoryEntry, retractedCopy } from './retraction';
+import { identifierToken } from './identifiers';
+import type { RecordPart } from '../messages/record';
 import { mapSupportPlan } from './support-plan';
 
 export type { MapContext } from './context';
@@ -46,6 +48,11 @@ function withRetractions(message: InboundMessage, ctx: MapContext): RetractableR
   const wholeRecord = message.body.enteredInError === true;
   const current = mapRecord(message, ctx);
   const written = wholeRecord ? current.map(enteredInError) : current;
+  const version = message.body.source.recordVersion;
+  if (ctx.dropped !== undefined) {
+    // The worker found them from what earlier deliveries wrote, and chose which this version retracts.
+    return [...written, ...ctx.dropped.map((held) => retractedCopy(held as RetractableResource, version))];
+  }
   const { previous } = ctx;
   if (previous?.kind !== message.kind || previous.body.source.recordId !== message.body.source.recordId) {
     return written;
@@ -53,9 +60,28 @@ function withRetractions(message: InboundMessage, ctx: MapContext): RetractableR
   // Only the record's own resources are compared: parts of the episode it closes are not the previous version's.
   const dropped = droppedParts(mapRecord(previous, { ...ctx, episodeParts: [] }), current, {
     wholeRecord,
-    version: message.body.source.recordVersion,
+    version,
   });
   return [...written, ...dropped];
+}
+
+/**
+ * The record's own parts as this version writes them (the parts of the episode a closure closes are other
+ * records'), by business identifier: what the store keeps so that a later version can retract what it drops.
+ */
+export function ownParts(message: InboundMessage, ctx: MapContext): RecordPart[] {
+  return mapRecord(message, { ...ctx, episodeParts: [] }).flatMap((resource): RecordPart[] => {
+    const identifier = resource.identifier?.[0];
+    return identifier === undefined
+      ? []
+      : [
+          {
+            resourceType: resource.resourceType,
+            identifier: identifierToken(identifier),
+            ...(isHistoryEntry(resource) ? { history: true } : {}),
+          },
+        ];
+  });
 }
 
 export function mapMessage(message: InboundMessage, ctx: MapContext): IdentifiedResource[] {

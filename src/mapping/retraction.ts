@@ -40,6 +40,31 @@ export function enteredInError(resource: RetractableResource): RetractableResour
   }
 }
 
+/** Whether the resource is a history entry, retracted only with the whole record. */
+export function isHistoryEntry(resource: { readonly meta?: { readonly profile?: readonly string[] } }): boolean {
+  return HISTORY_PROFILES.has(resource.meta?.profile?.[0] ?? '');
+}
+
+/**
+ * A part an earlier version wrote, as the EHR holds it, written again as entered in error by this version: the
+ * server's own bookkeeping (version, update time) is left to the server, labels and profile are kept.
+ */
+export function retractedCopy(held: RetractableResource, version: number): RetractableResource {
+  const { meta, ...rest } = held;
+  const kept = {
+    ...rest,
+    ...(meta !== undefined
+      ? {
+          meta: {
+            ...(meta.profile !== undefined ? { profile: meta.profile } : {}),
+            ...(meta.security !== undefined ? { security: meta.security } : {}),
+          },
+        }
+      : {}),
+  } as RetractableResource;
+  return enteredInError(atVersion(kept, version));
+}
+
 function key(resource: RetractableResource): string | undefined {
   const identifier = resource.identifier?.[0];
   return identifier === undefined ? undefined : `${resource.resourceType}\n${identifierToken(identifier)}`;
@@ -65,6 +90,6 @@ export function droppedParts(
   const kept = new Set(current.map(key));
   return previous
     .filter((resource) => !kept.has(key(resource)))
-    .filter((resource) => options.wholeRecord || !HISTORY_PROFILES.has(resource.meta?.profile?.[0] ?? ''))
+    .filter((resource) => options.wholeRecord || !isHistoryEntry(resource))
     .map((resource) => enteredInError(atVersion(resource, options.version)));
 }

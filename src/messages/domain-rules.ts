@@ -192,6 +192,23 @@ export function retractionIssue(message: InboundMessage, earlierAccepted: boolea
     : undefined;
 }
 
+/**
+ * A re-referral names an earlier referral of the same source system: refused when no version of it was accepted
+ * under that system (the sender mistyped the id, or the earlier referral was never sent through this service).
+ */
+export function previousReferralIssue(
+  message: InboundMessage,
+  previousAccepted: boolean,
+): OperationOutcomeIssue | undefined {
+  return message.kind === 'referral' && message.body.previousReferralId !== undefined && !previousAccepted
+    ? invalidIssue(
+        ['previousReferralId'],
+        'names a referral of which no version was accepted from this source system; send the earlier referral first, or leave the field out',
+        'business-rule',
+      )
+    : undefined;
+}
+
 function checkReferral(issues: OperationOutcomeIssue[], referral: ReferralMessage, now: Date): void {
   notInFuture(issues, ['referredAt'], referral.referredAt, now);
   if (referral.previousReferralId === referral.source.recordId) {

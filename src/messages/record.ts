@@ -21,6 +21,23 @@ export interface WrittenResource {
   readonly enteredInError?: boolean;
 }
 
+/**
+ * A resource a source record's delivered versions wrote and have not retracted, by business identifier: what a
+ * later version that no longer writes it retracts. No patient data: a type and an identifier token.
+ */
+export interface RecordPart {
+  readonly resourceType: string;
+  /** Business identifier token (`system|value`). */
+  readonly identifier: string;
+  /** A history entry (a readiness assessment, the national coded entry): retracted only with the whole record. */
+  readonly history?: boolean;
+}
+
+/** One string naming a part across records: its type and identifier token. */
+export function partKey(part: Pick<RecordPart, 'resourceType' | 'identifier'>): string {
+  return `${part.resourceType} ${part.identifier}`;
+}
+
 export interface MessageRecord {
   readonly id: string;
   readonly kind: MessageKind;

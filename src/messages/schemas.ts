@@ -217,7 +217,10 @@ export const referralSchema = z
     consent: consentSchema.optional(),
     /** What the GP practice is asked to do. */
     gpRequests: gpRequestsSchema.optional(),
-    /** The record id of the earlier referral (same source system) whose episode this re-referral follows. */
+    /**
+     * The record id of the earlier referral (same source system) whose episode this re-referral follows; intake
+     * refuses one of which no version was accepted.
+     */
     previousReferralId: sourceSchema.shape.recordId.optional(),
   })
   .superRefine(checkReferrer, {

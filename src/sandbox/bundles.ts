@@ -116,3 +116,22 @@ export function addFullUrls(bundle: Bundle, baseUrl: string): Bundle {
     }),
   };
 }
+
+/**
+ * Gives a search page the `self` link and, when more matches follow, the `next` link a FHIR server returns: the
+ * same query with `_offset` moved past this page, so a client reads every match page by page. `url` is the
+ * request's path and query relative to the FHIR base.
+ */
+export function addPageLinks(bundle: Bundle, baseUrl: string, url: string): Bundle {
+  const queryStart = url.indexOf('?');
+  const path = queryStart === -1 ? url : url.slice(0, queryStart);
+  const query = new URLSearchParams(queryStart === -1 ? '' : url.slice(queryStart + 1));
+  const offset = Number(query.get('_offset') ?? '0');
+  const matches = (bundle.entry ?? []).filter((entry) => entry.search?.mode !== 'include').length;
+  const link: NonNullable<Bundle['link']> = [{ relation: 'self', url: `${baseUrl}/${url}` }];
+  if (Number.isInteger(offset) && bundle.total !== undefined && matches > 0 && offset + matches < bundle.total) {
+    query.set('_offset', String(offset + matches));
+    link.push({ relation: 'next', url: `${baseUrl}/${path}?${query.toString()}` });
+  }
+  return { ...bundle, link };
+}

@@ -25,7 +25,7 @@ import express from 'express';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from '../observability/logger';
 import { silentLogger } from '../observability/logger';
-import { addFullUrls, checkTransaction, completeBatchResponse } from './bundles';
+import { addFullUrls, addPageLinks, checkTransaction, completeBatchResponse } from './bundles';
 import { buildCapabilityStatement } from './capability-statement';
 import { ensureFhirDefinitionsLoaded } from '../lib/fhir-definitions';
 import type { SandboxOAuth, SandboxOAuthOptions } from './oauth';
@@ -260,7 +260,7 @@ async function handleFhirRequest(
     res.status(status).end();
     return;
   }
-  const decorated = decorate(resource, baseUrl);
+  const decorated = decorate(resource, baseUrl, url);
   const answered =
     realistic !== undefined && isResource<Bundle>(decorated, 'Bundle') && decorated.type === 'transaction-response'
       ? realistic.answered(decorated)
@@ -290,7 +290,7 @@ function clientChosenIds(entries: ReadonlySet<number>): OperationOutcome {
   };
 }
 
-function decorate(resource: Resource, baseUrl: string): Resource {
+function decorate(resource: Resource, baseUrl: string, url: string): Resource {
   if (!isResource<Bundle>(resource, 'Bundle')) {
     return resource;
   }
@@ -298,7 +298,7 @@ function decorate(resource: Resource, baseUrl: string): Resource {
   if (bundle.type === 'transaction-response' || bundle.type === 'batch-response') {
     return completeBatchResponse(bundle);
   }
-  return bundle.type === 'searchset' ? addFullUrls(bundle, baseUrl) : bundle;
+  return bundle.type === 'searchset' ? addPageLinks(addFullUrls(bundle, baseUrl), baseUrl, url) : bundle;
 }
 
 function setVersionHeaders(

@@ -8,7 +8,7 @@ import type { OperationOutcome } from '@medplum/fhirtypes';
 import { summariseOutcome } from '../lib/outcome-summary';
 import type { MessageRecord, MessageStatus, WrittenResource } from '../messages/record';
 import type { LedgerEvent, LedgerEventOf } from './ledger-events';
-import type { MessageStore, Transition } from './message-store';
+import type { MessageStore, RecordPartsChange, Transition } from './message-store';
 
 export interface AttemptFacts {
   readonly messageId: string;
@@ -40,6 +40,8 @@ export interface MessageLifecycle {
       readonly patientRef: string;
       readonly httpStatus: number;
       readonly handOff: boolean;
+      /** The record's parts after this delivery, kept for the versions that follow (see MessageStore.heldParts). */
+      readonly parts?: RecordPartsChange;
     },
   ): Promise<boolean>;
   /**
@@ -131,6 +133,7 @@ export function createMessageLifecycle(store: MessageStore): MessageLifecycle {
         status: 'delivered',
         // The entry joins the AuditEvent forwarding hand-off set in the same atomic step, so no crash loses a forward.
         handOff: result.handOff,
+        ...(result.parts !== undefined ? { parts: result.parts } : {}),
         changes: {
           deliveredAt: facts.at.toISOString(),
           resources: result.resources,

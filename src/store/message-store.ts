@@ -7,8 +7,8 @@ import type { OperationOutcome } from '@medplum/fhirtypes';
 import type { Redis } from 'ioredis';
 import { fieldPairs } from './lua-script';
 import type { MessageKeys } from './keys';
-import type { MessageRecord, MessageStatus, WrittenResource } from '../messages/record';
-import { MESSAGE_STATUSES } from '../messages/record';
+import type { MessageRecord, MessageStatus, RecordPart, WrittenResource } from '../messages/record';
+import { MESSAGE_STATUSES, partKey } from '../messages/record';
 import { recordStatusOf } from '../messages/domain-rules';
 import type { InboundMessage, MessageKind, SourceRef } from '../messages/schemas';
 import type { GpConsentStanding } from '../messages/consent-order';
@@ -74,7 +74,30 @@ export interface Transition {
    * entry: a durable hand-off to follow-up work that a crash cannot lose.
    */
   readonly handOff?: boolean;
+  /**
+   * The source record's parts after this change (a delivery): replaces what the store holds for the record, and
+   * the record's place among the writers of each part, in the same atomic step.
+   */
+  readonly parts?: RecordPartsChange;
   readonly now: Date;
+}
+
+export interface RecordPartsChange {
+  readonly kind: MessageKind;
+  readonly source: Pick<SourceRef, 'system' | 'recordId'>;
+  readonly parts: readonly RecordPart[];
+}
+
+/** What the delivered versions of a source record wrote, and which of those parts other records write too. */
+export interface HeldParts {
+  readonly parts: readonly RecordPart[];
+  /** Part keys (partKey) that another record of the same source system also writes. */
+  readonly sharedWithOthers: ReadonlySet<string>;
+}
+
+/** The id a record goes by among the writers of a part: its kind and record id (the system is the hash's). */
+function writerId(kind: MessageKind, recordId: string): string {
+  return `${kind}/${recordId}`;
 }
 
 export type ClaimOutcome =
@@ -127,6 +150,7 @@ export class MessageStore {
     const patientKey = await this.options.patientKey?.(message.body.patient.nhsNumber);
     const recordStatus = recordStatusOf(message);
     const gpConsent = message.kind === 'referral' ? message.body.consent?.gpPractice : undefined;
+    const episode = episodeOf(message);
     const fields = fieldPairs({
       id,
       kind: message.kind,
@@ -141,6 +165,7 @@ export class MessageStore {
       recordVersion: String(source.recordVersion),
       ...(recordStatus !== undefined ? { recordStatus } : {}),
       ...(gpConsent !== undefined ? { gpConsent } : {}),
+      ...(recordsRisks(message) ? { risksRecorded: '1' } : {}),
       ...(input.previousMessageId !== undefined ? { previousMessageId: input.previousMessageId } : {}),
       receivedAt,
       updatedAt: receivedAt,
@@ -172,6 +197,7 @@ export class MessageStore {
         keys.outbox,
         keys.byStatus('queued'),
         keys.latestOfRecord(source.system, message.kind, source.recordId),
+        keys.latestOfRecord(episode.system, 'referral', episode.recordId),
         ...ledger.keys,
       ],
       [id, input.contentHash, now.getTime(), fields.length, ...fields, ...ledger.args],
@@ -229,6 +255,37 @@ export class MessageStore {
     return { decision, version: Number(version) };
   }
 
+  /**
+   * Whether any accepted record of the episode (its referral, an outcome note) recorded its risks or "no known
+   * risks" (PRSB §17). Kept beside the referral's latest version, so it outlives the purge of message bodies.
+   */
+  async episodeRecordedRisks(referral: Pick<SourceRef, 'system' | 'recordId'>): Promise<boolean> {
+    const held = await this.redis.hget(
+      this.keys.latestOfRecord(referral.system, 'referral', referral.recordId),
+      'risksRecorded',
+    );
+    return held === '1';
+  }
+
+  /**
+   * The parts the delivered versions of a source record wrote and have not retracted (none before its first
+   * delivery, or for records delivered before parts were kept), and which of them other records write too. Never
+   * expires with the messages, so it outlives the purge and expiry of the versions that wrote them.
+   */
+  async heldParts(kind: MessageKind, source: Pick<SourceRef, 'system' | 'recordId'>): Promise<HeldParts> {
+    const held = await this.redis.hgetall(this.keys.recordParts(source.system, kind, source.recordId));
+    const keys = Object.keys(held);
+    if (keys.length === 0) {
+      return { parts: [], sharedWithOthers: new Set() };
+    }
+    const writers = await this.redis.hmget(this.keys.partWriters(source.system), ...keys);
+    const self = writerId(kind, source.recordId);
+    const sharedWithOthers = new Set(
+      keys.filter((_, i) => (writers[i] ?? '').split('\n').some((writer) => writer !== '' && writer !== self)),
+    );
+    return { parts: Object.values(held).map((value) => JSON.parse(value) as RecordPart), sharedWithOthers };
+  }
+
   async get(id: string): Promise<MessageRecord | undefined> {
     const hash = await this.redis.hgetall(this.keys.message(id));
     if (hash.id === undefined) {
@@ -245,9 +302,26 @@ export class MessageStore {
     const ttl = this.options.settledTtlMs;
     const expireMs =
       change.status === undefined ? '' : ttl !== undefined && SETTLED_STATUSES.includes(change.status) ? ttl : 0;
+    const { parts } = change;
+    const partsKeys =
+      parts === undefined
+        ? []
+        : [
+            this.keys.recordParts(parts.source.system, parts.kind, parts.source.recordId),
+            this.keys.partWriters(parts.source.system),
+          ];
+    const partPairs = (parts?.parts ?? []).flatMap((part) => [partKey(part), JSON.stringify(part)]);
+    const partsArgs =
+      parts === undefined ? ['', 0] : [writerId(parts.kind, parts.source.recordId), partPairs.length, ...partPairs];
     const reply = await TRANSITION_MESSAGE.run(
       this.redis,
-      [this.keys.message(id), ...MESSAGE_STATUSES.map((s) => this.keys.byStatus(s)), ...handOff, ...ledger.keys],
+      [
+        this.keys.message(id),
+        ...MESSAGE_STATUSES.map((s) => this.keys.byStatus(s)),
+        ...handOff,
+        ...partsKeys,
+        ...ledger.keys,
+      ],
       [
         MESSAGE_STATUSES.length,
         ...MESSAGE_STATUSES,
@@ -259,6 +333,7 @@ export class MessageStore {
         expireMs,
         fields.length,
         ...fields,
+        ...partsArgs,
         ...ledger.args,
       ],
     );
@@ -318,6 +393,18 @@ export class MessageStore {
   async markOutbox(id: string, now: Date): Promise<void> {
     await this.redis.zadd(this.keys.outbox, now.getTime(), id);
   }
+}
+
+/** The referral whose episode a message belongs to: the message itself for a referral. */
+function episodeOf(message: InboundMessage): Pick<SourceRef, 'system' | 'recordId'> {
+  const { system, recordId } = message.body.source;
+  return { system, recordId: message.kind === 'referral' ? recordId : message.body.referralId };
+}
+
+/** A referral or outcome note with a `risks` section, not sent in error, records the episode's risks. */
+function recordsRisks(message: InboundMessage): boolean {
+  const sent = message.body.enteredInError !== true;
+  return sent && (message.kind === 'referral' || message.kind === 'outcome-note') && message.body.risks !== undefined;
 }
 
 /** `[name, value, ...]` (as HGETALL answers inside a script) → `{name: value}`. */

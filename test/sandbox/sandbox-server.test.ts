@@ -11,6 +11,7 @@ import type {
 import { randomUUID } from 'node:crypto';
 import type { RunningSandbox } from '../../src/sandbox';
 import { ValidatingMemoryRepository, startSandbox } from '../../src/sandbox';
+import type { FhirReply } from './fhir-http';
 import { fhir } from './fhir-http';
 
 const SR_SYSTEM = 'https://example.org/test/referral-id';
@@ -97,6 +98,34 @@ describe('sandbox server basics', () => {
     const read = await fhir<OperationOutcome>(base, 'GET', `ServiceRequest/${created.body.id!}`);
     expect(read.status).toBe(404);
     expect(read.body.resourceType).toBe('OperationOutcome');
+  });
+
+  test('a search is paged by _count, and following the next links reads every match exactly once', async () => {
+    const patient = `Patient/paging-${randomUUID()}`;
+    const written: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const created = await fhir<ServiceRequest>(
+        base,
+        'POST',
+        'ServiceRequest',
+        serviceRequest(randomUUID(), { subject: { reference: patient } }),
+      );
+      written.push(created.body.id!);
+    }
+    const read: string[] = [];
+    let link: string | undefined = `${base}/ServiceRequest?subject=${encodeURIComponent(patient)}&_count=2`;
+    const pages: number[] = [];
+    while (link !== undefined) {
+      const page: FhirReply<Bundle> = await fhir<Bundle>(base, 'GET', link.slice(`${base}/`.length));
+      expect(page.status).toBe(200);
+      expect(page.body.link?.find((l) => l.relation === 'self')?.url).toBe(link);
+      pages.push(searchCount(page.body));
+      read.push(...(page.body.entry ?? []).map((entry) => entry.resource?.id ?? ''));
+      link = page.body.link?.find((l) => l.relation === 'next')?.url;
+      expect(pages.length).toBeLessThanOrEqual(3);
+    }
+    expect(pages).toEqual([2, 2, 1]);
+    expect(read.sort()).toEqual([...written].sort());
   });
 
   test('search by identifier finds exactly the matching resource', async () => {

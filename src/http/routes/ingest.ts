@@ -144,7 +144,13 @@ export function ingestRouter(deps: IngestRouteDeps): Router {
             if (result.duplicate) {
               res.setHeader('Idempotent-Replayed', 'true');
             }
-            res.status(202).json({ messageId: result.id, status: record?.status ?? 'queued', statusUrl });
+            res.status(202).json({
+              messageId: result.id,
+              status: record?.status ?? 'queued',
+              statusUrl,
+              // Warnings only: the message is accepted, and the sender learns what PRSB still expects of it.
+              ...(result.warnings.length > 0 ? { outcome: operationOutcome(result.warnings) } : {}),
+            });
           }
         }
       },

@@ -4,6 +4,9 @@
   A referral version that records a decision about sharing with the GP (the gpConsent field) sets the record's
   standing decision (consent, consentVersion) when it is newer than the version that set it, whichever version is
   the latest: a later version that says nothing about consent leaves the decision standing.
+  A message that records the episode's risks (the risksRecorded field: a referral or outcome note with a `risks`
+  section) marks the episode's referral as having recorded them (risksRecorded on its latest-version hash), whatever
+  its version, so a later record of the episode is not warned that PRSB requires them.
   The message's `received` ledger entry is appended in the same step.
 
   Input:
@@ -13,7 +16,8 @@
     KEYS[4] outbox sorted set
     KEYS[5] status index of `queued`
     KEYS[6] latest version of the source record (hash)
-    KEYS[7 ...] the ledger block (append-ledger.lua)
+    KEYS[7] latest version of the episode's referral (hash; KEYS[6] again for a referral)
+    KEYS[8 ...] the ledger block (append-ledger.lua)
 
     ARGV[1] message id
     ARGV[2] content hash
@@ -60,13 +64,15 @@ redis.call('SET', KEYS[1], id .. ' ' .. ARGV[2])
 redis.call('SET', KEYS[2], id .. ' ' .. ARGV[2])
 redis.call('ZADD', KEYS[4], ARGV[3], id)
 redis.call('ZADD', KEYS[5], ARGV[3], id)
-append_ledger(6, 4 + n)
-local version, record_status, gp_consent
+append_ledger(7, 4 + n)
+local version, record_status, gp_consent, risks_recorded
 for i = 1, #fields, 2 do
   if fields[i] == 'recordVersion' then version = fields[i + 1] end
+  if fields[i] == 'risksRecorded' then risks_recorded = fields[i + 1] end
   if fields[i] == 'recordStatus' then record_status = fields[i + 1] end
   if fields[i] == 'gpConsent' then gp_consent = fields[i + 1] end
 end
+if risks_recorded == '1' then redis.call('HSET', KEYS[7], 'risksRecorded', '1') end
 if version and gp_consent then
   local consent_version = tonumber(redis.call('HGET', KEYS[6], 'consentVersion') or '0')
   if tonumber(version) > consent_version then

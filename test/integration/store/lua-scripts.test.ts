@@ -51,6 +51,7 @@ async function createMessage(
       keys.outbox,
       keys.byStatus('queued'),
       keys.latestOfRecord('urn:sys', 'referral', 'rec-1'),
+      keys.latestOfRecord('urn:sys', 'referral', 'rec-1'),
       ...block.keys,
     ],
     [id, contentHash, at, fields.length, ...fields, ...block.args],
@@ -66,14 +67,20 @@ async function transition(
     ledger?: Record<string, string>;
     handOff?: string;
     expire?: string;
+    /** The parts block: the writing record and its parts after the change (part key, part). */
+    parts?: { writer: string; pairs: string[] };
   },
 ): Promise<unknown> {
   const block = ledgerBlock(keys, change.ledger);
   const handOff = change.handOff === undefined ? [] : [change.handOff];
   const fields = change.fields ?? [];
+  const partsKeys =
+    change.parts === undefined
+      ? []
+      : [keys.recordParts('urn:sys', 'support-plan', 'plan-1'), keys.partWriters('urn:sys')];
   return run(
     TRANSITION_MESSAGE,
-    [keys.message(id), ...MESSAGE_STATUSES.map((s) => keys.byStatus(s)), ...handOff, ...block.keys],
+    [keys.message(id), ...MESSAGE_STATUSES.map((s) => keys.byStatus(s)), ...handOff, ...partsKeys, ...block.keys],
     [
       MESSAGE_STATUSES.length,
       ...MESSAGE_STATUSES,
@@ -85,6 +92,9 @@ async function transition(
       change.expire ?? '',
       fields.length,
       ...fields,
+      ...(change.parts === undefined
+        ? ['', 0]
+        : [change.parts.writer, change.parts.pairs.length, ...change.parts.pairs]),
       ...block.args,
     ],
   );
@@ -198,6 +208,31 @@ describe('transition-message', () => {
     expect(await redis.zscore(keys.byStatus('delivered'), 'm-ttl')).toBe('1000');
     await transition('m-ttl', { status: 'queued', from: 'delivered', expire: '0' });
     expect(await redis.pttl(keys.message('m-ttl'))).toBe(-1);
+  });
+
+  it("replaces a record's parts and keeps the writers of each part, with the ledger entry after them", async () => {
+    const recordParts = keys.recordParts('urn:sys', 'support-plan', 'plan-1');
+    const writers = keys.partWriters('urn:sys');
+    await createMessage('m-parts', 720);
+    await redis.hset(writers, 'Goal g', 'goal/g');
+    const first = {
+      status: 'delivering',
+      from: 'queued',
+      parts: { writer: 'support-plan/plan-1', pairs: ['Goal g', '{"g":1}', 'Observation n', '{"n":1}'] },
+      ledger: { type: 'delivered', messageId: 'm-parts', attempt: '1' },
+    };
+    expect(await transition('m-parts', first)).toEqual(['ok', 'queued', 1]);
+    expect(await redis.hgetall(recordParts)).toEqual({ 'Goal g': '{"g":1}', 'Observation n': '{"n":1}' });
+    expect(await redis.hgetall(writers)).toEqual({
+      'Goal g': 'goal/g\nsupport-plan/plan-1',
+      'Observation n': 'support-plan/plan-1',
+    });
+    expect(await redis.llen(index.timeline('m-parts'))).toBe(2);
+    // The next version no longer writes either part: the record leaves both, and the goal keeps its own record.
+    const second = { status: 'delivered', from: 'delivering', parts: { writer: 'support-plan/plan-1', pairs: [] } };
+    expect(await transition('m-parts', second)).toEqual(['ok', 'delivering', 2]);
+    expect(await redis.exists(recordParts)).toBe(0);
+    expect(await redis.hgetall(writers)).toEqual({ 'Goal g': 'goal/g' });
   });
 
   it('never puts a purged message back in the queue', async () => {

@@ -112,6 +112,24 @@ test("another client's message reads exactly like one that does not exist", asyn
   expect(JSON.stringify(theirs.body).replace(id, 'ID')).toBe(JSON.stringify(nothing.body).replace(missing, 'ID'));
 });
 
+test("a re-referral naming another client's referral is refused exactly like one naming no referral at all", async () => {
+  const earlier = referralDoc({ source: { ...referralDoc().source, system: CASEBOOK } });
+  expect((await post('casebook', earlier)).status).toBe(202);
+  const rereferral = (client: string, system: string, previousReferralId: string) =>
+    post(client, referralDoc({ source: { ...referralDoc().source, system }, previousReferralId }));
+
+  // The same source system knows the earlier referral: accepted.
+  expect((await rereferral('casebook', CASEBOOK, earlier.source.recordId)).status).toBe(202);
+  // Another client's system holds no such referral, whether or not another client sent one with that id.
+  const theirs = await rereferral('elemental', ELEMENTAL, earlier.source.recordId);
+  const never = await rereferral('elemental', ELEMENTAL, 'REF-NEVER-SENT');
+  expect(theirs.status).toBe(400);
+  expect(expressions(theirs.body)).toEqual(['previousReferralId']);
+  expect(errorCodes(theirs.body)).toEqual(['rule-violated']);
+  expect(never.status).toBe(400);
+  expect(JSON.stringify(theirs.body)).toBe(JSON.stringify(never.body));
+});
+
 test('an Idempotency-Key never lets a second body in for an accepted source record version', async () => {
   const first = referralDoc({ source: { ...referralDoc().source, system: CASEBOOK } });
   const bodies = [first, { ...first, note: 'Second body' }, { ...first, note: 'Third body' }];

@@ -33,6 +33,7 @@ class FakeEhr {
     return {
       withRequestId: (id) => this.client(id),
       search: async () => Promise.resolve(response(200)),
+      page: async () => Promise.resolve(response(200)),
       transaction: async (bundle) => {
         this.received.push({ requestId, bundle });
         const answer = this.answer(bundle);

@@ -15,7 +15,7 @@ import type {
 import { createConformanceChecker } from '../../../src/conformance';
 import type { ConformanceChecker } from '../../../src/conformance';
 import type { MapContext } from '../../../src/mapping';
-import { mapMessage } from '../../../src/mapping';
+import { mapMessage, ownParts } from '../../../src/mapping';
 import { EXTENSIONS } from '../../../src/mapping/codes';
 import { REFERRAL_STATUS_TO_EPISODE } from '../../../src/mapping/episode-of-care';
 import type { InboundMessage, MessageKind } from '../../../src/messages/schemas';
@@ -72,6 +72,9 @@ function extensionValue(resource: Resource, url: string): unknown {
 function statusOf(resource: Resource): string | undefined {
   return resource.resourceType === 'Goal' ? resource.lifecycleStatus : (resource as { status?: string }).status;
 }
+
+/** The episode of journey d's first referral as the EHR names it, once it has resolved the conditional reference. */
+const HELD_EPISODE = { reference: 'EpisodeOfCare/held-episode-d1', type: 'EpisodeOfCare' as const };
 
 const episodeOf = (referralId: string): string =>
   `EpisodeOfCare?identifier=${encodeURIComponent(SYSTEM)}|${encodeURIComponent(`referral/${referralId}/episode`)}`;
@@ -196,6 +199,55 @@ describe('retraction', () => {
     expect(goal?.achievementStatus).toBeUndefined();
     // The retracting version is the one that last wrote the part.
     expect(goal?.extension).toContainEqual({ url: EXTENSIONS.sourceRecordVersion, valueInteger: 2 });
+  });
+
+  it('retracts the parts the worker found dropped as the EHR holds them, and compares no previous version', () => {
+    const previous = message('support-plan', 'd-re-referral/02-support-plan.json');
+    const current = message('support-plan', 'd-re-referral/04-support-plan.json');
+    const [held] = mapMessage(previous, CTX).filter((r) => (r as Goal).identifier?.[0]?.value === 'goal/JD-GOAL-2');
+    const inEhr = {
+      ...held,
+      id: 'goal-2',
+      meta: { ...held?.meta, versionId: '3', lastUpdated: '2026-11-01T00:00:00Z' },
+    } as Goal;
+    const resources = mapped(current, { ...CTX, previous, dropped: [inEhr] });
+    const retracted = resources.filter((r) => statusOf(r) === 'entered-in-error');
+    // Only what the worker found: the need the previous body also drops is not retracted a second way.
+    expect(retracted.map((r) => `${r.resourceType} ${r.id ?? ''}`)).toEqual(['Goal goal-2']);
+    expect(retracted[0]?.meta).toEqual({ profile: inEhr.meta?.profile });
+    expect((retracted[0] as Goal).extension).toContainEqual({ url: EXTENSIONS.sourceRecordVersion, valueInteger: 2 });
+  });
+
+  it("names the record's own parts, with history entries marked and the closed episode's parts left out", () => {
+    const planMessage = message('support-plan', 'd-re-referral/02-support-plan.json');
+    const plan = ownParts(planMessage, CTX);
+    expect(plan.map((p) => `${p.resourceType} ${p.identifier.split('|')[1] ?? ''}`)).toEqual(
+      expect.arrayContaining([
+        'CarePlan support-plan/JD-PLAN',
+        'Observation support-plan/JD-PLAN/need/exercise',
+        'Goal goal/JD-GOAL-2',
+      ]),
+    );
+    const referral = ownParts(message('referral', 'c-link-worker-only/01-referral.json'), CTX);
+    expect(referral.filter((p) => p.history === true).length).toBeGreaterThan(0);
+    const closure = message('referral', 'd-re-referral/05-closure.json');
+    const mappedPlan = mapMessage(planMessage, CTX).find((r) => r.resourceType === 'CarePlan');
+    // As the EHR holds it: the conditional episode reference resolved to the id the server gave the episode.
+    const openPlan =
+      mappedPlan === undefined
+        ? undefined
+        : (JSON.parse(
+            JSON.stringify(mappedPlan).replaceAll(episodeOf('JD-REF-1'), HELD_EPISODE.reference),
+          ) as Resource);
+    const withPlan = {
+      ...CTX,
+      episodeParts: openPlan !== undefined ? [{ ...openPlan, id: 'plan-1' }] : [],
+      episodeOfCare: HELD_EPISODE,
+    };
+    // The closure writes the plan, closed, in its transaction; the plan is still the support plan's part.
+    expect(mapMessage(closure, withPlan).map((r) => r.resourceType)).toContain('CarePlan');
+    const closing = ownParts(closure, withPlan);
+    expect(closing.map((p) => p.resourceType)).not.toContain('CarePlan');
   });
 
   it('keeps history entries a newer version does not repeat: readiness assessments and the national entry', () => {
@@ -355,7 +407,6 @@ describe('closing an episode', () => {
       )
       .map((r, index) => ({ ...r, id: `held-${String(index)}`, meta: { ...r.meta, versionId: '3' } }));
   }
-  const HELD_EPISODE = { reference: 'EpisodeOfCare/held-episode-d1', type: 'EpisodeOfCare' as const };
 
   it("closes the episode's open plan, goals and connections as R4 defines them, and nothing else", () => {
     const closure = message('referral', 'd-re-referral/05-closure.json');

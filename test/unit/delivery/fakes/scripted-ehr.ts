@@ -8,13 +8,15 @@ import type { Bundle, BundleEntry, OperationOutcome, Patient, Resource } from '@
 import type { FhirRequests, FhirResponse } from '../../../../src/delivery/fhir-client';
 
 /** The steps of one attempt, in the order the adapter sends them. */
-export type EhrStep = 'patient lookup' | 'referral lookup' | 'version check' | 'transaction';
+export type EhrStep = 'patient lookup' | 'referral lookup' | 'version check' | 'next page' | 'transaction';
 
 export interface SeenRequest {
   readonly step: EhrStep;
   readonly requestId: string | undefined;
   readonly resourceType?: string;
   readonly query?: Readonly<Record<string, string>>;
+  /** The link a `next page` request followed. */
+  readonly link?: string;
   readonly bundle?: Bundle;
 }
 
@@ -72,6 +74,7 @@ const HEALTHY: Readonly<Record<EhrStep, Answer>> = {
       },
     ]),
   'version check': () => searchset([]),
+  'next page': () => searchset([]),
   transaction: (request) => transactionResponse(request.bundle),
 };
 
@@ -104,6 +107,10 @@ export class ScriptedEhr implements FhirRequests {
     const step: EhrStep =
       resourceType === 'Patient' ? 'patient lookup' : query._elements === 'id' ? 'referral lookup' : 'version check';
     return this.answer({ step, requestId: this.requestId, resourceType, query });
+  }
+
+  async page(link: string): Promise<FhirResponse> {
+    return this.answer({ step: 'next page', requestId: this.requestId, link });
   }
 
   async transaction(bundle: Bundle): Promise<FhirResponse> {
