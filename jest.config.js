@@ -9,6 +9,7 @@ const swc = ['@swc/jest', { jsc: { target: 'es2023' } }];
 const PURE_TESTS_ELSEWHERE = [
   'test/audit/audit-forwarding-config.test.ts',
   'test/audit/purge-failed-env.test.ts',
+  'test/conformance/binding-merge.test.ts',
   'test/conformance/cached-profile.test.ts',
   'test/conformance/checker.test.ts',
   'test/conformance/content-references.test.ts',

