@@ -13,6 +13,7 @@ const PURE_TESTS_ELSEWHERE = [
   'test/conformance/cached-profile.test.ts',
   'test/conformance/checker.test.ts',
   'test/conformance/content-references.test.ts',
+  'test/conformance/definition-validation.test.ts',
   'test/conformance/medplum-view.test.ts',
   'test/conformance/profiles-build.test.ts',
   'test/sandbox/fhir-definitions.test.ts',
