@@ -50,7 +50,7 @@ export function slotIntervalMicros(perSecond: number, margin = RATE_MARGIN): num
 }
 
 /** Reserves the endpoint's next slot on the shared schedule (lua/reserve-send-slot.lua); answers µs to wait. */
-const RESERVE_SLOT = new LuaScript('reserve-send-slot', z.number().int().min(0));
+export const RESERVE_SLOT = new LuaScript('reserve-send-slot', z.number().int().min(0));
 
 const defaultSleep = async (ms: number): Promise<void> =>
   new Promise((resolve) => {
