@@ -60,10 +60,29 @@ export function isWriteRace(status: number, body: unknown): boolean {
   );
 }
 
-/** classifyStatus, except that a 409 or 412 reporting a write race is retried (see isWriteRace). */
+/** A conditional reference the server could not resolve yet: Medplum's "did not match any resources", a 412 elsewhere. */
+const UNRESOLVED_REFERENCE = /conditional reference.*(?:matches no resource|did not match any|no resources? match)/i;
+
+/**
+ * True when a 400, 404 or 412 says a conditional reference (the episode a record names) matched nothing: on an EHR
+ * that applies transactions entry by entry, the referral can be there while its episode's entry is still being
+ * written again, so trying again shortly succeeds. A referral that failed for good fails its dependants by itself.
+ */
+export function isUnresolvedReference(status: number, body: unknown): boolean {
+  if (status !== 400 && status !== 404 && status !== 412) {
+    return false;
+  }
+  const texts = issuesOf(body).flatMap((issue) => [issue.diagnostics, issue.details?.text]);
+  return [...texts, body].some((text) => typeof text === 'string' && UNRESOLVED_REFERENCE.test(text));
+}
+
+/**
+ * classifyStatus, except that a 409 or 412 reporting a write race, and a conditional reference not resolvable yet,
+ * are retried (see isWriteRace and isUnresolvedReference).
+ */
 export function classifyAnswer(status: number, body: unknown): Verdict {
   const verdict = classifyStatus(status);
-  return verdict === 'reject' && isWriteRace(status, body) ? 'retry' : verdict;
+  return verdict === 'reject' && (isWriteRace(status, body) || isUnresolvedReference(status, body)) ? 'retry' : verdict;
 }
 
 /** The first three digits of a transaction-response entry status such as "201 Created". */

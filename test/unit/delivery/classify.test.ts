@@ -7,6 +7,7 @@ import {
   classifyAnswer,
   classifyStatus,
   entryStatusCode,
+  isUnresolvedReference,
   isWriteRace,
   rateLimitResetMs,
   retryAfterMs,
@@ -125,6 +126,48 @@ describe('isWriteRace and classifyAnswer', () => {
   test('statuses other than 409 and 412 keep classifyStatus verdicts', () => {
     expect(classifyAnswer(201, undefined)).toBe('ok');
     expect(classifyAnswer(503, 'deadlock')).toBe('retry');
+  });
+});
+
+describe('isUnresolvedReference', () => {
+  const reference = 'EpisodeOfCare?identifier=https%3A%2F%2Fcasebook.example.org|referral%2FR1%2Fepisode';
+  test.each([
+    [
+      "Medplum's 400",
+      400,
+      outcome({
+        severity: 'error',
+        code: 'invalid',
+        details: { text: `Conditional reference '${reference}' did not match any resources` },
+      }),
+    ],
+    [
+      "the sandbox's 412",
+      412,
+      outcome({
+        severity: 'error',
+        code: 'processing',
+        details: { text: `conditional reference ${reference} matches no resource` },
+      }),
+    ],
+  ])('%s is retried: the episode may still be on its way', (_name, status, body) => {
+    expect(isUnresolvedReference(status, body)).toBe(true);
+    expect(classifyAnswer(status, body)).toBe('retry');
+  });
+
+  test('a reference matching several resources, or another 400, stays permanent', () => {
+    const several = outcome({
+      severity: 'error',
+      code: 'processing',
+      details: { text: `conditional reference ${reference} matches more than one resource` },
+    });
+    expect(classifyAnswer(412, several)).toBe('reject');
+    expect(classifyAnswer(400, outcome({ severity: 'error', code: 'invalid', diagnostics: 'Invalid resource' }))).toBe(
+      'reject',
+    );
+    expect(
+      isUnresolvedReference(409, outcome({ severity: 'error', code: 'conflict', diagnostics: 'did not match any' })),
+    ).toBe(false);
   });
 });
 
