@@ -27,6 +27,7 @@ const IDENTIFIER_SEARCH_TYPES: readonly ResourceType[] = [
   'Goal',
   'Encounter',
   'CarePlan',
+  'EpisodeOfCare',
   'Task',
   'Flag',
   'Consent',

@@ -1,7 +1,7 @@
 /**
  * An in-memory FHIR store that behaves like a strict real server: every write is validated against the R4 base
  * definitions, versions are numbered 1, 2, 3…, conditional writes cannot race into duplicates, a failed
- * transaction is rolled back instead of leaving half of its entries behind, and identifier searches stay fast as
+ * transaction is rolled back instead of leaving half of its entries behind, and identifier and tag searches stay fast as
  * the store grows. Each resource is validated once: a transaction's entries are checked before the transaction runs
  * (`validateAhead`), and the writes that follow recognise them instead of validating them a second time.
  */
@@ -19,7 +19,7 @@ import type { CreateResourceOptions, DeleteResourceOptions, UpdateResourceOption
 import { MemoryRepository } from '@medplum/fhir-router';
 import type { Bundle, BundleEntry, OperationOutcome, Resource } from '@medplum/fhirtypes';
 import { narrowIdentifierSearchTypes } from '../lib/fhir-definitions';
-import { IdentifierIndex } from './identifier-index';
+import { TokenIndex } from './token-index';
 
 /** How to put the store back as it was before one write of a failed transaction. */
 type UndoStep =
@@ -66,13 +66,13 @@ export class ValidatingMemoryRepository extends MemoryRepository {
   private readonly validatedAhead = new Map<string, number>();
   private readonly counts = { validations: 0 };
   private readonly conditionalLock = new SerialLock();
-  private readonly identifiers: IdentifierIndex;
+  private readonly tokens: TokenIndex;
   /** Present only on the per-transaction view of the repository. */
   private undoLog: UndoStep[] | undefined;
 
   constructor() {
     super();
-    this.identifiers = new IdentifierIndex(new Set(narrowIdentifierSearchTypes()));
+    this.tokens = new TokenIndex(new Set(narrowIdentifierSearchTypes()));
   }
 
   /** How many times a resource was validated against the R4 definitions (each resource should count once). */
@@ -141,7 +141,7 @@ export class ValidatingMemoryRepository extends MemoryRepository {
     // Seeding mode is the only way to keep our own versionId; the parent would otherwise assign a random one.
     const written = this.withSeeding(() => super.createResource(stored, options, update));
     this.versions.set(key, version);
-    this.identifiers.put({ ...stored, id });
+    this.tokens.put({ ...stored, id });
     let result: WithId<T>;
     try {
       result = await written;
@@ -150,9 +150,9 @@ export class ValidatingMemoryRepository extends MemoryRepository {
         this.restoreVersion(key, previousVersion);
         const current = await this.readCurrent(resource.resourceType, id);
         if (current) {
-          this.identifiers.put(current);
+          this.tokens.put(current);
         } else {
-          this.identifiers.remove(resource.resourceType, id);
+          this.tokens.remove(resource.resourceType, id);
         }
       }
       throw err;
@@ -168,7 +168,7 @@ export class ValidatingMemoryRepository extends MemoryRepository {
   override async deleteResource(resourceType: string, id: string, options?: DeleteResourceOptions): Promise<void> {
     const previous = this.undoLog ? await this.readCurrent(resourceType, id) : undefined;
     await super.deleteResource(resourceType, id, options);
-    this.identifiers.remove(resourceType, id);
+    this.tokens.remove(resourceType, id);
     if (previous) {
       this.undoLog?.push({ kind: 'restore', previous, version: this.versions.get(`${resourceType}/${id}`) });
     }
@@ -177,12 +177,12 @@ export class ValidatingMemoryRepository extends MemoryRepository {
   override async expungeResources(resourceType: string, ids: string[]): Promise<void> {
     await super.expungeResources(resourceType, ids);
     for (const id of ids) {
-      this.identifiers.remove(resourceType, id);
+      this.tokens.remove(resourceType, id);
     }
   }
 
   override async search<T extends Resource>(searchRequest: SearchRequest<T>): Promise<Bundle<WithId<T>>> {
-    const ids = this.identifiers.lookup(searchRequest);
+    const ids = this.tokens.lookup(searchRequest);
     if (!ids) {
       return super.search(searchRequest);
     }
@@ -268,7 +268,7 @@ export class ValidatingMemoryRepository extends MemoryRepository {
         // Written back exactly as it was (same versionId and lastUpdated), bypassing validation and numbering.
         const previous = step.previous;
         await this.withSeeding(() => super.createResource(previous, { assignedId: true }, true));
-        this.identifiers.put(previous);
+        this.tokens.put(previous);
         this.restoreVersion(`${previous.resourceType}/${previous.id}`, step.version);
       }
     }

@@ -100,3 +100,38 @@ test('a rolled-back transaction leaves the identifier index as it was', async ()
   expect((await repo.searchResources(byIdentifier(kept))).map((r) => r.id)).toEqual([existing.id]);
   expect((await repo.readResource<ServiceRequest>('ServiceRequest', existing.id)).meta?.versionId).toBe('1');
 });
+
+test('write-key tag search follows updates and deletes, and agrees with the full scan', async () => {
+  const repo = new ValidatingMemoryRepository();
+  const TAG_SYSTEM = 'https://example.org/test/write-key';
+  const [before, after] = [randomUUID(), randomUUID()];
+  const byTag = (code: string): SearchRequest<ServiceRequest> => ({
+    resourceType: 'ServiceRequest',
+    filters: [{ code: '_tag', operator: Operator.EQUALS, value: `${TAG_SYSTEM}|${code}` }],
+  });
+  const tagged = (code: string): ServiceRequest => ({
+    ...serviceRequest(randomUUID()),
+    meta: { tag: [{ system: TAG_SYSTEM, code }] },
+  });
+  const created = await repo.createResource(tagged(before));
+  await repo.createResource(tagged(randomUUID()));
+  expect((await repo.searchResources(byTag(before))).map((r) => r.id)).toEqual([created.id]);
+  expect(await repo.searchResources(byTag(before.toUpperCase()))).toHaveLength(1);
+
+  const moved = await repo.updateResource({ ...created, meta: { tag: [{ system: TAG_SYSTEM, code: after }] } });
+  expect(await repo.searchResources(byTag(before))).toHaveLength(0);
+  expect((await repo.searchResources(byTag(after))).map((r) => r.id)).toEqual([moved.id]);
+  const scanned = await repo.searchResources({
+    ...byTag(after),
+    filters: [...byTag(after).filters!, { code: 'status', operator: Operator.EQUALS, value: 'active' }],
+  });
+  expect(scanned.map((r) => r.id)).toEqual([moved.id]);
+
+  // A conditional update by tag finds the one it wrote instead of creating another.
+  await repo.conditionalUpdate({ ...tagged(after), status: 'on-hold' }, byTag(after));
+  const found = await repo.searchResources(byTag(after));
+  expect(found.map((r) => [r.id, r.status])).toEqual([[moved.id, 'on-hold']]);
+
+  await repo.deleteResource('ServiceRequest', moved.id);
+  expect(await repo.searchResources(byTag(after))).toHaveLength(0);
+});
