@@ -2,7 +2,9 @@
  * The back-pressure controller of one endpoint: additive increase, multiplicative decrease. When the EHR says it
  * is overloaded (a 429, or a 503 that says when to come back) the allowed request rate and concurrency are cut by
  * a factor and requests pause until the server's reset time; after a run of answers without one they climb back
- * by a fixed step towards the configured maximum. Pure: the caller passes the time and applies the decisions.
+ * by a fixed step towards the configured maximum. When writes collide inside the EHR (a database serialization
+ * failure or a version conflict) the EHR is not short of requests but of isolation between concurrent
+ * transactions, so only the concurrency is cut. Pure: the caller passes the time and applies the decisions.
  */
 
 export interface BackPressureSettings {
@@ -34,7 +36,7 @@ export interface AllowedLimits {
 
 /** A change to apply: the new limits, and why. */
 export interface BackPressureDecision {
-  readonly reason: 'throttled' | 'recovering';
+  readonly reason: 'throttled' | 'contended' | 'recovering';
   readonly limits: AllowedLimits;
 }
 
@@ -91,6 +93,20 @@ export class BackPressureController {
       this.holdUntil = Math.max(nowMs + this.holdMs, this.pausedUntil);
     }
     return cut || pauseChanged ? { reason: 'throttled', limits: this.limits() } : undefined;
+  }
+
+  /**
+   * The EHR answered that a write collided with a concurrent one. Fewer transactions in flight collide less often;
+   * the request rate is left alone because the server did not say it had too many. Returns the change to apply.
+   */
+  onContended(nowMs: number): BackPressureDecision | undefined {
+    this.successes = 0;
+    if (nowMs < this.holdUntil || this.concurrency === 1) {
+      return undefined;
+    }
+    this.concurrency = Math.max(1, Math.floor(this.concurrency * this.factor));
+    this.holdUntil = nowMs + this.holdMs;
+    return { reason: 'contended', limits: this.limits() };
   }
 
   /** The EHR answered a request without throttling it. Returns a step up after enough of them in a row. */

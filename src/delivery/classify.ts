@@ -60,6 +60,26 @@ export function isWriteRace(status: number, body: unknown): boolean {
   );
 }
 
+/**
+ * True when an answer shows writes colliding inside the EHR: the whole answer is a write race, or a
+ * transaction-response (a server applying entries one by one) has an entry that is.
+ */
+export function showsWriteRace(status: number, body: unknown): boolean {
+  if (isWriteRace(status, body)) {
+    return true;
+  }
+  if (status < 200 || status >= 300 || typeof body !== 'object' || body === null) {
+    return false;
+  }
+  const { resourceType, entry } = body as { resourceType?: unknown; entry?: unknown };
+  if (resourceType !== 'Bundle' || !Array.isArray(entry)) {
+    return false;
+  }
+  return (entry as { response?: { status?: string; outcome?: unknown } }[]).some((item) =>
+    isWriteRace(entryStatusCode(item.response?.status), item.response?.outcome),
+  );
+}
+
 /** A conditional reference the server could not resolve yet: Medplum's "did not match any resources", a 412 elsewhere. */
 const UNRESOLVED_REFERENCE = /conditional reference.*(?:matches no resource|did not match any|no resources? match)/i;
 

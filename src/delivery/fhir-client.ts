@@ -38,7 +38,8 @@ export type RequestKind = 'search' | 'read' | 'transaction' | 'write' | 'token';
  */
 export interface RequestHook {
   before(kind: RequestKind): Promise<void>;
-  after(kind: RequestKind, status: number, headers: Headers): void;
+  /** `body` is the parsed answer (undefined when it had none), for hooks that read what the server said. */
+  after(kind: RequestKind, status: number, headers: Headers, body?: unknown): void;
 }
 
 /** A transaction is a POST to the base; a GET with a query is a search, without one a read. */
@@ -152,10 +153,11 @@ export class FhirClient implements FhirRequests {
       throw new EhrUnreachableError(describeFetchError(error), Math.round(performance.now() - started));
     }
     const latencyMs = Math.round(performance.now() - started);
-    this.options.hook?.after(kind, response.status, response.headers);
+    const parsed = parseBody(text);
+    this.options.hook?.after(kind, response.status, response.headers, parsed);
     return {
       status: response.status,
-      body: parseBody(text),
+      body: parsed,
       headers: response.headers,
       latencyMs,
       afterTokenRefresh: false,

@@ -2,14 +2,14 @@
  * Paces one endpoint's requests: the FHIR client's and token source's hook that takes a unit of the endpoint's
  * request budget before each request and feeds each answer to the back-pressure controller, applying its
  * decisions to the budget at once and announcing them to the endpoint's worker (which changes its concurrency and
- * pauses its queue). Counts the endpoint's requests by kind and its throttling answers, and remembers the server's
- * rate-limit window for the retry policy.
+ * pauses its queue). Counts the endpoint's requests by kind, its throttling answers and its write conflicts, and
+ * remembers the server's rate-limit window for the retry policy.
  */
 import type { Metrics } from '../observability/metrics';
 import type { RequestBudget } from '../store/request-budget';
 import type { AllowedLimits, BackPressureDecision } from './back-pressure';
 import { BackPressureController, isThrottling } from './back-pressure';
-import { serverWaitMs } from './classify';
+import { serverWaitMs, showsWriteRace } from './classify';
 import type { RequestHook, RequestKind } from './fhir-client';
 import { createServerWindow } from './server-window';
 
@@ -64,13 +64,16 @@ export function createEndpointPacing(options: EndpointPacingOptions): EndpointPa
       await budget.take();
       metrics?.ehrRequests.inc({ endpoint, kind });
     },
-    after(_kind, status, headers) {
+    after(_kind, status, headers, body) {
       const at = now();
       window.observe(status, headers, new Date(at));
       const wait = serverWaitMs(status, headers, new Date(at));
       if (isThrottling(status, wait)) {
         metrics?.ehrThrottled.inc({ endpoint, status: String(status) });
         apply(controller.onThrottled(at, wait));
+      } else if (showsWriteRace(status, body)) {
+        metrics?.ehrWriteConflicts.inc({ endpoint });
+        apply(controller.onContended(at));
       } else if (status < 500) {
         apply(controller.onAnswered());
       }

@@ -18,6 +18,8 @@ export interface Metrics {
   readonly ehrRequests: Counter<'endpoint' | 'kind'>;
   /** Answers that said the endpoint is overloaded (429, or 503 with a time to come back), by status. */
   readonly ehrThrottled: Counter<'endpoint' | 'status'>;
+  /** Answers saying writes collided inside the EHR (serialization failure, version conflict), whole or per entry. */
+  readonly ehrWriteConflicts: Counter<'endpoint'>;
   /** Messages carried by each batched transaction sent to an endpoint (endpoints with `batch` set). */
   readonly ehrBatchMessages: Histogram<'endpoint'>;
   /** Batched transactions the EHR refused as a whole, whose messages were then sent one by one. */
@@ -108,6 +110,12 @@ export function createMetrics(options: { readonly defaultMetrics?: boolean } = {
       name: 'spfa_ehr_throttled_total',
       help: 'Answers saying the endpoint is overloaded (429, or 503 with a time to come back), by status',
       labelNames: ['endpoint', 'status'],
+      registers: [registry],
+    }),
+    ehrWriteConflicts: new Counter({
+      name: 'spfa_ehr_write_conflicts_total',
+      help: 'Answers saying writes collided inside the endpoint (serialization failure, version conflict)',
+      labelNames: ['endpoint'],
       registers: [registry],
     }),
     ehrBatchMessages: new Histogram({

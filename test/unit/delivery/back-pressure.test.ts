@@ -113,3 +113,30 @@ test('a 429 is throttling; a 503 only when the server says when to come back', (
   expect(isThrottling(503, undefined)).toBe(false);
   expect(isThrottling(500, 2_000)).toBe(false);
 });
+
+test('a write conflict halves concurrency only, holds like a throttle and climbs back with answers', () => {
+  const controller = new BackPressureController({ maxRate: 40, maxConcurrency: 8 });
+  expect(controller.onContended(1000)).toEqual({
+    reason: 'contended',
+    limits: { rate: 40, concurrency: 4, pausedUntil: 0 },
+  });
+  // Conflicts answering transactions sent before the cut do not cut again.
+  expect(controller.onContended(1500)).toBeUndefined();
+  expect(controller.onContended(2001)?.limits.concurrency).toBe(2);
+  expect(controller.onContended(3002)?.limits.concurrency).toBe(1);
+  // At one transaction in flight there is nothing left to cut.
+  expect(controller.onContended(4003)).toBeUndefined();
+  answered(controller, 10);
+  expect(controller.limits()).toEqual({ rate: 40, concurrency: 2, pausedUntil: 0 });
+});
+
+test('a write conflict in a run of answers starts the run again', () => {
+  const controller = new BackPressureController({ maxRate: 40, maxConcurrency: 8 });
+  controller.onContended(1000);
+  answered(controller, 9);
+  controller.onContended(1200);
+  answered(controller, 9);
+  expect(controller.limits().concurrency).toBe(4);
+  answered(controller, 1);
+  expect(controller.limits().concurrency).toBe(5);
+});

@@ -115,6 +115,44 @@ test('ordinary answers after a cut raise the budget again; 5xx answers do not co
   expect(heard.map((decision) => decision.reason)).toEqual(['throttled', 'recovering']);
 });
 
+test('a write conflict, whole or in one entry of a transaction-response, is counted and cuts concurrency only', async () => {
+  const { budget, metrics, pacing, heard, clock } = setUp();
+  const serialization = {
+    resourceType: 'OperationOutcome',
+    issue: [
+      {
+        severity: 'error',
+        code: 'processing',
+        diagnostics: 'could not serialize access due to read/write dependencies',
+      },
+    ],
+  };
+  pacing.after('transaction', 409, new Headers(), serialization);
+  expect(heard).toEqual([{ reason: 'contended', limits: { rate: 40, concurrency: 4, pausedUntil: 0 } }]);
+  expect(budget.rate()).toBe(40);
+  clock.now += 1001;
+  pacing.after('transaction', 200, new Headers(), {
+    resourceType: 'Bundle',
+    type: 'transaction-response',
+    entry: [{ response: { status: '201 Created' } }, { response: { status: '409 Conflict', outcome: serialization } }],
+  });
+  expect(heard.map((decision) => decision.limits.concurrency)).toEqual([4, 2]);
+  expect(await value(metrics, 'spfa_ehr_write_conflicts_total', { endpoint: 'ehr' })).toBe(2);
+  // A business conflict and a clean transaction-response are neither.
+  clock.now += 1001;
+  pacing.after('transaction', 409, new Headers(), {
+    resourceType: 'OperationOutcome',
+    issue: [{ severity: 'error', code: 'duplicate' }],
+  });
+  pacing.after('transaction', 200, new Headers(), {
+    resourceType: 'Bundle',
+    type: 'transaction-response',
+    entry: [{ response: { status: '201 Created' } }],
+  });
+  expect(heard).toHaveLength(2);
+  expect(await value(metrics, 'spfa_ehr_write_conflicts_total', { endpoint: 'ehr' })).toBe(2);
+});
+
 test("the server's rate-limit window is remembered from its answers, for the retry policy", () => {
   const { pacing } = setUp();
   expect(pacing.serverWindowMs()).toBeUndefined();
