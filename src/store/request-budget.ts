@@ -1,31 +1,32 @@
 /**
  * An endpoint's request budget: every HTTP request sent to one EHR (searches, reads, transactions, token requests)
- * takes one unit, and a request waits, rather than fails, until a unit is free. The count is shared by every
- * worker process through Redis, so the endpoint's total stays within its declared requests per second however
- * many processes deliver to it.
+ * takes one send slot, and a request waits, rather than fails, until its slot comes. The slots are reserved on one
+ * schedule in Redis shared by every worker process, so the endpoint's requests stay within its declared rate over
+ * any one-second window however many processes deliver to it.
  */
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { z } from 'zod';
 import type { RedisConnection } from './connection';
+import { LuaScript } from './lua-script';
 
 export interface RequestBudget {
-  /** Waits until one request may be sent and counts it. */
+  /** Waits until one request may be sent, its slot reserved. */
   take(): Promise<void>;
-  /** The rate requests are let out at now, in requests per second. */
+  /** The rate requests are let out at now, in requests per second (before the safety margin). */
   rate(): number;
-  /** Lets requests out at `perSecond` from now on (held between the floor and the declared maximum). */
+  /** Lets requests out at `perSecond` from the next slot on (held between the floor and the declared maximum). */
   setRate(perSecond: number): void;
   /** Holds every request until the given time (ms since the epoch); an earlier time than one already set is ignored. */
   pauseUntil(epochMs: number): void;
 }
 
 export interface RequestBudgetOptions {
-  /** The endpoint's declared limit, which the shared count never exceeds in any one-second window. */
+  /** The endpoint's declared limit, which the requests never exceed in any one-second window. */
   readonly maxPerSecond: number;
   readonly now?: () => number;
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
-/** Where one endpoint's shared count lives, under the deployment's prefix. */
+/** Where one endpoint's shared schedule lives, under the deployment's prefix. */
 export function requestBudgetKeyPrefix(prefix: string, endpointId: string): string {
   return `${prefix}:request-budget:${endpointId}`;
 }
@@ -35,27 +36,32 @@ export function rateFloor(maxPerSecond: number): number {
   return Math.min(1, maxPerSecond);
 }
 
+/**
+ * The share of the rate kept in hand: slots are spaced at the rate × (1 − margin). A request's way from its slot
+ * to the EHR (the event loop, the connection pool, the network) varies by some milliseconds, so requests sent on
+ * evenly spaced slots can arrive closer together than they were sent; the margin leaves room for that, so the EHR
+ * still sees no more than the declared rate in any second.
+ */
+export const RATE_MARGIN = 0.05;
+
+/** The gap between two slots at `perSecond`, with the safety margin, in whole microseconds (at least one). */
+export function slotIntervalMicros(perSecond: number, margin = RATE_MARGIN): number {
+  return Math.max(1, Math.ceil(1_000_000 / (perSecond * (1 - margin))));
+}
+
+/** Reserves the endpoint's next slot on the shared schedule (lua/reserve-send-slot.lua); answers µs to wait. */
+export const RESERVE_SLOT = new LuaScript('reserve-send-slot', z.number().int().min(0));
+
 const defaultSleep = async (ms: number): Promise<void> =>
   new Promise((resolve) => {
     setTimeout(resolve, ms);
   });
 
 /**
- * The shared window: the declared rate per second, or for a rate below one a second, one request per window
- * stretched to as many whole seconds as that takes (the library counts windows in whole seconds).
- */
-function windowFor(perSecond: number): { points: number; durationSeconds: number } {
-  return perSecond >= 1
-    ? { points: Math.floor(perSecond), durationSeconds: 1 }
-    : { points: 1, durationSeconds: Math.ceil(1 / perSecond) };
-}
-
-/**
- * A budget counted in Redis by rate-limiter-flexible's fixed windows, with the requests of this process also
- * spaced evenly at the current rate. The spacing keeps one process's requests within the rate over any second,
- * not only within the library's windows; the shared window caps the total of all processes. `redis` is called on
- * the first request, so a process that never sends one never connects for it. When Redis cannot be reached the
- * count falls back to this process alone rather than stopping delivery.
+ * A budget on a schedule in Redis: each request reserves the next free slot of the endpoint (Redis's own clock
+ * decides, so every process shares one timeline) and waits for it. `redis` is called on the first request, so a
+ * process that never sends one never connects for it. When Redis cannot be reached the process falls back to
+ * spacing its own requests at the rate rather than stopping delivery.
  */
 export function createRequestBudget(
   redis: () => RedisConnection,
@@ -66,28 +72,10 @@ export function createRequestBudget(
   const sleep = options.sleep ?? defaultSleep;
   const max = options.maxPerSecond;
   const floor = rateFloor(max);
-  const window = windowFor(max);
+  const scheduleKey = `${keyPrefix}:schedule`;
   let current = max;
   let pausedUntil = 0;
-  let nextSlot = Number.NEGATIVE_INFINITY;
-  let limiter: RateLimiterRedis | undefined;
-  let fallback: RateLimiterMemory | undefined;
-
-  const shared = (): RateLimiterRedis => {
-    if (limiter === undefined) {
-      const points = windowFor(current).points;
-      fallback = new RateLimiterMemory({ points, duration: window.durationSeconds });
-      limiter = new RateLimiterRedis({
-        storeClient: redis(),
-        keyPrefix,
-        points,
-        duration: window.durationSeconds,
-        rejectIfRedisNotReady: true,
-        insuranceLimiter: fallback,
-      });
-    }
-    return limiter;
-  };
+  let nextLocalSlot = Number.NEGATIVE_INFINITY;
 
   async function waitUntil(at: number): Promise<void> {
     for (let wait = at - now(); wait > 0; wait = at - now()) {
@@ -95,46 +83,34 @@ export function createRequestBudget(
     }
   }
 
-  /** One unit of the shared count, waiting for the next window while this one is spent. */
-  async function takeShared(): Promise<void> {
-    for (;;) {
-      await waitUntil(pausedUntil);
-      try {
-        await shared().consume('count');
-        return;
-      } catch (error) {
-        // The library rejects with its result when the window's points are used up, with an Error otherwise.
-        if (!(error instanceof RateLimiterRes)) {
-          throw error;
-        }
-        await sleep(Math.max(1, error.msBeforeNext));
-      }
-    }
+  /** The shared slot: reserved in one step in Redis, then waited for here. */
+  async function shared(): Promise<void> {
+    const waitMicros = await RESERVE_SLOT.run(
+      redis(),
+      [scheduleKey],
+      [slotIntervalMicros(current), Math.ceil(pausedUntil * 1000)],
+    );
+    await waitUntil(now() + waitMicros / 1000);
   }
 
-  /**
-   * This process's next send slot, reserved at once and then waited for. Reserved after the shared unit, with no
-   * Redis round trip between the slot and the send, so Redis's latency neither serialises requests nor bunches them.
-   */
-  async function spaced(): Promise<void> {
-    const slot = Math.max(now(), pausedUntil, nextSlot);
-    nextSlot = slot + 1000 / current;
+  /** This process's own next slot, for when Redis cannot be reached. */
+  async function spacedHere(): Promise<void> {
+    const slot = Math.max(now(), pausedUntil, nextLocalSlot);
+    nextLocalSlot = slot + slotIntervalMicros(current) / 1000;
     await waitUntil(slot);
   }
 
   return {
     async take() {
-      await takeShared();
-      await spaced();
+      try {
+        await shared();
+      } catch {
+        await spacedHere();
+      }
     },
     rate: () => current,
     setRate(perSecond) {
       current = Math.min(max, Math.max(floor, perSecond));
-      const { points } = windowFor(current);
-      if (limiter !== undefined && fallback !== undefined) {
-        limiter.points = points;
-        fallback.points = points;
-      }
     },
     pauseUntil(epochMs) {
       pausedUntil = Math.max(pausedUntil, epochMs);

@@ -9,6 +9,7 @@ import { ledgerIndexKeys } from '../../../src/store/ledger-keys';
 import { APPEND_ENTRY, APPEND_ONCE, PURGE_BODY } from '../../../src/store/ledger-scripts';
 import { messageKeys } from '../../../src/store/keys';
 import { CLAIM_MESSAGE, CREATE_MESSAGE, TRANSITION_MESSAGE } from '../../../src/store/message-scripts';
+import { RESERVE_SLOT } from '../../../src/store/request-budget';
 import { MESSAGE_STATUSES } from '../../../src/messages/record';
 import { TEST_REDIS_URL, deleteKeys, uniquePrefix } from '../../support/redis';
 
@@ -342,6 +343,27 @@ describe('purge-body', () => {
     expect(stored.outcome).toBeUndefined();
     expect(await redis.zscore(index.retained, 'm-purge')).toBeNull();
     expect(await redis.zscore(index.retained, 'm-busy')).toBe('100');
+  });
+});
+
+describe('reserve-send-slot', () => {
+  const schedule = `${prefix}:request-budget:ep:schedule`;
+
+  it('gives the first slot at once and the next one interval on', async () => {
+    const interval = 60_000_000;
+    expect(await run(RESERVE_SLOT, [schedule], [interval, 0])).toBe(0);
+    const wait = await run(RESERVE_SLOT, [schedule], [interval, 0]);
+    // Redis's clock has moved on by the round trip only: the second slot is nearly a whole interval away.
+    expect(wait).toBeGreaterThan(interval - 5_000_000);
+    expect(wait).toBeLessThanOrEqual(interval);
+    expect(await redis.pttl(schedule)).toBeGreaterThan(60_000);
+  });
+
+  it('puts no slot before the pause', async () => {
+    const [seconds] = await redis.time();
+    const pause = (Number(seconds) + 3_600) * 1_000_000;
+    const wait = await run(RESERVE_SLOT, [`${schedule}-paused`], [1_000, pause]);
+    expect(wait).toBeGreaterThan(3_590 * 1_000_000);
   });
 });
 
